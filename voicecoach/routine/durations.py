@@ -1,0 +1,143 @@
+"""Durations (`45s`, `1m30s`, `6 breaths`) and breathing patterns (`4-7-8`, `box`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_DURATION_S = 4 * 3600.0
+MIN_PHASE_S, MAX_PHASE_S = 1.0, 20.0
+
+_UNITS = {
+    "": 1.0, "s": 1.0, "sec": 1.0, "second": 1.0, "seconds": 1.0,
+    "m": 60.0, "min": 60.0, "minute": 60.0, "minutes": 60.0,
+    "h": 3600.0, "hr": 3600.0, "hour": 3600.0, "hours": 3600.0,
+}
+_NUMBER = r"(\d+(?:\.\d+)?|\.\d+)"
+_PART = re.compile(rf"\s*{_NUMBER}\s*([a-z]*)\s*")
+_BREATHS = re.compile(rf"^\s*{_NUMBER}\s*(breath|breaths)\s*$")
+
+DURATION_HINT = "try 45s, 1m30s or 2 minutes"
+HOLD_HINT = "try 45s, 1m30s or 6 breaths"
+
+
+class DurationError(ValueError):
+    """The text is not a duration; the message says what would be right."""
+
+
+@dataclass(frozen=True)
+class BreathPattern:
+    """Seconds of each phase: in, hold after in, out, hold after out (holds may be 0)."""
+
+    inhale_s: float
+    hold_in_s: float
+    exhale_s: float
+    hold_out_s: float = 0.0
+    name: str = ""
+
+    @property
+    def cycle_s(self) -> float:
+        return self.inhale_s + self.hold_in_s + self.exhale_s + self.hold_out_s
+
+    def phases(self) -> list[tuple[str, float]]:
+        """The non-empty phases of one cycle, in order."""
+        all_phases = [("inhale", self.inhale_s), ("hold", self.hold_in_s),
+                      ("exhale", self.exhale_s), ("hold-out", self.hold_out_s)]
+        return [(p, s) for p, s in all_phases if s > 0]
+
+    def __str__(self) -> str:
+        parts = [self.inhale_s, self.hold_in_s, self.exhale_s, self.hold_out_s]
+        if self.hold_out_s == 0:
+            parts = parts[:3] if self.hold_in_s else [self.inhale_s, self.exhale_s]
+        return "-".join(f"{p:g}" for p in parts)
+
+
+NAMED_PATTERNS: dict[str, BreathPattern] = {
+    "calm": BreathPattern(4, 0, 6, 0, "calm"),
+    "relax": BreathPattern(4, 7, 8, 0, "relax"),
+    "box": BreathPattern(4, 4, 4, 4, "box"),
+    "coherent": BreathPattern(5.5, 0, 5.5, 0, "coherent"),
+}
+
+
+@dataclass(frozen=True)
+class HoldLength:
+    """A hold given in seconds or in breaths (resolved against a breathing pattern later)."""
+
+    seconds: float | None = None
+    breaths: int | None = None
+
+    def resolve_s(self, pattern: BreathPattern) -> float:
+        if self.breaths is not None:
+            return self.breaths * pattern.cycle_s
+        assert self.seconds is not None
+        return self.seconds
+
+
+def parse_duration(text: str, hint: str = DURATION_HINT) -> float:
+    """Seconds in a duration such as `45`, `45 sec`, `1m30s`, `90 seconds`, `2 minutes`."""
+    raw = str(text).strip().lower()
+    if raw.startswith("-"):
+        raise DurationError(f"{text!r} is negative: a duration must be more than 0 ({hint})")
+    pos, total, seen = 0, 0.0, []
+    while pos < len(raw):
+        m = _PART.match(raw, pos)
+        if not m or m.end() == pos or m.group(2) not in _UNITS:
+            raise DurationError(f"{text!r} is not a duration ({hint})")
+        unit = m.group(2)
+        if seen and unit == "":  # "1m 30" is ambiguous
+            raise DurationError(f"{text!r} is not a duration ({hint})")
+        seen.append(unit)
+        total += float(m.group(1)) * _UNITS[unit]
+        pos = m.end()
+    if not seen:
+        raise DurationError(f"an empty value is not a duration ({hint})")
+    return _check_range(text, total)
+
+
+def _check_range(text: str, seconds: float) -> float:
+    if seconds <= 0:
+        raise DurationError(f"{text!r} is zero: a duration must be more than 0")
+    if seconds > MAX_DURATION_S:
+        raise DurationError(f"{text!r} is longer than 4 hours, the most a duration may be")
+    return seconds
+
+
+def parse_hold(text: str) -> HoldLength:
+    """A hold: a duration, or `N breaths`."""
+    m = _BREATHS.match(str(text).strip().lower())
+    if m:
+        value = float(m.group(1))
+        if value != int(value) or value < 1:
+            raise DurationError(f"{text!r}: the number of breaths must be a whole number of at least 1")
+        return HoldLength(breaths=int(value))
+    return HoldLength(seconds=parse_duration(text, HOLD_HINT))
+
+
+def parse_breath(text: str) -> BreathPattern:
+    """A breathing pattern: `4-6`, `4-7-8`, `4-4-4-4`, or a name (calm, relax, box, coherent)."""
+    raw = str(text).strip().lower()
+    if raw in NAMED_PATTERNS:
+        return NAMED_PATTERNS[raw]
+    hint = "use IN-OUT, IN-HOLD-OUT or IN-HOLD-OUT-HOLD in seconds such as 4-6 or 4-7-8, " \
+           "or one of " + ", ".join(NAMED_PATTERNS)
+    parts = raw.split("-")
+    if len(parts) not in (2, 3, 4) or not all(re.fullmatch(_NUMBER, p.strip()) for p in parts):
+        raise DurationError(f"{text!r} is not a breathing pattern ({hint})")
+    values = [float(p) for p in parts]
+    for v in values:
+        if not MIN_PHASE_S <= v <= MAX_PHASE_S:
+            raise DurationError(f"{text!r}: each phase must be between 1 and 20 seconds, not {v:g}")
+    if len(values) == 2:
+        return BreathPattern(values[0], 0.0, values[1], 0.0, raw)
+    if len(values) == 3:
+        return BreathPattern(values[0], values[1], values[2], 0.0, raw)
+    return BreathPattern(*values, raw)
+
+
+def format_duration(seconds: float) -> str:
+    """`1:05` style, or `1:02:05` past an hour."""
+    total = int(round(seconds))
+    h, rem = divmod(total, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -1,0 +1,74 @@
+"""The engine interface every speech engine implements, and the audio clip they return."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Samples quieter than this (relative to full scale) count as silence when trimming.
+SILENCE_THRESHOLD = 10 ** (-45 / 20)
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Mono float32 audio in [-1, 1] with its sample rate."""
+
+    samples: np.ndarray
+    sample_rate: int
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether an engine works here, and if not, what to do about it."""
+
+    available: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.available
+
+
+def trim_silence(samples: np.ndarray, pad_s: float = 0.02, sample_rate: int = 22050) -> np.ndarray:
+    """Cut leading and trailing silence, keeping `pad_s` of it on each side.
+
+    Every engine trims the same way so the planned duration of a line is its audible length.
+    """
+    loud = np.flatnonzero(np.abs(samples) > SILENCE_THRESHOLD)
+    if loud.size == 0:
+        return samples[:0].astype(np.float32)
+    pad = int(round(pad_s * sample_rate))
+    start = max(0, int(loud[0]) - pad)
+    end = min(len(samples), int(loud[-1]) + 1 + pad)
+    return np.ascontiguousarray(samples[start:end], dtype=np.float32)
+
+
+class Engine(ABC):
+    """A text-to-speech engine. Subclasses import their optional parts lazily."""
+
+    name: str = ""
+    description: str = ""
+
+    @abstractmethod
+    def is_available(self) -> Availability:
+        """Whether this engine can speak here; when not, the reason names the fix."""
+
+    @abstractmethod
+    def synthesize(self, text: str, voice: str | None, rate: float) -> Clip:
+        """Speak `text` (already normalised) with `voice` at speed factor `rate`; trimmed audio."""
+
+    @abstractmethod
+    def voices(self) -> list[str]:
+        """Names of the voices this engine offers here."""
+
+    @abstractmethod
+    def identity(self, voice: str | None) -> str:
+        """A string that changes whenever the sound would change: engine version, voice, model hash."""
+
+    def default_voice(self) -> str | None:
+        return None

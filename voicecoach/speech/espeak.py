@@ -1,0 +1,93 @@
+"""espeak-ng: fast, robotic, everywhere. Text goes in on stdin, never as an argument."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import tempfile
+import wave
+
+import numpy as np
+
+from voicecoach.errors import EngineError
+from voicecoach.speech.base import Availability, Clip, Engine, trim_silence
+
+#: espeak-ng's own default speed in words per minute; `rate` scales it.
+BASE_WPM = 165
+INSTALL_HINT = "install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng; macOS: brew install espeak-ng)"
+
+
+def _binary() -> str | None:
+    return shutil.which("espeak-ng") or shutil.which("espeak")
+
+
+def read_wav(path: str) -> Clip:
+    """Read a 16-bit PCM WAV into a mono float32 clip."""
+    with wave.open(path, "rb") as w:
+        rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
+        raw = w.readframes(w.getnframes())
+    if width != 2:
+        raise EngineError(f"{path}: expected 16-bit audio, got {8 * width}-bit")
+    data = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+    if channels > 1:
+        data = data.reshape(-1, channels).mean(axis=1)
+    return Clip(np.ascontiguousarray(data, dtype=np.float32), rate)
+
+
+class EspeakEngine(Engine):
+    name = "espeak"
+    description = "espeak-ng: fast and robotic, good for drafts and tests"
+
+    def is_available(self) -> Availability:
+        if _binary() is None:
+            return Availability(False, f"espeak-ng is not installed: {INSTALL_HINT}")
+        return Availability(True)
+
+    def default_voice(self) -> str | None:
+        return "en-us"
+
+    def synthesize(self, text: str, voice: str | None, rate: float) -> Clip:
+        exe = _binary()
+        if exe is None:
+            raise EngineError(f"the espeak engine needs espeak-ng: {INSTALL_HINT}")
+        wpm = max(80, min(450, int(round(BASE_WPM * rate))))
+        fd, out = tempfile.mkstemp(suffix=".wav", prefix="voicecoach-espeak-")
+        os.close(fd)
+        try:
+            # No -m: text is never parsed as SSML; on stdin it can never be an option.
+            cmd = [exe, "-v", voice or "en-us", "-s", str(wpm), "-w", out, "--stdin"]
+            proc = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True, timeout=60)
+            if proc.returncode != 0:
+                msg = proc.stderr.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
+                raise EngineError(f"espeak-ng failed for voice {voice or 'en-us'!r}: {msg} "
+                                  "(see `voicecoach voices` for the voices here)")
+            clip = read_wav(out)
+        finally:
+            os.unlink(out)
+        return Clip(trim_silence(clip.samples, sample_rate=clip.sample_rate), clip.sample_rate)
+
+    def voices(self) -> list[str]:
+        exe = _binary()
+        if exe is None:
+            return []
+        proc = subprocess.run([exe, "--voices"], capture_output=True, text=True, timeout=30)
+        names = []
+        for line in proc.stdout.splitlines()[1:]:
+            parts = line.split()
+            if len(parts) >= 2:
+                names.append(parts[1])
+        return sorted(set(names))
+
+    def identity(self, voice: str | None) -> str:
+        return f"espeak-ng {_version()} voice={voice or 'en-us'}"
+
+
+@functools.lru_cache(maxsize=1)
+def _version() -> str:
+    exe = _binary()
+    if exe is None:
+        return "missing"
+    proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30)
+    return proc.stdout.strip()
