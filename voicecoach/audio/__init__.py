@@ -1,0 +1,1 @@
+"""Audio: cue sounds, the block mixer, the bed, loudness, encoders, tags and atomic export."""

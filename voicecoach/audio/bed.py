@@ -1,0 +1,213 @@
+"""The background bed: brown or pink noise, or a looped sound file, ducked under speech.
+
+Noise is generated block by block with a filter whose state carries over, so it is seamless
+and costs no memory however long the session is. A FILE is decoded once (at most
+MAX_FILE_S of it) and looped; its loop point is crossfaded with equal-power curves so the
+seam cannot be heard. The Ducker turns the timeline's speech into a smooth gain curve: the bed
+ramps down before each line starts (the timeline is known in advance) and back up after it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voicecoach.errors import ExportError
+
+NOISE_COLOURS = ("brown", "pink")
+#: The longest stretch of a bed FILE that is kept (it loops anyway); bounds memory.
+MAX_FILE_S = 300.0
+#: Widely used 3-pole/3-zero approximation of a 1/f (pink) spectrum for white noise input.
+_PINK_B = (0.049922035, -0.095993537, 0.050612699, -0.004408786)
+_PINK_A = (1.0, -2.494956002, 2.017265875, -0.522189400)
+#: Corner of the leaky integrator that turns white noise brown (a gentle rumble above it).
+_BROWN_CORNER_HZ = 40.0
+
+
+@dataclass(frozen=True)
+class Bed:
+    """What plays under the session and how it behaves. `source` is 'brown', 'pink' or a file path."""
+
+    source: str
+    level_db: float = -34.0  # RMS of the bed when not ducked, before loudness normalisation
+    duck_db: float = -12.0  # gain under speech
+    attack_s: float = 0.25  # ramp down, finishing as speech starts
+    release_s: float = 0.3  # ramp up after speech ends
+    fade_in_s: float = 3.0
+    fade_out_s: float = 4.0
+    seed: int = 1
+
+    def stream(self, sample_rate: int, start_sample: int = 0) -> "NoiseStream | LoopStream":
+        """A reader of consecutive bed samples, positioned at `start_sample`."""
+        if self.source in NOISE_COLOURS:
+            return NoiseStream(self.source, sample_rate, self.level_db, self.seed, start_sample)
+        loop = load_loop(self.source, sample_rate, self.level_db)
+        return LoopStream(loop, start_sample)
+
+    def ducker(self, speech_spans: Sequence[tuple[int, int]], total_samples: int,
+               sample_rate: int) -> "Ducker":
+        return Ducker(speech_spans, total_samples, sample_rate, self)
+
+
+def _noise_filter(colour: str, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    if colour == "pink":
+        return np.array(_PINK_B), np.array(_PINK_A)
+    pole = 1.0 - 2.0 * np.pi * _BROWN_CORNER_HZ / sample_rate
+    return np.array([1.0 - pole]), np.array([1.0, -pole])
+
+
+@functools.lru_cache(maxsize=8)
+def _filter_rms_gain(colour: str, sample_rate: int) -> float:
+    """RMS of the filter's output for unit-variance white noise (from its impulse response)."""
+    from scipy.signal import lfilter
+
+    b, a = _noise_filter(colour, sample_rate)
+    impulse = np.zeros(1 << 17)
+    impulse[0] = 1.0
+    return float(np.sqrt(np.sum(np.square(lfilter(b, a, impulse)))))
+
+
+class NoiseStream:
+    """Seamless coloured noise at a fixed RMS, generated on demand."""
+
+    def __init__(self, colour: str, sample_rate: int, level_db: float, seed: int, start_sample: int):
+        from scipy.signal import lfilter, lfilter_zi
+
+        self._lfilter = lfilter
+        self._b, self._a = _noise_filter(colour, sample_rate)
+        self._scale = 10 ** (level_db / 20) / _filter_rms_gain(colour, sample_rate)
+        self._rng = np.random.default_rng([seed, max(0, start_sample)])
+        self._zi = lfilter_zi(self._b, self._a) * 0.0
+        self.read(sample_rate // 2)  # settle the filter so the first block is already coloured
+
+    def read(self, n: int) -> np.ndarray:
+        white = self._rng.standard_normal(n)
+        out, self._zi = self._lfilter(self._b, self._a, white, zi=self._zi)
+        return (out * self._scale).astype(np.float32)
+
+
+class LoopStream:
+    """Reads a prepared loop round and round."""
+
+    def __init__(self, loop: np.ndarray, start_sample: int):
+        self._loop = loop
+        self._pos = max(0, start_sample) % len(loop)
+
+    def read(self, n: int) -> np.ndarray:
+        out = np.empty(n, dtype=np.float32)
+        done = 0
+        while done < n:
+            take = min(n - done, len(self._loop) - self._pos)
+            out[done:done + take] = self._loop[self._pos:self._pos + take]
+            done += take
+            self._pos = (self._pos + take) % len(self._loop)
+        return out
+
+
+def make_loop(samples: np.ndarray, sample_rate: int, crossfade_s: float = 2.0) -> np.ndarray:
+    """A seamless loop: the tail is crossfaded (equal power) into the head, then dropped.
+
+    Playing the result repeatedly, the last sample leads straight into what followed the
+    tail's start, while the head fades back in: there is no jump at the seam.
+    """
+    fade = min(int(crossfade_s * sample_rate), len(samples) // 4)
+    if fade < 2:
+        return np.ascontiguousarray(samples, dtype=np.float32)
+    loop = np.array(samples[: len(samples) - fade], dtype=np.float32)
+    theta = np.linspace(0.0, np.pi / 2, fade, dtype=np.float32)
+    loop[:fade] = samples[:fade] * np.sin(theta) + samples[len(samples) - fade:] * np.cos(theta)
+    return loop
+
+
+@functools.lru_cache(maxsize=2)
+def _decoded_loop(path: str, mtime_ns: int, sample_rate: int, level_db: float) -> np.ndarray:
+    samples = decode_file(path, sample_rate, MAX_FILE_S)
+    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
+    if len(samples) < sample_rate // 2 or rms < 1e-5:
+        raise ExportError(f"the bed file {path} is silent or shorter than half a second: choose another")
+    loop = make_loop(samples * np.float32(10 ** (level_db / 20) / rms), sample_rate)
+    loop.setflags(write=False)
+    return loop
+
+
+def load_loop(path: str, sample_rate: int, level_db: float) -> np.ndarray:
+    """The bed file as a seamless loop at `level_db` RMS (decoded once, then cached)."""
+    try:
+        mtime_ns = os.stat(path).st_mtime_ns
+    except OSError as exc:
+        raise ExportError(f"cannot read the bed file {path}: {exc.strerror} "
+                          "(use --bed brown, --bed pink or an existing sound file)") from exc
+    return _decoded_loop(os.path.abspath(path), mtime_ns, sample_rate, level_db)
+
+
+def decode_file(path: str, sample_rate: int, max_s: float) -> np.ndarray:
+    """Decode any sound file ffmpeg reads to mono float32 at `sample_rate` (at most `max_s`)."""
+    if Path(path).suffix.lower() == ".wav":
+        try:
+            from voicecoach.audio.cues import read_wav_clip
+            from voicecoach.audio.mixer import resample
+
+            clip = read_wav_clip(path)
+            return resample(clip.samples[: int(max_s * clip.sample_rate)], clip.sample_rate, sample_rate)
+        except ExportError:
+            pass  # not 16-bit PCM: let ffmpeg try
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise ExportError(f"decoding {path} needs ffmpeg: install it (Debian/Ubuntu: sudo apt-get install "
+                          "ffmpeg; macOS: brew install ffmpeg) or use a 16-bit WAV bed")
+    cmd = [ffmpeg, "-v", "error", "-nostdin", "-i", path, "-t", str(max_s),
+           "-f", "f32le", "-ac", "1", "-ar", str(sample_rate), "-"]
+    proc = subprocess.run(cmd, capture_output=True)
+    if proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ExportError(f"ffmpeg cannot decode the bed file {path}: {msg[-1] if msg else 'unknown error'}")
+    return np.frombuffer(proc.stdout, dtype="<f4").astype(np.float32)
+
+
+class Ducker:
+    """The bed's gain over time: its level, dips under speech, and the fades at both ends."""
+
+    def __init__(self, speech_spans: Sequence[tuple[int, int]], total_samples: int,
+                 sample_rate: int, bed: Bed):
+        merged: list[list[int]] = []
+        for start, end in sorted(speech_spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self._starts = np.array([s for s, _ in merged], dtype=np.int64)
+        self._ends = np.array([e for _, e in merged], dtype=np.int64)
+        self._attack = max(1, int(bed.attack_s * sample_rate))
+        self._release = max(1, int(bed.release_s * sample_rate))
+        self._depth_db = bed.duck_db
+        self._fade_in = max(1, int(bed.fade_in_s * sample_rate))
+        self._fade_out = max(1, int(bed.fade_out_s * sample_rate))
+        self._total = total_samples
+
+    def duck_amount(self, start_sample: int, n: int) -> np.ndarray:
+        """0 where the bed plays at its level, 1 where it is fully ducked, raised-cosine in between."""
+        t = np.arange(start_sample, start_sample + n, dtype=np.float64)
+        amount = np.zeros(n)
+        first = int(np.searchsorted(self._ends, start_sample - self._release, side="left"))
+        last = int(np.searchsorted(self._starts, start_sample + n + self._attack, side="right"))
+        for s, e in zip(self._starts[first:last], self._ends[first:last]):
+            rise = np.clip((t - (s - self._attack)) / self._attack, 0.0, 1.0)
+            fall = np.clip(((e + self._release) - t) / self._release, 0.0, 1.0)
+            amount = np.maximum(amount, np.minimum(rise, fall))
+        return 0.5 - 0.5 * np.cos(np.pi * amount)
+
+    def gain(self, start_sample: int, n: int) -> np.ndarray:
+        """Linear gain for samples [start_sample, start_sample + n)."""
+        t = np.arange(start_sample, start_sample + n, dtype=np.float64)
+        gain = 10 ** (self._depth_db * self.duck_amount(start_sample, n) / 20)
+        fade_in = np.clip(t / self._fade_in, 0.0, 1.0)
+        fade_out = np.clip((self._total - t) / self._fade_out, 0.0, 1.0)
+        gain *= (0.5 - 0.5 * np.cos(np.pi * fade_in)) * (0.5 - 0.5 * np.cos(np.pi * fade_out))
+        return gain.astype(np.float32)
