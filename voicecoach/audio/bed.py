@@ -36,7 +36,7 @@ class Bed:
     """What plays under the session and how it behaves. `source` is 'brown', 'pink' or a file path."""
 
     source: str
-    level_db: float = -34.0  # RMS of the bed when not ducked, before loudness normalisation
+    level_lufs: float = -38.0  # loudness of the bed when not ducked, before the final normalisation
     duck_db: float = -12.0  # gain under speech
     attack_s: float = 0.25  # ramp down, finishing as speech starts
     release_s: float = 0.3  # ramp up after speech ends
@@ -47,8 +47,8 @@ class Bed:
     def stream(self, sample_rate: int, start_sample: int = 0) -> "NoiseStream | LoopStream":
         """A reader of consecutive bed samples, positioned at `start_sample`."""
         if self.source in NOISE_COLOURS:
-            return NoiseStream(self.source, sample_rate, self.level_db, self.seed, start_sample)
-        loop = load_loop(self.source, sample_rate, self.level_db)
+            return NoiseStream(self.source, sample_rate, self.level_lufs, self.seed, start_sample)
+        loop = load_loop(self.source, sample_rate, self.level_lufs)
         return LoopStream(loop, start_sample)
 
     def ducker(self, speech_spans: Sequence[tuple[int, int]], total_samples: int,
@@ -64,25 +64,26 @@ def _noise_filter(colour: str, sample_rate: int) -> tuple[np.ndarray, np.ndarray
 
 
 @functools.lru_cache(maxsize=8)
-def _filter_rms_gain(colour: str, sample_rate: int) -> float:
-    """RMS of the filter's output for unit-variance white noise (from its impulse response)."""
+def _noise_loudness(colour: str, sample_rate: int) -> float:
+    """Loudness (LUFS) of the filtered noise for unit-variance white input, from a fixed sample."""
     from scipy.signal import lfilter
 
+    from voicecoach.audio.loudness import clip_loudness
+
     b, a = _noise_filter(colour, sample_rate)
-    impulse = np.zeros(1 << 17)
-    impulse[0] = 1.0
-    return float(np.sqrt(np.sum(np.square(lfilter(b, a, impulse)))))
+    white = np.random.default_rng(0).standard_normal(20 * sample_rate)
+    return clip_loudness(lfilter(b, a, white)[sample_rate:], sample_rate)
 
 
 class NoiseStream:
     """Seamless coloured noise at a fixed RMS, generated on demand."""
 
-    def __init__(self, colour: str, sample_rate: int, level_db: float, seed: int, start_sample: int):
+    def __init__(self, colour: str, sample_rate: int, level_lufs: float, seed: int, start_sample: int):
         from scipy.signal import lfilter, lfilter_zi
 
         self._lfilter = lfilter
         self._b, self._a = _noise_filter(colour, sample_rate)
-        self._scale = 10 ** (level_db / 20) / _filter_rms_gain(colour, sample_rate)
+        self._scale = 10 ** ((level_lufs - _noise_loudness(colour, sample_rate)) / 20)
         self._rng = np.random.default_rng([seed, max(0, start_sample)])
         self._zi = lfilter_zi(self._b, self._a) * 0.0
         self.read(sample_rate // 2)  # settle the filter so the first block is already coloured
@@ -127,24 +128,26 @@ def make_loop(samples: np.ndarray, sample_rate: int, crossfade_s: float = 2.0) -
 
 
 @functools.lru_cache(maxsize=2)
-def _decoded_loop(path: str, mtime_ns: int, sample_rate: int, level_db: float) -> np.ndarray:
+def _decoded_loop(path: str, mtime_ns: int, sample_rate: int, level_lufs: float) -> np.ndarray:
+    from voicecoach.audio.loudness import clip_loudness
+
     samples = decode_file(path, sample_rate, MAX_FILE_S)
-    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
-    if len(samples) < sample_rate // 2 or rms < 1e-5:
+    loudness = clip_loudness(samples, sample_rate) if len(samples) >= sample_rate // 2 else float("-inf")
+    if not np.isfinite(loudness):
         raise ExportError(f"the bed file {path} is silent or shorter than half a second: choose another")
-    loop = make_loop(samples * np.float32(10 ** (level_db / 20) / rms), sample_rate)
+    loop = make_loop(samples * np.float32(10 ** ((level_lufs - loudness) / 20)), sample_rate)
     loop.setflags(write=False)
     return loop
 
 
-def load_loop(path: str, sample_rate: int, level_db: float) -> np.ndarray:
-    """The bed file as a seamless loop at `level_db` RMS (decoded once, then cached)."""
+def load_loop(path: str, sample_rate: int, level_lufs: float) -> np.ndarray:
+    """The bed file as a seamless loop at `level_lufs` (decoded once, then cached)."""
     try:
         mtime_ns = os.stat(path).st_mtime_ns
     except OSError as exc:
         raise ExportError(f"cannot read the bed file {path}: {exc.strerror} "
                           "(use --bed brown, --bed pink or an existing sound file)") from exc
-    return _decoded_loop(os.path.abspath(path), mtime_ns, sample_rate, level_db)
+    return _decoded_loop(os.path.abspath(path), mtime_ns, sample_rate, level_lufs)
 
 
 def decode_file(path: str, sample_rate: int, max_s: float) -> np.ndarray:

@@ -98,6 +98,25 @@ class LoudnessMeter:
         return float(-0.691 + 10 * np.log10(self._energies[first:].sum() / count))
 
 
+def k_weighted_loudness(samples: np.ndarray, sample_rate: int) -> float:
+    """Ungated loudness of a whole (short) signal: -0.691 + 10 log10 of its K-weighted mean square."""
+    from scipy.signal import lfilter
+
+    y = np.asarray(samples, dtype=np.float64)
+    for b, a in _k_weighting(sample_rate):
+        y = lfilter(b, a, y)
+    power = float(np.mean(np.square(y))) if y.size else 0.0
+    return float(-0.691 + 10 * np.log10(power)) if power > 0 else float("-inf")
+
+
+def clip_loudness(samples: np.ndarray, sample_rate: int) -> float:
+    """BS.1770 loudness of a clip in memory (gated); for clips under 400 ms, ungated."""
+    meter = LoudnessMeter(sample_rate)
+    meter.add(samples)
+    measured = meter.integrated()
+    return measured if np.isfinite(measured) else k_weighted_loudness(samples, sample_rate)
+
+
 def oversampled_peaks(x: np.ndarray, sample_rate: int) -> np.ndarray:
     """Per input sample, the largest magnitude among it and its 4x oversampled neighbours (soxr)."""
     import soxr
