@@ -65,6 +65,9 @@ def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
     if "mapping values are not allowed" in problem:
         return ("unexpected ':' here: check the indentation of this line, "
                 "or put quotes around a text that contains ': '")
+    if "'{'" in problem or "'['" in problem:
+        return ("unexpected '{' or '[' inside a list or text: put quotes around a text that contains "
+                "{side} or brackets, or write the list one '- ' item per line")
     context = f" {exc.context}" if exc.context else ""
     return f"not valid YAML:{context} {problem} (check indentation and quotes)".replace("  ", " ")
 
