@@ -44,7 +44,7 @@ def _position_of(data: bytes | str, offset: int) -> tuple[int, int]:
 def compose(path: str, text: str) -> tuple[yaml.Node | None, list[Problem]]:
     """The YAML node tree of `text` (safe: nothing is constructed), or the syntax problem."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose_fast(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -97,6 +97,17 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [part for pair in node.value for part in pair]
     return []
+
+
+def _compose_fast(text: str) -> yaml.Node | None:
+    """libyaml when present (fast); on an error, PyYAML again for its clearer messages."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.compose(text, Loader=fast)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
