@@ -18,7 +18,12 @@ import voicecoach
 from voicecoach.errors import UsageError
 from voicecoach.library import builtin_names, builtin_path, resolve_routine
 from voicecoach.routine.durations import parse_breath, parse_duration, parse_hold
+from voicecoach.compiler import CompileOptions, compile_routine
+from voicecoach.estimate import EstimatedDurations
+from voicecoach.profiles import get_profile
 from voicecoach.routine.loader import load_routine
+from voicecoach.routine.model import Flow, Routine, Stretch
+from voicecoach.timeline import Timeline
 
 BUILTINS = ["bedtime-wind-down", "desk-reset", "hip-stretches-for-lower-back",
             "lower-back-hip-relief", "reclining-hip-release"]
@@ -391,3 +396,66 @@ def test_missing_file_and_folder_are_usage_errors(tmp_path):
         resolve_routine("nope.yml")
     with pytest.raises(UsageError, match="folder"):
         resolve_routine(tmp_path)
+
+
+# --- compiled: every built-in makes a sound session under every profile -----------------------
+
+PROFILES = ["guided", "eyes-closed", "bedtime"]
+ROUTINE_ROLES = {"talk", "setup", "cue", "release", "announce"}  # lines the routine supplies
+
+
+def _compiled(name: str, profile: str) -> tuple[Routine, Timeline]:
+    routine = load_routine(builtin_path(name))
+    options = CompileOptions(profile=get_profile(profile))
+    return routine, compile_routine(routine, options, EstimatedDurations(), estimated=True)
+
+
+def _said(timeline: Timeline, step: int | None = None) -> list[str]:
+    return [e.text or "" for e in timeline.events
+            if e.kind == "speech" and (step is None or e.step == step)]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("name", BUILTINS)
+def test_compiles_without_repeating_a_line(name, profile):
+    routine, timeline = _compiled(name, profile)
+    assert timeline.estimated and timeline.profile == profile
+    assert len(timeline.steps) == len(routine.steps)
+    lines = [e.text for e in timeline.events if e.kind == "speech" and e.role in ROUTINE_ROLES]
+    repeated = sorted({line for line in lines if lines.count(line) > 1})
+    assert repeated == [], f"{name} ({profile}) says these more than once: {repeated}"
+    for text in _said(timeline):
+        assert "{" not in text and "}" not in text, text
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("name", BUILTINS)
+def test_holds_and_every_cue_are_kept(name, profile):
+    routine, timeline = _compiled(name, profile)
+    for index, step in enumerate(routine.steps):
+        said = _said(timeline, index)
+        if isinstance(step, Stretch):
+            holds = [h for h in timeline.holds if h.step == index]
+            length = step.hold or routine.defaults.hold
+            expected_s = length.resolve_s(routine.defaults.breath)
+            assert [h.side for h in holds] == list(step.sides or (None,)) * step.reps
+            assert all(h.duration_s == pytest.approx(expected_s, abs=1e-3) for h in holds)
+            for side in step.sides or (None,):
+                for cue in step.cues:  # each cue fits inside its hold, on every side
+                    assert cue.replace("{side}", side or "") in said, (name, profile, cue)
+        if isinstance(step, Flow):  # the movement words fit inside their breath
+            for move in (step.inhale, step.exhale):
+                assert any(move and move[1:] in line for line in said), (name, profile, move)
+
+
+@pytest.mark.parametrize("profile", ["guided", "eyes-closed"])
+def test_desk_reset_is_three_to_five_minutes(profile):
+    _, timeline = _compiled("desk-reset", profile)
+    assert 180 <= timeline.duration_s <= 300
+
+
+def test_reclining_hip_release_is_short_and_others_longer():
+    _, short = _compiled("reclining-hip-release", "guided")
+    assert short.duration_s < 360
+    for name in ("lower-back-hip-relief", "hip-stretches-for-lower-back", "bedtime-wind-down"):
+        assert _compiled(name, "guided")[1].duration_s > short.duration_s
