@@ -191,6 +191,8 @@ def test_spoken_text_reads_naturally(name):
             assert line.strip() == line and line[0].isupper()
         for line in _spoken(step)[1:]:
             assert line[-1] in ".!?", f"{name}: a spoken line should end as a sentence: {line!r}"
+        for key in ("inhale", "exhale"):  # the coach says "Breathe in, ..." before the movement
+            assert not str(step.get(key, "")).lower().startswith("breath"), (name, step[key])
 
 
 @pytest.mark.parametrize("name", BUILTINS)
