@@ -165,8 +165,13 @@ def _flow(s: _Session, step: Flow, routine: Routine, index: int) -> None:
     s.announce(step.name)
     for line in step.setup:
         s.say(line, "setup")
-    s.wait(routine.defaults.transition_s)
     moves = {"inhale": step.inhale, "exhale": step.exhale}
+    phase_s = dict(pattern.phases())
+    for phase, move in moves.items():
+        # A movement too long to say within its breath is explained before the flow starts.
+        if move and s.length(phrases.with_breath(phase, move)) > phase_s[phase] - 0.1:
+            s.say(phrases.as_you(phase, move), "setup")
+    s.wait(routine.defaults.transition_s)
     for cycle in range(step.cycles):
         for phase, seconds in pattern.phases():
             latest = s.t + seconds - 0.1

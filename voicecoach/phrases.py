@@ -73,3 +73,8 @@ def with_breath(phase: str, movement: str) -> str:
 
 def fill_side(text: str, side: str | None) -> str:
     return text.replace("{side}", side) if side else text
+
+
+def as_you(phase: str, movement: str) -> str:
+    word = "breathe in" if phase == "inhale" else "breathe out"
+    return f"As you {word}, {movement[0].lower()}{movement[1:]}"

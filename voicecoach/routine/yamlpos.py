@@ -10,6 +10,7 @@ import yaml
 from voicecoach.errors import Problem
 
 MAX_FILE_BYTES = 1_000_000
+MAX_EXPANDED_NODES = 50_000
 
 _STD = "tag:yaml.org,2002:"
 ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
@@ -43,7 +44,7 @@ def _position_of(data: bytes | str, offset: int) -> tuple[int, int]:
 def compose(path: str, text: str) -> tuple[yaml.Node | None, list[Problem]]:
     """The YAML node tree of `text` (safe: nothing is constructed), or the syntax problem."""
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader), []
+        root = _compose_fast(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -54,6 +55,59 @@ def compose(path: str, text: str) -> tuple[yaml.Node | None, list[Problem]]:
                                                "remove it (a routine is plain text)")]
     except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error above carries a mark
         return None, [Problem(path, 1, 1, f"not valid YAML: {exc}")]
+    bomb = _alias_bomb(root)
+    if bomb is not None:
+        mark = bomb.start_mark
+        return None, [Problem(path, mark.line + 1, mark.column + 1,
+                              f"aliases repeat the anchor defined here until the routine would expand "
+                              f"beyond {MAX_EXPANDED_NODES:,} values: write the steps out instead of "
+                              "repeating an anchor (&name / *name)")]
+    return root, []
+
+
+def _alias_bomb(root: yaml.Node | None) -> yaml.Node | None:
+    """The most repeated anchored node when aliases would expand the document past the bound."""
+    if root is None:
+        return None
+    sizes: dict[int, int] = {}
+    refs: dict[int, int] = {}
+    nodes: dict[int, yaml.Node] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            sizes[key] = min(MAX_EXPANDED_NODES + 1, 1 + sum(sizes[id(c)] for c in _children(node)))
+            continue
+        refs[key] = refs.get(key, 0) + 1
+        if refs[key] > 1:
+            continue
+        nodes[key] = node
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+    if sizes[id(root)] <= MAX_EXPANDED_NODES:
+        return None
+    shared = [k for k, n in refs.items() if n > 1]
+    return nodes[max(shared, key=lambda k: sizes[k])] if shared else root
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _compose_fast(text: str) -> yaml.Node | None:
+    """libyaml when present (fast); on an error, PyYAML again for its clearer messages."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.compose(text, Loader=fast)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
@@ -65,6 +119,9 @@ def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
     if "mapping values are not allowed" in problem:
         return ("unexpected ':' here: check the indentation of this line, "
                 "or put quotes around a text that contains ': '")
+    if "'{'" in problem or "'['" in problem:
+        return ("unexpected '{' or '[' inside a list or text: put quotes around a text that contains "
+                "{side} or brackets, or write the list one '- ' item per line")
     context = f" {exc.context}" if exc.context else ""
     return f"not valid YAML:{context} {problem} (check indentation and quotes)".replace("  ", " ")
 
