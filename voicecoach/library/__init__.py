@@ -66,5 +66,5 @@ def _unknown_message(name: str, names: list[str]) -> str:
     close = difflib.get_close_matches(name.strip().lower(), names, n=1, cutoff=0.5)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     listing = ", ".join(names) if names else "none are installed"
-    return (f"no routine file or built-in routine named '{name}'{hint}; "
+    return (f"no routine file or built-in routine called '{name}'{hint}; "
             f"the built-ins are: {listing} (or give the path to a .yaml file)")
