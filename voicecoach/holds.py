@@ -44,7 +44,7 @@ def _setup(s: _Compile, step: Stretch, side: str | None, first: bool) -> None:
         lines = step.setup + step.tips
     else:
         s.say(phrases.switch(side), "switch")
-        lines = step.setup if s.profile.name_sides else tuple(l for l in step.setup if "{side}" in l)
+        lines = tuple(line for line in step.setup if "{side}" in line)
     for line in lines:
         s.say(phrases.fill_side(line, side), "setup")
 
