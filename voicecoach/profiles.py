@@ -48,7 +48,7 @@ class Profile:
 
 BUILTIN_PROFILES: dict[str, Profile] = {
     "guided": Profile("guided", "Every step announced and explained, chimes and a spoken countdown."),
-    "eyes-closed": Profile("eyes-closed", "Nothing depends on a screen: full setup for every side, sides "
+    "eyes-closed": Profile("eyes-closed", "Nothing depends on a screen: sides "
                            "named, next steps announced, halfway cues, a five-count before each release.",
                            name_sides=True, announce_next=True, halfway_cue=True, countdown_from=5,
                            last_stretch_line=True),
