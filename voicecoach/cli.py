@@ -160,3 +160,60 @@ def new(name: str, output: str | None, force: bool) -> None:
     """Start a routine file: a copy of the built-in NAME, or a template titled NAME."""
     path = session.new_routine(name, output, force)
     click.echo(f"wrote {path}: edit it, then `voicecoach validate {path}` and `voicecoach plan {path}`")
+
+
+# ---- export (audio branch) -------------------------------------------------------------------
+
+
+def _progress_callback():
+    """A progress bar on stderr when stderr is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        return None, None
+    bar = click.progressbar(length=1000, label="exporting", file=sys.stderr)
+    bar.__enter__()
+    state = {"shown": 0}
+
+    def update(fraction: float) -> None:
+        step = int(fraction * 1000) - state["shown"]
+        if step > 0:
+            bar.update(step)
+            state["shown"] += step
+
+    return update, bar
+
+
+@main.command()
+@click.argument("routine")
+@click.option("-o", "--output", default=None, metavar="OUT",
+              help="The file to write; its suffix picks the format (.mp3, .wav, .m4a, .ogg, .opus, .flac). "
+                   "Default: named after the routine, here. With --split: a folder.")
+@click.option("--quality", type=click.Choice(["phone", "high"]), default="phone", show_default=True,
+              help="Encoding quality (phone: smaller files; high: higher bitrates).")
+@click.option("--bed", default=None, metavar="brown|pink|none|FILE",
+              help="Background sound under the session, ducked under speech (default: the profile's).")
+@click.option("--lrc", is_flag=True, help="Also write the spoken lines as timed lyrics (.lrc) beside the file.")
+@click.option("--srt", is_flag=True, help="Also write the spoken lines as subtitles (.srt) beside the file.")
+@click.option("--split", is_flag=True, help="One file per step plus an .m3u8 playlist, into a folder.")
+@session_options
+@handle_errors
+def export(routine: str, output: str | None, quality: str, bed: str | None, lrc: bool, srt: bool,
+           split: bool, **kwargs: Any) -> None:
+    """Write ROUTINE as an audio file (MP3 by default) with tags and one chapter per step."""
+    from voicecoach import exporting
+    from voicecoach.audio.export import ExportOptions
+
+    progress, bar = _progress_callback()
+    options = ExportOptions(quality=quality, bed=bed, lrc=lrc, srt=srt, progress=progress)
+    try:
+        if split:
+            done = exporting.export_routine_split(routine, _session_options(kwargs), output, options)
+            message = f"wrote {len(done.files)} files and {done.playlist}"
+        else:
+            result = exporting.export_routine(routine, _session_options(kwargs), output, options)
+            extra = "".join(f", {p}" for p in result.extra_paths)
+            message = (f"wrote {result.path} ({session.clock(result.duration_s)}, {result.chapters} chapters, "
+                       f"{result.target_lufs:g} LUFS){extra}")
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(message)

@@ -130,7 +130,7 @@ class WavEncoder(Encoder):
 class Mp3Encoder(Encoder):
     """Gapless CBR MP3 (mono) via lameenc, with the Info/LAME tag frame written in front."""
 
-    def __init__(self, path: str, sample_rate: int, quality: str = "phone"):
+    def __init__(self, path: str, sample_rate: int, quality: str = "phone", id3: bytes = b""):
         import lameenc
 
         bitrate, lame_quality = FORMATS[".mp3"].settings[quality].args
@@ -143,6 +143,8 @@ class Mp3Encoder(Encoder):
         self._lame.set_channels(1)
         self._lame.set_quality(int(lame_quality))
         self._file = open(path, "wb")
+        self._file.write(id3)  # the ID3v2 tag goes first; the Info frame follows it
+        self._info_offset = len(id3)
         self._tag_size = lametag.FrameHeader(self._bitrate, sample_rate, False, True).length
         self._info_frame(0, 0, 0)  # fails early if this bitrate cannot hold the tag
         self._file.write(bytes(self._tag_size))  # placeholder, filled in by close()
@@ -180,7 +182,7 @@ class Mp3Encoder(Encoder):
         padding = self._frames * lametag.SAMPLES_PER_FRAME - lametag.LAME_ENCODER_DELAY - self.samples_written
         if self._pending or not 0 <= padding < 4096:
             raise ExportError(f"the MP3 stream did not end on a whole frame (padding {padding}); please report this")
-        self._file.seek(0)
+        self._file.seek(self._info_offset)
         self._file.write(self._info_frame(self._frames, self._audio_bytes, padding))
         self._file.close()
 
@@ -236,12 +238,16 @@ class FfmpegEncoder(Encoder):
 
 
 def open_encoder(path: str, spec: FormatSpec, sample_rate: int, quality: str,
-                 metadata_file: str | None = None) -> Encoder:
-    """An encoder writing `path` (usually a temporary name) in the format `spec`."""
+                 metadata_file: str | None = None, id3: bytes = b"") -> Encoder:
+    """An encoder writing `path` (usually a temporary name) in the format `spec`.
+
+    `id3` is a ready ID3v2 tag written at the start of an MP3; `metadata_file` an FFMETADATA
+    file of tags and chapters for the ffmpeg formats.
+    """
     if quality not in spec.settings:
         raise ExportError(f"unknown quality {quality!r}: use {' or '.join(QUALITIES)}")
     if spec.name == "mp3":
-        return Mp3Encoder(path, sample_rate, quality)
+        return Mp3Encoder(path, sample_rate, quality, id3)
     if spec.name == "wav":
         return WavEncoder(path, sample_rate)
     return FfmpegEncoder(path, sample_rate, spec, quality, metadata_file)

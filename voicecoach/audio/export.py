@@ -25,17 +25,16 @@ from voicecoach.errors import ExportError
 from voicecoach.speech.base import Clip
 from voicecoach.timeline import Timeline
 
-TARGET_LUFS = -16.0
-BEDTIME_TARGET_LUFS = -20.0
 
 
 @dataclass(frozen=True)
 class ExportOptions:
-    """How to export. `format` None: from the output's suffix. `target_lufs` None: by profile."""
+    """How to export. None for `format`: by the output's suffix; for `bed` and `target_lufs`: as
+    the timeline's profile says (Timeline.bed, Timeline.loudness_lufs). `bed` 'none': no bed."""
 
     format: str | None = None
     quality: str = "phone"
-    bed: str | None = None  # 'brown', 'pink' or a sound file to loop
+    bed: str | None = None  # 'brown', 'pink', 'none' or a sound file to loop
     bed_level_lufs: float = -38.0
     duck_db: float = -12.0
     target_lufs: float | None = None
@@ -70,17 +69,23 @@ class ExportResult:
 
 
 def target_lufs_for(timeline: Timeline, options: ExportOptions) -> float:
-    if options.target_lufs is not None:
-        return options.target_lufs
-    return BEDTIME_TARGET_LUFS if timeline.profile == "bedtime" else TARGET_LUFS
+    return options.target_lufs if options.target_lufs is not None else timeline.loudness_lufs
+
+
+def bed_for(timeline: Timeline, options: ExportOptions) -> Bed | None:
+    """The bed to mix: the option's, else the profile's; its fade-out spans the session's tail."""
+    source = options.bed if options.bed is not None else timeline.bed
+    if not source or source == "none":
+        return None
+    return Bed(source, level_lufs=options.bed_level_lufs, duck_db=options.duck_db,
+               fade_out_s=max(Bed.fade_out_s, timeline.tail_s))
 
 
 def make_mixer(timeline: Timeline, clips: Mapping[str, Clip], options: ExportOptions) -> Mixer:
-    bed = Bed(options.bed, level_lufs=options.bed_level_lufs, duck_db=options.duck_db) if options.bed else None
-    return Mixer(timeline, clips, sample_rate=options.sample_rate, bed=bed)
+    return Mixer(timeline, clips, sample_rate=options.sample_rate, bed=bed_for(timeline, options))
 
 
-def _block_samples(options: ExportOptions) -> int:
+def block_samples_for(options: ExportOptions) -> int:
     return max(1024, int(options.block_s * options.sample_rate))
 
 
@@ -92,7 +97,7 @@ def measure_gain(mixer: Mixer, timeline: Timeline, options: ExportOptions, ceili
     away; then the limited output is measured again and the gain corrected (at most twice).
     Silence gets no gain.
     """
-    block = _block_samples(options)
+    block = block_samples_for(options)
 
     def blocks() -> Iterator[np.ndarray]:
         for b in mixer.blocks(block_samples=block):
@@ -116,14 +121,14 @@ def measure_gain(mixer: Mixer, timeline: Timeline, options: ExportOptions, ceili
     return first.loudness_lufs, gain
 
 
-def _ceiling_db(spec: encoders.FormatSpec, options: ExportOptions) -> float:
+def ceiling_db_for(spec: encoders.FormatSpec, options: ExportOptions) -> float:
     setting = spec.settings.get(options.quality)
     if setting is None:
         raise ExportError(f"unknown quality {options.quality!r}: use {' or '.join(encoders.QUALITIES)}")
     return options.true_peak_db - setting.headroom_db
 
 
-def _track_info(timeline: Timeline, options: ExportOptions, title: str | None = None,
+def track_info(timeline: Timeline, options: ExportOptions, title: str | None = None,
                 length_s: float | None = None, track: str = "") -> tags.TrackInfo:
     length = timeline.duration_s if length_s is None else length_s
     return tags.TrackInfo(title=title or options.title or timeline.title, length_ms=int(round(length * 1000)),
@@ -132,7 +137,7 @@ def _track_info(timeline: Timeline, options: ExportOptions, title: str | None = 
 
 
 @contextlib.contextmanager
-def _encoded(tmp: Path, spec: encoders.FormatSpec, options: ExportOptions, info: tags.TrackInfo,
+def encoded_file(tmp: Path, spec: encoders.FormatSpec, options: ExportOptions, info: tags.TrackInfo,
              chapters: list[tags.Chapter]) -> Iterator[encoders.Encoder]:
     """An encoder writing `tmp`, finished and tagged on success, aborted on any failure."""
     meta_path = None
@@ -141,15 +146,16 @@ def _encoded(tmp: Path, spec: encoders.FormatSpec, options: ExportOptions, info:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(tags.ffmetadata(info, chapters))
     try:
-        encoder = encoders.open_encoder(str(tmp), spec, options.sample_rate, options.quality, meta_path)
+        id3 = tags.id3_bytes(info, chapters) if spec.name == "mp3" else b""
+        encoder = encoders.open_encoder(str(tmp), spec, options.sample_rate, options.quality, meta_path, id3)
         try:
             yield encoder
             encoder.close()
         except BaseException:
             encoder.abort()
             raise
-        if spec.name in ("mp3", "wav"):
-            tags.write_id3(str(tmp), spec.name, info, chapters)
+        if spec.name == "wav":
+            tags.write_wav_id3(str(tmp), info, chapters)
     finally:
         if meta_path:
             with contextlib.suppress(OSError):
@@ -176,14 +182,14 @@ def export_session(timeline: Timeline, clips: Mapping[str, Clip], out_path: str 
     spec = encoders.format_for(options.format if options.format else str(out))
     mixer = make_mixer(timeline, clips, options)
     progress = _Progress(options.progress, mixer.total_samples)
-    ceiling_db = _ceiling_db(spec, options)
+    ceiling_db = ceiling_db_for(spec, options)
     measured, gain_db = measure_gain(mixer, timeline, options, ceiling_db, lambda n: progress.add(n, 1))
     chapters = tags.chapters_for(timeline)
     peak = loudness.TruePeakMeter(options.sample_rate)
     try:
         with atomic_output(out) as tmp:
-            with _encoded(tmp, spec, options, _track_info(timeline, options), chapters) as encoder:
-                blocks = mixer.blocks(block_samples=_block_samples(options))
+            with encoded_file(tmp, spec, options, track_info(timeline, options), chapters) as encoder:
+                blocks = mixer.blocks(block_samples=block_samples_for(options))
                 for block in loudness.normalise(blocks, options.sample_rate, gain_db, ceiling_db):
                     peak.add(block)
                     encoder.write(block)

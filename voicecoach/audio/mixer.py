@@ -68,13 +68,16 @@ def level_speech(samples: np.ndarray, sample_rate: int, levels: MixLevels) -> np
     """
     ceiling_db = levels.speech_lufs + levels.speech_peak_to_loudness_db
     out = np.array(samples, dtype=np.float32)
+    loud = clip_loudness(out, sample_rate)
     for _ in range(3):  # limiting lowers the loudness a little: level again (converges fast)
-        loud = clip_loudness(out, sample_rate)
-        if not np.isfinite(loud) or abs(loud - levels.speech_lufs) < 0.1:
+        if not np.isfinite(loud):
             break
         limiter = TruePeakLimiter(sample_rate, ceiling_db)
         gained = out * np.float32(10 ** ((levels.speech_lufs - loud) / 20))
         out = np.concatenate([limiter.process(gained), limiter.flush()])
+        loud = clip_loudness(out, sample_rate)
+        if abs(loud - levels.speech_lufs) < 0.2:
+            break
     return out
 
 

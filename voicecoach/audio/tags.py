@@ -88,20 +88,58 @@ def id3_tags(info: TrackInfo, chapters: list[Chapter]):
     return tags
 
 
-def write_id3(path: str, kind: str, info: TrackInfo, chapters: list[Chapter]) -> None:
-    """Write ID3v2.4 tags into an MP3 (`kind` 'mp3') or a WAV file (`kind` 'wav', an 'id3 ' chunk)."""
-    tags = id3_tags(info, chapters)
-    if kind == "wav":
-        from mutagen.wave import WAVE
+def _syncsafe(data: bytes) -> int:
+    return (data[0] << 21) | (data[1] << 14) | (data[2] << 7) | data[3]
 
-        wav = WAVE(path)
-        if wav.tags is None:
-            wav.add_tags()
-        for frame in tags.values():
-            wav.tags.add(frame)
-        wav.save(v2_version=4)
-    else:
-        tags.save(path, v2_version=4)
+
+def _split_frames(tag: bytes) -> list[tuple[str, bytes]]:
+    """(frame id, whole frame bytes) of an ID3v2.4 tag without extended header or unsynchronisation."""
+    end = 10 + _syncsafe(tag[6:10])
+    frames, pos = [], 10
+    while pos + 10 <= end and tag[pos] != 0:
+        size = _syncsafe(tag[pos + 4:pos + 8])
+        frames.append((tag[pos:pos + 4].decode("latin-1"), tag[pos:pos + 10 + size]))
+        pos += 10 + size
+    return frames
+
+
+def id3_bytes(info: TrackInfo, chapters: list[Chapter], padding: int = 1024) -> bytes:
+    """A complete ID3v2.4 tag to put at the start of an MP3, chapters in playing order.
+
+    mutagen encodes every frame, but orders them by size when it saves; readers such as
+    ffmpeg list chapters in the order their frames appear, so the frames are put back in
+    order: text frames, the CTOC, then the CHAP frames from first to last, then the rest.
+    """
+    import io
+
+    buf = io.BytesIO()
+    id3_tags(info, chapters).save(buf, v2_version=4, padding=lambda _info: 0)
+    frames = _split_frames(buf.getvalue())
+    rank = {c.element_id.encode("latin-1") + b"\0": i for i, c in enumerate(chapters)}
+
+    def order(item: tuple[str, bytes]) -> tuple[int, int]:
+        frame_id, data = item
+        if frame_id == "CHAP":
+            element = data[10:data.index(b"\0", 10) + 1]
+            return 2, rank.get(element, len(rank))
+        return {"CTOC": 1, "COMM": 3}.get(frame_id, 0), 0
+
+    body = b"".join(data for _, data in sorted(frames, key=order)) + bytes(padding)
+    size = len(body)
+    header = b"ID3\x04\x00\x00" + bytes([(size >> 21) & 0x7F, (size >> 14) & 0x7F, (size >> 7) & 0x7F, size & 0x7F])
+    return header + body
+
+
+def write_wav_id3(path: str, info: TrackInfo, chapters: list[Chapter]) -> None:
+    """Add ID3v2.4 tags (with chapters) to a WAV file, as an 'id3 ' chunk (mutagen)."""
+    from mutagen.wave import WAVE
+
+    wav = WAVE(path)
+    if wav.tags is None:
+        wav.add_tags()
+    for frame in id3_tags(info, chapters).values():
+        wav.tags.add(frame)
+    wav.save(v2_version=4)
 
 
 def _ffmeta_escape(text: str) -> str:
