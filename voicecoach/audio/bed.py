@@ -79,19 +79,20 @@ class NoiseStream:
     """Seamless coloured noise at a fixed RMS, generated on demand."""
 
     def __init__(self, colour: str, sample_rate: int, level_lufs: float, seed: int, start_sample: int):
-        from scipy.signal import lfilter, lfilter_zi
+        from scipy.signal import lfilter
 
         self._lfilter = lfilter
-        self._b, self._a = _noise_filter(colour, sample_rate)
+        b, a = _noise_filter(colour, sample_rate)
+        self._b, self._a = b.astype(np.float32), a.astype(np.float32)
         self._scale = 10 ** ((level_lufs - _noise_loudness(colour, sample_rate)) / 20)
         self._rng = np.random.default_rng([seed, max(0, start_sample)])
-        self._zi = lfilter_zi(self._b, self._a) * 0.0
+        self._zi = np.zeros(len(self._a) - 1, dtype=np.float32)
         self.read(sample_rate // 2)  # settle the filter so the first block is already coloured
 
     def read(self, n: int) -> np.ndarray:
-        white = self._rng.standard_normal(n)
+        white = self._rng.standard_normal(n, dtype=np.float32)
         out, self._zi = self._lfilter(self._b, self._a, white, zi=self._zi)
-        return (out * self._scale).astype(np.float32)
+        return out.astype(np.float32) * np.float32(self._scale)
 
 
 class LoopStream:
@@ -194,23 +195,38 @@ class Ducker:
         self._fade_out = max(1, int(bed.fade_out_s * sample_rate))
         self._total = total_samples
 
-    def duck_amount(self, start_sample: int, n: int) -> np.ndarray:
-        """0 where the bed plays at its level, 1 where it is fully ducked, raised-cosine in between."""
-        t = np.arange(start_sample, start_sample + n, dtype=np.float64)
-        amount = np.zeros(n)
+    def _spans_near(self, start_sample: int, n: int) -> list[tuple[int, int]]:
         first = int(np.searchsorted(self._ends, start_sample - self._release, side="left"))
         last = int(np.searchsorted(self._starts, start_sample + n + self._attack, side="right"))
-        for s, e in zip(self._starts[first:last], self._ends[first:last]):
-            rise = np.clip((t - (s - self._attack)) / self._attack, 0.0, 1.0)
-            fall = np.clip(((e + self._release) - t) / self._release, 0.0, 1.0)
-            amount = np.maximum(amount, np.minimum(rise, fall))
-        return 0.5 - 0.5 * np.cos(np.pi * amount)
+        return list(zip(self._starts[first:last].tolist(), self._ends[first:last].tolist()))
 
     def gain(self, start_sample: int, n: int) -> np.ndarray:
-        """Linear gain for samples [start_sample, start_sample + n)."""
-        t = np.arange(start_sample, start_sample + n, dtype=np.float64)
-        gain = 10 ** (self._depth_db * self.duck_amount(start_sample, n) / 20)
-        fade_in = np.clip(t / self._fade_in, 0.0, 1.0)
-        fade_out = np.clip((self._total - t) / self._fade_out, 0.0, 1.0)
-        gain *= (0.5 - 0.5 * np.cos(np.pi * fade_in)) * (0.5 - 0.5 * np.cos(np.pi * fade_out))
-        return gain.astype(np.float32)
+        """Linear gain for samples [start_sample, start_sample + n).
+
+        Under each line the bed dips by `duck_db`: a raised-cosine ramp (in dB) over `attack_s`
+        that ends as the line starts, and one over `release_s` after it ends.
+        """
+        gain = np.ones(n, dtype=np.float32)
+        end_sample = start_sample + n
+        for s, e in self._spans_near(start_sample, n):
+            lo, hi = max(start_sample, s - self._attack), min(end_sample, e + self._release)
+            t = np.arange(lo, hi, dtype=np.float64)
+            rise = np.clip((t - (s - self._attack)) / self._attack, 0.0, 1.0)
+            fall = np.clip(((e + self._release) - t) / self._release, 0.0, 1.0)
+            amount = 0.5 - 0.5 * np.cos(np.pi * np.minimum(rise, fall))
+            region = gain[lo - start_sample:hi - start_sample]
+            np.minimum(region, (10 ** (self._depth_db * amount / 20)).astype(np.float32), out=region)
+        self._apply_fades(gain, start_sample)
+        return gain
+
+    def _apply_fades(self, gain: np.ndarray, start_sample: int) -> None:
+        end_sample = start_sample + len(gain)
+        if start_sample < self._fade_in:
+            hi = min(end_sample, self._fade_in)
+            x = np.arange(start_sample, hi) / self._fade_in
+            gain[:hi - start_sample] *= (0.5 - 0.5 * np.cos(np.pi * x)).astype(np.float32)
+        fade_from = self._total - self._fade_out
+        if end_sample > fade_from:
+            lo = max(start_sample, fade_from)
+            x = np.clip((self._total - np.arange(lo, end_sample)) / self._fade_out, 0.0, 1.0)
+            gain[lo - start_sample:] *= (0.5 - 0.5 * np.cos(np.pi * x)).astype(np.float32)

@@ -86,10 +86,13 @@ def breath_envelope(index: np.ndarray, length: int, phase: str) -> np.ndarray:
     rise_fraction = 0.7 if phase == "inhale" else 0.15
     attack = max(1, int(length * rise_fraction))
     release = max(1, length - attack)
-    idx = index.astype(np.float64)
-    up = 0.5 - 0.5 * np.cos(np.pi * np.clip(idx / attack, 0.0, 1.0))
-    down = 0.5 + 0.5 * np.cos(np.pi * np.clip((idx - attack) / release, 0.0, 1.0))
-    return np.where(idx < attack, up, down).astype(np.float32)
+    idx = index.astype(np.float32)
+    out = np.empty(len(idx), dtype=np.float32)
+    rising = idx < attack
+    out[rising] = 0.5 - 0.5 * np.cos(np.float32(np.pi / attack) * idx[rising])
+    falling = np.clip((idx[~rising] - attack) * np.float32(np.pi / release), 0.0, np.pi)
+    out[~rising] = 0.5 + 0.5 * np.cos(falling)
+    return out
 
 
 class Mixer:
