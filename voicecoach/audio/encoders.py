@@ -74,12 +74,13 @@ QUALITIES = ("phone", "high")
 LAME_LEVEL_CORRECTION = np.float32(1 / 0.95)
 
 
-def format_for(path: str) -> FormatSpec:
-    """The format a file name asks for, by its suffix (an ExportError for unknown suffixes)."""
-    suffix = os.path.splitext(path)[1].lower()
+def format_for(path_or_format: str) -> FormatSpec:
+    """The format a file name asks for by its suffix, or a format named directly ('mp3', '.wav')."""
+    bare = "." + path_or_format.lower().lstrip(".")
+    suffix = bare if bare in FORMATS else os.path.splitext(path_or_format)[1].lower()
     if suffix not in FORMATS:
-        raise ExportError(f"cannot write {os.path.basename(path)!r}: unknown format {suffix or '(no suffix)'}; "
-                          f"use one of {', '.join(FORMATS)}")
+        raise ExportError(f"cannot write {os.path.basename(path_or_format)!r}: unknown format "
+                          f"{suffix or '(no suffix)'}; use one of {', '.join(FORMATS)}")
     return FORMATS[suffix]
 
 
@@ -178,6 +179,8 @@ class Mp3Encoder(Encoder):
         self.samples_written += len(block)
 
     def close(self) -> None:
+        if self.samples_written == 0:
+            raise ExportError("nothing to encode: the session has no audio (check its duration)")
         self._put(bytes(self._lame.flush()))
         padding = self._frames * lametag.SAMPLES_PER_FRAME - lametag.LAME_ENCODER_DELAY - self.samples_written
         if self._pending or not 0 <= padding < 4096:
