@@ -11,7 +11,7 @@ from scipy.signal import welch
 from audio_helpers import RATE, tone
 from voicecoach.audio.bed import Bed, make_loop
 from voicecoach.audio.mixer import Mixer
-from voicecoach.errors import ExportError
+from voicecoach.errors import ExportError, UsageError
 from voicecoach.timeline import Event, StepSpan, Timeline
 
 
@@ -82,8 +82,8 @@ def test_make_loop_joins_end_to_start():
     assert abs(float(loop[0]) - float(loop[-1]) - step) < 1e-4  # the end leads straight into the start
 
 
-def test_missing_or_undecodable_bed_files_are_export_errors(tmp_path):
-    with pytest.raises(ExportError, match="bed file"):
+def test_missing_or_undecodable_bed_files_are_errors(tmp_path):
+    with pytest.raises(UsageError, match="bed file"):
         Bed(str(tmp_path / "nope.mp3")).stream(RATE)
     junk = tmp_path / "junk.mp3"
     junk.write_bytes(b"not audio at all" * 100)

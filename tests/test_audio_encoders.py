@@ -11,7 +11,7 @@ import pytest
 from audio_helpers import RATE, decode
 from voicecoach.audio import lametag
 from voicecoach.audio.encoders import format_for, open_encoder, to_int16
-from voicecoach.errors import ExportError
+from voicecoach.errors import ExportError, UsageError
 
 
 def _encode(path, samples, fmt=".mp3", quality="phone", block=10_000):
@@ -104,7 +104,7 @@ def test_ffmpeg_formats_without_ffmpeg_say_what_to_install(tmp_path, monkeypatch
 
 
 def test_unknown_formats_and_qualities_are_export_errors(tmp_path):
-    with pytest.raises(ExportError, match=r"\.mp3"):
+    with pytest.raises(UsageError, match=r"\.mp3"):
         format_for("session.aiff")
     with pytest.raises(ExportError, match="phone"):
         open_encoder(str(tmp_path / "x.mp3"), format_for(".mp3"), RATE, "studio")

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach import session
-from voicecoach.audio.export import ExportOptions, ExportResult, default_output_name, export_session
+from voicecoach.audio.export import (ExportOptions, ExportResult, check_request, default_output_name,
+                                     export_session)
 from voicecoach.audio.split import SplitResult, export_split
 from voicecoach.compiler import compile_routine
 from voicecoach.speech.base import Clip, Engine
@@ -50,14 +51,16 @@ def default_output(routine_arg: str, suffix: str = ".mp3") -> Path:
 def export_routine(routine_arg: str, options: session.SessionOptions, out: str | None,
                    export_options: ExportOptions) -> ExportResult:
     """Export ROUTINE to `out` (default: named after the routine)."""
-    prepared = prepare(routine_arg, options)
     target = Path(out) if out else default_output(routine_arg)
+    check_request(target, export_options)
+    prepared = prepare(routine_arg, options)
     return export_session(prepared.timeline, prepared.clips, target, export_options)
 
 
 def export_routine_split(routine_arg: str, options: session.SessionOptions, out_dir: str | None,
                          export_options: ExportOptions) -> SplitResult:
     """Export ROUTINE as one file per step plus a playlist into `out_dir` (default: named after it)."""
+    check_request(None, export_options)
     prepared = prepare(routine_arg, options)
     folder = Path(out_dir) if out_dir else default_output(routine_arg, "")
     return export_split(prepared.timeline, prepared.clips, folder, export_options)

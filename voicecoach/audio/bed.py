@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.errors import ExportError
+from voicecoach.errors import ExportError, UsageError
 
 NOISE_COLOURS = ("brown", "pink")
 #: The longest stretch of a bed FILE that is kept (it loops anyway); bounds memory.
@@ -146,8 +146,8 @@ def load_loop(path: str, sample_rate: int, level_lufs: float) -> np.ndarray:
     try:
         mtime_ns = os.stat(path).st_mtime_ns
     except OSError as exc:
-        raise ExportError(f"cannot read the bed file {path}: {exc.strerror} "
-                          "(use --bed brown, --bed pink or an existing sound file)") from exc
+        raise UsageError(f"cannot read the bed file {path}: {exc.strerror} "
+                         "(use --bed brown, --bed pink, --bed none or an existing sound file)") from exc
     return _decoded_loop(os.path.abspath(path), mtime_ns, sample_rate, level_lufs)
 
 

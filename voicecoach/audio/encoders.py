@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voicecoach.audio import lametag
-from voicecoach.errors import ExportError
+from voicecoach.errors import ExportError, UsageError
 
 FFMPEG_HINT = "install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg)"
 
@@ -75,11 +75,13 @@ LAME_LEVEL_CORRECTION = np.float32(1 / 0.95)
 
 
 def format_for(path_or_format: str) -> FormatSpec:
-    """The format a file name asks for by its suffix, or a format named directly ('mp3', '.wav')."""
+    """The format a file name asks for by its suffix, or a format named directly ('mp3', '.wav').
+
+    An unknown one is a UsageError (bad input, exit 2)."""
     bare = "." + path_or_format.lower().lstrip(".")
     suffix = bare if bare in FORMATS else os.path.splitext(path_or_format)[1].lower()
     if suffix not in FORMATS:
-        raise ExportError(f"cannot write {os.path.basename(path_or_format)!r}: unknown format "
+        raise UsageError(f"cannot write {os.path.basename(path_or_format)!r}: unknown format "
                           f"{suffix or '(no suffix)'}; use one of {', '.join(FORMATS)}")
     return FORMATS[suffix]
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.audio import encoders, loudness, tags, timedtext
-from voicecoach.audio.bed import Bed
+from voicecoach.audio.bed import NOISE_COLOURS, Bed
 from voicecoach.audio.mixer import DEFAULT_SAMPLE_RATE, Mixer
 from voicecoach.audio.output import atomic_output, write_text_atomic
-from voicecoach.errors import ExportError
+from voicecoach.errors import ExportError, UsageError
 from voicecoach.speech.base import Clip
 from voicecoach.timeline import Timeline
 
@@ -81,6 +81,20 @@ def bed_for(timeline: Timeline, options: ExportOptions) -> Bed | None:
                fade_out_s=max(Bed.fade_out_s, timeline.tail_s))
 
 
+def check_request(out_path: str | os.PathLike[str] | None, options: ExportOptions) -> None:
+    """Fail early (before any synthesis) on a bad output name, folder, quality or bed file."""
+    if out_path is not None:
+        out = Path(out_path)
+        spec = encoders.format_for(options.format or str(out))
+        ceiling_db_for(spec, options)
+        folder = out.parent if str(out.parent) else Path(".")
+        if not folder.is_dir():
+            raise UsageError(f"cannot write {out}: the folder {folder} does not exist (create it first)")
+    bed = options.bed
+    if bed and bed not in ("none", *NOISE_COLOURS) and not os.path.isfile(bed):
+        raise UsageError(f"--bed {bed}: no such file (use brown, pink, none or an existing sound file)")
+
+
 def make_mixer(timeline: Timeline, clips: Mapping[str, Clip], options: ExportOptions) -> Mixer:
     return Mixer(timeline, clips, sample_rate=options.sample_rate, bed=bed_for(timeline, options))
 
@@ -114,7 +128,7 @@ def measure_gain(mixer: Mixer, timeline: Timeline, options: ExportOptions, ceili
         if first.true_peak_db + gain <= ceiling_db:
             break
         limited = loudness.measure(loudness.normalise(blocks(), options.sample_rate, gain, ceiling_db),
-                                   options.sample_rate)
+                                   options.sample_rate, true_peak=False)
         if abs(target - limited.loudness_lufs) < 0.1:
             break
         gain += target - limited.loudness_lufs
@@ -124,7 +138,7 @@ def measure_gain(mixer: Mixer, timeline: Timeline, options: ExportOptions, ceili
 def ceiling_db_for(spec: encoders.FormatSpec, options: ExportOptions) -> float:
     setting = spec.settings.get(options.quality)
     if setting is None:
-        raise ExportError(f"unknown quality {options.quality!r}: use {' or '.join(encoders.QUALITIES)}")
+        raise UsageError(f"unknown quality {options.quality!r}: use {' or '.join(encoders.QUALITIES)}")
     return options.true_peak_db - setting.headroom_db
 
 

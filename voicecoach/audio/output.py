@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from voicecoach.errors import ExportError
+from voicecoach.errors import ExportError, UsageError
 
 TEMP_MARK = ".voicecoach-tmp-"
 
@@ -109,7 +109,7 @@ def atomic_output(dest: str | os.PathLike[str]) -> Iterator[Path]:
     dest = Path(dest)
     folder = dest.parent if str(dest.parent) else Path(".")
     if not folder.is_dir():
-        raise ExportError(f"cannot write {dest}: the folder {folder} does not exist (create it first)")
+        raise UsageError(f"cannot write {dest}: the folder {folder} does not exist (create it first)")
     clean_stale_temp_files(folder)
     tmp = temp_path_for(dest)
     with sigterm_as_interrupt():
