@@ -149,7 +149,11 @@ class Mp3Encoder(Encoder):
         self._file.write(id3)  # the ID3v2 tag goes first; the Info frame follows it
         self._info_offset = len(id3)
         self._tag_size = lametag.FrameHeader(self._bitrate, sample_rate, False, True).length
-        self._info_frame(0, 0, 0)  # fails early if this bitrate cannot hold the tag
+        try:
+            self._info_frame(0, 0, 0)  # fails early if this rate or bitrate cannot hold the tag
+        except ValueError as exc:
+            self._file.close()
+            raise ExportError(f"cannot write this MP3: {exc} (use 32000, 44100 or 48000 Hz)") from exc
         self._file.write(bytes(self._tag_size))  # placeholder, filled in by close()
         self._pending = bytearray()  # encoded bytes not yet split into whole frames
         self._frames = 0
@@ -208,8 +212,9 @@ class FfmpegEncoder(Encoder):
             cmd += ["-f", "ffmetadata", "-i", metadata_file, "-map_metadata", "1", "-map_chapters", "1"]
         cmd += ["-map", "0:a", *spec.settings[quality].args, "-f", spec.ffmpeg_muxer, path]
         self._errors = tempfile.TemporaryFile()
+        # Its own session: Ctrl-C reaches only us, and we stop ffmpeg ourselves (abort).
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                      stderr=self._errors)
+                                      stderr=self._errors, start_new_session=os.name == "posix")
         self._what = spec.suffix
         self.samples_written = 0
 

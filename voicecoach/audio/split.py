@@ -85,15 +85,19 @@ def export_split(timeline: Timeline, clips: Mapping[str, Clip], out_dir: str | o
     cutter = _Cutter(loudness.normalise(blocks, options.sample_rate, gain_db, ceiling))
     parts = segments(timeline, options.sample_rate)
     written, entries = [], []
-    for number, (start, end, title) in enumerate(parts, start=1):
-        name = f"{number:02d} - {safe_filename(title, f'Step {number}')}{spec.suffix}"
-        info = track_info(timeline, options, title=f"{timeline.title} - {title}",
-                          length_s=(end - start) / options.sample_rate, track=f"{number}/{len(parts)}")
-        with atomic_output(folder / name) as tmp, encoded_file(tmp, spec, options, info, []) as encoder:
-            for block in cutter.take(end - start):
-                encoder.write(block)
-        written.append(folder / name)
-        entries.append((name, (end - start) / options.sample_rate, title))
-    playlist = folder / f"{safe_filename(timeline.title)}.m3u8"
-    write_text_atomic(playlist, _playlist(timeline.title, entries))
+    try:
+        for number, (start, end, title) in enumerate(parts, start=1):
+            name = f"{number:02d} - {safe_filename(title, f'Step {number}')}{spec.suffix}"
+            info = track_info(timeline, options, title=f"{timeline.title} - {title}",
+                              length_s=(end - start) / options.sample_rate, track=f"{number}/{len(parts)}")
+            with atomic_output(folder / name) as tmp, encoded_file(tmp, spec, options, info, []) as encoder:
+                for block in cutter.take(end - start):
+                    encoder.write(block)
+            written.append(folder / name)
+            entries.append((name, (end - start) / options.sample_rate, title))
+        playlist = folder / f"{safe_filename(timeline.title)}.m3u8"
+        write_text_atomic(playlist, _playlist(timeline.title, entries))
+    except OSError as exc:
+        raise ExportError(f"could not write into {folder}: {exc.strerror or exc} "
+                          "(check the folder is writable and the disk has space)") from exc
     return SplitResult(tuple(written), playlist, gain_db)
