@@ -71,7 +71,7 @@ def _noise_loudness(colour: str, sample_rate: int) -> float:
     from voicecoach.audio.loudness import clip_loudness
 
     b, a = _noise_filter(colour, sample_rate)
-    white = np.random.default_rng(0).standard_normal(20 * sample_rate)
+    white = np.random.default_rng(0).standard_normal(10 * sample_rate)
     return clip_loudness(lfilter(b, a, white)[sample_rate:], sample_rate)
 
 
