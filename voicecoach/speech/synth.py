@@ -19,7 +19,7 @@ from voicecoach.speech.loudness import TARGET_LUFS, normalize_loudness
 from voicecoach.speech.normalize import normalize_for_speech
 from voicecoach.speech.registry import get_engine
 
-MIN_RATE, MAX_RATE = 0.25, 4.0
+MIN_RATE, MAX_RATE = 0.3, 3.0
 #: Sample rate of the empty clip returned for a line with nothing to say.
 EMPTY_SAMPLE_RATE = 22050
 
@@ -114,3 +114,11 @@ class Synthesizer:
             self._memo[key] = clip
             self.synthesized += 1
         return clip
+
+
+def say_clip(text: str, engine_name: str | None = None, voice: str | None = None,
+             rate: float = 1.0) -> Clip:
+    """One line as a clip (cached like any other), for `voicecoach say`."""
+    if not normalize_for_speech(text):
+        raise UsageError("there is nothing to say: give some words, e.g. voicecoach say \"Breathe in.\"")
+    return Synthesizer(engine_name, voice).clip(text, rate)
