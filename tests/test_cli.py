@@ -69,7 +69,7 @@ def test_plan_with_espeak_measures_real_speech():
 def test_plan_table_is_readable():
     result = CliRunner().invoke(main, ["plan", "reclining-hip-release", "--estimate"])
     assert result.exit_code == 0
-    assert "── 3. stretch: Reclining Hip Release" in result.output
+    assert "── 2. stretch: Reclining Hip Release" in result.output
     assert "▶ hold right 45 s" in result.output and "Total:" in result.output
 
 

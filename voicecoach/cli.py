@@ -11,8 +11,8 @@ import click
 
 from voicecoach import __version__, session
 from voicecoach.errors import RoutineError, VoicecoachError
-from voicecoach.profiles import BUILTIN_PROFILES
-from voicecoach.render import plan_table
+from voicecoach.profiles import CUE_STYLES, all_profiles, settings
+from voicecoach.render import plan_table, render_description
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -46,8 +46,8 @@ def _debug() -> bool:
 def session_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The options plan, play and export share."""
     options = [
-        click.option("--profile", type=click.Choice(list(BUILTIN_PROFILES)), default=None,
-                      help="How the session is spoken and sounds (default: guided)."),
+        click.option("--profile", default=None, metavar="NAME",
+                     help="guided (default), eyes-closed, bedtime, or your own (`voicecoach profiles`)."),
         click.option("--engine", default=None, help="Speech engine: piper, espeak or system."),
         click.option("--voice", default=None, help="A voice of the engine (see `voicecoach voices`)."),
         click.option("--rate", type=float, default=None, help="Speech speed factor, 1.0 = normal."),
@@ -55,6 +55,9 @@ def session_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Multiply every hold (0.8 shorter, 1.5 longer)."),
         click.option("--breath", default=None,
                      help="Breathing pattern for the whole session, e.g. 4-6, 4-7-8, box."),
+        click.option("--cues", type=click.Choice(CUE_STYLES), default=None,
+                     help="Spoken prompts and tones (both), spoken only (voice), or tones only."),
+        click.option("--no-intro", "no_intro", is_flag=True, help="Skip the routine's safety reminder."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -62,8 +65,9 @@ def session_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _session_options(kwargs: dict[str, Any]) -> session.SessionOptions:
-    keys = ("profile", "engine", "voice", "rate", "hold_scale", "breath")
-    return session.SessionOptions(**{k: kwargs.pop(k) for k in keys})
+    keys = ("profile", "engine", "voice", "rate", "hold_scale", "breath", "cues")
+    values = {k: kwargs.pop(k) for k in keys}
+    return session.SessionOptions(**values, intro=not kwargs.pop("no_intro"))
 
 
 @click.group(context_settings=CONTEXT)
@@ -118,6 +122,44 @@ def plan(routine: str, as_json: bool, estimate: bool, **kwargs: Any) -> None:
         click.echo(json.dumps(timeline.to_json(), indent=1))
     else:
         click.echo(plan_table(timeline))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the profiles and their settings as JSON.")
+@handle_errors
+def profiles(as_json: bool) -> None:
+    """List the profiles (built-in and your own) with their settings."""
+    found = {name: settings(p) for name, p in all_profiles().items()}
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    for name, values in found.items():
+        click.echo(f"{name}: {values.pop('description')}")
+        click.echo("    " + ", ".join(f"{k}={v}" for k, v in values.items()))
+
+
+@main.command()
+@click.argument("routine")
+@click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
+@handle_errors
+def show(routine: str, as_json: bool) -> None:
+    """Describe ROUTINE: what it is for, its steps and holds, its length under each profile."""
+    info = session.describe(routine)
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+    else:
+        click.echo(render_description(info))
+
+
+@main.command()
+@click.argument("name")
+@click.option("-o", "--output", default=None, help="The file to write (default: NAME.yaml here).")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@handle_errors
+def new(name: str, output: str | None, force: bool) -> None:
+    """Start a routine file: a copy of the built-in NAME, or a template titled NAME."""
+    path = session.new_routine(name, output, force)
+    click.echo(f"wrote {path}: edit it, then `voicecoach validate {path}` and `voicecoach plan {path}`")
 
 
 # ---- speech commands: voices, say, cache (issue 3, "Voices") -------------------------------------

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from voicecoach.routine.durations import BreathPattern
 
-CLOSING = "That is the end of the session. Take a moment before you get up."
 REST = "Rest."
-COUNTDOWN = "Three, two, one."
+HALFWAY = "Halfway."
+LAST_STRETCH = "That was the last stretch."
+_CLOSINGS = {
+    "eyes-closed": "Session complete. Take a moment, then slowly open your eyes.",
+    "bedtime": "That is the end of the session. Stay here as long as you like, and let sleep come.",
+}
+CLOSING = "That is the end of the session. Take a moment before you get up."
 BREATH_WORDS = {"inhale": "Breathe in.", "hold": "Hold.", "exhale": "Breathe out.", "hold-out": "Hold."}
 _NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
                  "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
@@ -42,10 +47,26 @@ def _unit(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def hold_for(seconds: float, breaths: int | None) -> str:
-    if breaths is not None:
-        return f"Hold for {spoken_number(breaths)} slow {'breath' if breaths == 1 else 'breaths'}."
-    return f"Hold for {seconds_phrase(seconds)}."
+def hold_for(seconds: float, breaths: int | None, side: str | None = None) -> str:
+    how_long = (f"{spoken_number(breaths)} slow {'breath' if breaths == 1 else 'breaths'}"
+                if breaths is not None else seconds_phrase(seconds))
+    if side:
+        return f"Your {side} side. Hold for {how_long}."
+    return f"Hold for {how_long}."
+
+
+def countdown(start: int) -> str:
+    """`Three, two, one.` counting down from `start`."""
+    words = [spoken_number(n) for n in range(start, 0, -1)]
+    return ", ".join(words).capitalize() + "."
+
+
+def closing(profile: str) -> str:
+    return _CLOSINGS.get(profile, CLOSING)
+
+
+def next_up(title: str | None) -> str:
+    return f"Next up: {title.rstrip('.')}." if title else "Next up: the end of the session."
 
 
 def switch(side: str) -> str:

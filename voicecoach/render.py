@@ -42,3 +42,27 @@ def plan_table(timeline: Timeline) -> str:
     lines.append(f"Total: {format_duration(timeline.duration_s)} ({timeline.duration_s:.1f} s), "
                  f"{len(timeline.steps)} steps, {len(timeline.holds)} holds")
     return "\n".join(lines)
+
+
+def render_description(info: dict) -> str:
+    """`voicecoach show`: purpose, source, steps with times, length per profile."""
+    lines = [info["title"], ""]
+    if info["summary"]:
+        lines += [info["summary"], ""]
+    if info["source"]:
+        lines.append(f"Source: {info['source']}")
+    if info["tags"]:
+        lines.append(f"Tags: {', '.join(info['tags'])}")
+    lines.append("")
+    holds: dict[int, list[dict]] = {}
+    for hold in info["holds"]:
+        holds.setdefault(hold["step"], []).append(hold)
+    for step in info["steps"]:
+        detail = ""
+        if step["index"] in holds:
+            parts = [f"{h['side'] or 'hold'} {h['duration_s']:g} s" for h in holds[step["index"]]]
+            detail = "  (" + ", ".join(parts) + ")"
+        lines.append(f"  {stamp(step['start_s']):>8}  {step['kind']:<8} {step['title']}{detail}")
+    lines.append("")
+    lines.append("Length: " + ", ".join(f"{name} {format_duration(s)}" for name, s in info["duration_s"].items()))
+    return "\n".join(lines)

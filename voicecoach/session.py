@@ -10,7 +10,7 @@ from voicecoach.errors import Problem, RoutineError, UsageError
 from voicecoach.compiler import CompileOptions, SpeechDurations, compile_routine
 from voicecoach.estimate import EstimatedDurations
 from voicecoach.library import builtin_names, builtin_path, resolve_routine
-from voicecoach.profiles import get_profile
+from voicecoach.profiles import all_profiles, get_profile
 from voicecoach.routine.durations import DurationError, format_duration, parse_breath
 from voicecoach.routine.loader import load_routine
 from voicecoach.routine.model import Routine
@@ -29,6 +29,8 @@ class SessionOptions:
     rate: float | None = None
     hold_scale: float = 1.0
     breath: str | None = None
+    cues: str | None = None
+    intro: bool = True
 
     def compile_options(self) -> CompileOptions:
         if self.rate is not None and not 0.3 <= self.rate <= 3.0:
@@ -42,7 +44,7 @@ class SessionOptions:
             except DurationError as exc:
                 raise UsageError(f"--breath: {exc}") from None
         return CompileOptions(profile=get_profile(self.profile), rate=self.rate,
-                              hold_scale=self.hold_scale, breath=breath)
+                              hold_scale=self.hold_scale, breath=breath, cues=self.cues, intro=self.intro)
 
 
 class EngineDurations:
@@ -105,3 +107,56 @@ def validate_files(paths: list[str]) -> tuple[list[Problem], list[str]]:
 def clock(seconds: float) -> str:
     """`4:05`, or `1:02:05` past an hour."""
     return format_duration(seconds)
+
+
+def describe(routine_arg: str) -> dict[str, Any]:
+    """What `voicecoach show` prints: the routine's purpose, steps with times, length per profile."""
+    routine = load(routine_arg)
+    lengths = {}
+    guided = None
+    for name in all_profiles():
+        timeline = compile_routine(routine, CompileOptions(profile=get_profile(name)), EstimatedDurations(),
+                                   estimated=True)
+        lengths[name] = timeline.duration_s
+        guided = guided or timeline
+    return {"title": routine.title, "summary": routine.summary, "source": routine.source,
+            "tags": list(routine.tags), "intro": list(routine.intro),
+            "steps": [s.to_json() for s in guided.steps], "holds": [h.to_json() for h in guided.holds],
+            "duration_s": lengths}
+
+
+TEMPLATE = """format: 1
+title: {title}
+summary: What this routine is for, in a sentence.
+tags: [custom]
+defaults:
+  hold: 30s
+  transition: 5s
+  rest: 5s
+  breath: 4-6
+intro: Move slowly, keep breathing, and stop if anything feels sharp.
+steps:
+  - talk: Find a comfortable spot on the floor.
+  - stretch: Knee to Chest
+    setup: "Lie on your back and draw your {{side}} knee toward your chest."
+    hold: 30s
+    sides: both
+    cues: Let your shoulders rest on the floor.
+    release: Slowly lower the leg.
+  - breathe: calm
+    cycles: 4
+"""
+
+
+def new_routine(name: str, out: str | None = None, force: bool = False) -> Path:
+    """Copy a built-in routine, or a template titled `name`, into a file to edit; its path."""
+    if name in builtin_names():
+        text = builtin_path(name).read_text(encoding="utf-8")
+    else:
+        text = TEMPLATE.format(title=name.replace("-", " ").replace("_", " ").strip().title() or "My Routine")
+    stem = name if not name.endswith((".yaml", ".yml")) else Path(name).stem
+    path = Path(out) if out else Path(f"{stem}.yaml")
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists: choose another name with -o, or use --force to replace it")
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -13,7 +13,7 @@ from voicecoach.routine.model import Defaults, Routine
 from voicecoach.routine.reader import NodeReader
 from voicecoach.routine.steps import read_steps
 
-TOP_KEYS = ("format", "title", "summary", "source", "tags", "defaults", "steps")
+TOP_KEYS = ("format", "title", "summary", "source", "tags", "intro", "defaults", "steps")
 DEFAULT_KEYS = ("hold", "transition", "rest", "breath")
 
 
@@ -61,12 +61,13 @@ def _read_top(r: NodeReader, root: yaml.Node) -> Routine | None:
     summary = r.text(keys["summary"][1], "summary") if "summary" in keys else ""
     source = r.text(keys["source"][1], "source") if "source" in keys else ""
     tags = _read_tags(r, keys["tags"][1]) if "tags" in keys else ()
+    intro = r.texts(keys["intro"][1], "intro") if "intro" in keys else ()
     defaults = _read_defaults(r, keys["defaults"][1]) if "defaults" in keys else Defaults()
     steps = read_steps(r, keys["steps"][1], defaults) if "steps" in keys else ()
     if r.problems or title is None:
         return None
     return Routine(title=title, steps=steps, defaults=defaults, summary=summary or "",
-                   source=source or "", tags=tags, path=r.path)
+                   source=source or "", tags=tags, intro=intro, path=r.path)
 
 
 def _read_tags(r: NodeReader, node: yaml.Node) -> tuple[str, ...]:
