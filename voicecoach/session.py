@@ -103,7 +103,8 @@ def validate_files(paths: list[str]) -> tuple[list[Problem], list[str]]:
         except UsageError as exc:
             problems.append(Problem(path, 1, 1, str(exc)))
             continue
-        summaries.append(f"{path}: ok, {len(routine.steps)} steps, about {clock(timeline.duration_s)}")
+        count = len(routine.steps)
+        summaries.append(f"{path}: ok, {count} step{'' if count == 1 else 's'}, about {clock(timeline.duration_s)}")
     return problems, summaries
 
 
