@@ -10,22 +10,8 @@ from voicecoach.audio.export import (ExportOptions, ExportResult, check_request,
                                      export_session)
 from voicecoach.audio.split import SplitResult, export_split
 from voicecoach.compiler import compile_routine
-from voicecoach.speech.base import Clip, Engine
-from voicecoach.speech.registry import get_engine
+from voicecoach.speech.base import Clip
 from voicecoach.timeline import Timeline
-
-
-class ClipCollector:
-    """A speech-duration source that keeps every clip it synthesises, so export reuses them."""
-
-    def __init__(self, engine: Engine, voice: str | None):
-        self.engine, self.voice = engine, voice
-        self.clips: dict[str, Clip] = {}
-
-    def duration_s(self, text: str, rate: float) -> float:
-        if text not in self.clips:
-            self.clips[text] = self.engine.synthesize(text, self.voice, rate)
-        return self.clips[text].duration_s
 
 
 @dataclass(frozen=True)
@@ -35,11 +21,15 @@ class PreparedSession:
 
 
 def prepare(routine_arg: str, options: session.SessionOptions) -> PreparedSession:
-    """Compile the routine with real speech durations, keeping the synthesised clips."""
+    """Compile the routine exactly as `plan` does (speech durations from the synthesizer: cached,
+    normalised, as played) and keep the clips it made, keyed by each spoken event's text."""
     routine = session.load(routine_arg)
-    collector = ClipCollector(get_engine(options.engine), options.voice)
-    timeline = compile_routine(routine, options.compile_options(), collector)
-    return PreparedSession(timeline, collector.clips)
+    compile_options = options.compile_options()
+    synth = session._warmed_synthesizer(routine, compile_options, options)
+    timeline = compile_routine(routine, compile_options, synth)
+    rate = compile_options.resolved_profile().rate
+    clips = synth.clips([e.text for e in timeline.speech() if e.text is not None], rate)
+    return PreparedSession(timeline, clips)
 
 
 def default_output(routine_arg: str, suffix: str = ".mp3") -> Path:

@@ -14,8 +14,7 @@ from voicecoach.profiles import all_profiles, get_profile
 from voicecoach.routine.durations import DurationError, format_duration, parse_breath
 from voicecoach.routine.loader import load_routine
 from voicecoach.routine.model import Routine
-from voicecoach.speech.base import Engine
-from voicecoach.speech.registry import get_engine
+from voicecoach.speech.synth import Synthesizer
 from voicecoach.timeline import Timeline
 
 
@@ -47,16 +46,6 @@ class SessionOptions:
                               hold_scale=self.hold_scale, breath=breath, cues=self.cues, intro=self.intro)
 
 
-class EngineDurations:
-    """Speech durations measured by synthesising each line with an engine."""
-
-    def __init__(self, engine: Engine, voice: str | None):
-        self.engine, self.voice = engine, voice
-
-    def duration_s(self, text: str, rate: float) -> float:
-        return self.engine.synthesize(text, self.voice, rate).duration_s
-
-
 def load(routine_arg: str) -> Routine:
     """A routine from a file path or a built-in name."""
     path = resolve_routine(routine_arg)
@@ -71,8 +60,22 @@ def plan(routine_arg: str, options: SessionOptions, estimate: bool = False) -> T
     if estimate:
         durations = EstimatedDurations()
     else:
-        durations = EngineDurations(get_engine(options.engine), options.voice)
+        durations = _warmed_synthesizer(routine, compile_options, options)
     return compile_routine(routine, compile_options, durations, estimated=estimate)
+
+
+def _warmed_synthesizer(routine: Routine, compile_options: CompileOptions,
+                        options: SessionOptions) -> Synthesizer:
+    """A synthesizer (cached, normalised: durations as played) with the routine's lines made ahead.
+
+    The lines are found by a draft compile with estimated durations, then synthesised together,
+    on every core, instead of one by one as the compiler asks for them.
+    """
+    synth = Synthesizer(options.engine, options.voice)
+    draft = compile_routine(routine, compile_options, EstimatedDurations(), estimated=True)
+    lines = [e.text for e in draft.events if e.kind == "speech" and e.text]
+    synth.warm(lines, compile_options.resolved_profile().rate)
+    return synth
 
 
 def builtin_routines() -> list[dict[str, Any]]:
