@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import click
@@ -64,10 +65,10 @@ def session_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _session_options(kwargs: dict[str, Any]) -> session.SessionOptions:
+def _session_options(kwargs: dict[str, Any], tail: str | None = None) -> session.SessionOptions:
     keys = ("profile", "engine", "voice", "rate", "hold_scale", "breath", "cues")
     values = {k: kwargs.pop(k) for k in keys}
-    return session.SessionOptions(**values, intro=not kwargs.pop("no_intro"))
+    return session.SessionOptions(**values, intro=not kwargs.pop("no_intro"), tail=tail)
 
 
 @click.group(context_settings=CONTEXT)
@@ -265,37 +266,55 @@ def _progress_callback():
 
 
 @main.command()
-@click.argument("routine")
+@click.argument("routines", nargs=-1, required=True, metavar="ROUTINE...")
 @click.option("-o", "--output", default=None, metavar="OUT",
               help="The file to write; its suffix picks the format (.mp3, .wav, .m4a, .ogg, .opus, .flac). "
-                   "Default: named after the routine, here. With --split: a folder.")
+                   "Default: named after the routine, here. A folder (ending in /) with several routines "
+                   "or --split.")
+@click.option("--format", "fmt", default=None, metavar="FORMAT",
+              help="mp3, wav, m4a, ogg, opus or flac, for files named after their routine (default mp3).")
 @click.option("--quality", type=click.Choice(["phone", "high"]), default="phone", show_default=True,
               help="Encoding quality (phone: smaller files; high: higher bitrates).")
 @click.option("--bed", default=None, metavar="brown|pink|none|FILE",
               help="Background sound under the session, ducked under speech (default: the profile's).")
+@click.option("--tail", default=None, metavar="DURATION",
+              help="How long the bed plays on alone, fading out, after the last words (bedtime: 3m).")
 @click.option("--lrc", is_flag=True, help="Also write the spoken lines as timed lyrics (.lrc) beside the file.")
 @click.option("--srt", is_flag=True, help="Also write the spoken lines as subtitles (.srt) beside the file.")
 @click.option("--split", is_flag=True, help="One file per step plus an .m3u8 playlist, into a folder.")
 @session_options
 @handle_errors
-def export(routine: str, output: str | None, quality: str, bed: str | None, lrc: bool, srt: bool,
-           split: bool, **kwargs: Any) -> None:
-    """Write ROUTINE as an audio file (MP3 by default) with tags and one chapter per step."""
+def export(routines: tuple[str, ...], output: str | None, fmt: str | None, quality: str, bed: str | None,
+           tail: str | None, lrc: bool, srt: bool, split: bool, **kwargs: Any) -> None:
+    """Write each ROUTINE (a file, a built-in name or a folder of routines) as an audio file.
+
+    MP3 by default, with tags and one chapter per step, at even loudness. Several routines (or a
+    folder) go into the folder named by -o, one file each.
+    """
     from voicecoach import exporting
     from voicecoach.audio.export import ExportOptions
 
+    options = _session_options(kwargs, tail=tail)
+    names = exporting.expand_routines(list(routines))
     progress, bar = _progress_callback()
-    options = ExportOptions(quality=quality, bed=bed, lrc=lrc, srt=srt, progress=progress)
+    export_options = ExportOptions(quality=quality, bed=bed, lrc=lrc, srt=srt, progress=progress, format=fmt)
     try:
         if split:
-            done = exporting.export_routine_split(routine, _session_options(kwargs), output, options)
-            message = f"wrote {len(done.files)} files and {done.playlist}"
+            for name in names:
+                done = exporting.export_routine_split(name, options, output if len(names) == 1 else None,
+                                                      export_options)
+                click.echo(f"wrote {len(done.files)} files and {done.playlist}")
+        elif len(names) > 1 or (output and (output.endswith(("/", "\\")) or Path(output).is_dir())):
+            for result in exporting.export_many(names, options, output, export_options):
+                click.echo(_export_summary(result))
         else:
-            result = exporting.export_routine(routine, _session_options(kwargs), output, options)
-            extra = "".join(f", {p}" for p in result.extra_paths)
-            message = (f"wrote {result.path} ({session.clock(result.duration_s)}, {result.chapters} chapters, "
-                       f"{result.target_lufs:g} LUFS){extra}")
+            click.echo(_export_summary(exporting.export_routine(names[0], options, output, export_options)))
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    click.echo(message)
+
+
+def _export_summary(result: Any) -> str:
+    extra = "".join(f", {p}" for p in result.extra_paths)
+    return (f"wrote {result.path} ({session.clock(result.duration_s)}, {result.chapters} chapters, "
+            f"{result.target_lufs:g} LUFS){extra}")
