@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -15,6 +16,7 @@ from voicecoach.errors import RoutineError, VoicecoachError
 from voicecoach.profiles import CUE_STYLES, all_profiles, settings
 from voicecoach.render import plan_table, render_description
 
+_PYTHON_SHOWWARNING = warnings.showwarning
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -37,6 +39,16 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(130)
 
     return wrapper
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+    """voicecoach's own warnings (a replaced cache entry) print as one plain line on stderr."""
+    from voicecoach.speech.cache import CacheWarning
+
+    if issubclass(category, CacheWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        _PYTHON_SHOWWARNING(message, category, filename, lineno, file, line)
 
 
 def _debug() -> bool:
@@ -80,6 +92,8 @@ def main(debug: bool) -> None:
     Write a routine as a YAML file (or use a built-in one: `voicecoach list`), look at its timed plan
     with `voicecoach plan`, and check files with `voicecoach validate`.
     """
+    warnings.showwarning = _show_warning
+
 
 
 @main.command("list")
@@ -165,21 +179,6 @@ def new(name: str, output: str | None, force: bool) -> None:
 
 # ---- speech commands: voices, say, cache (issue 3, "Voices") -------------------------------------
 
-import warnings as _warnings  # noqa: E402
-
-
-def _show_cache_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
-    """Cache warnings print as one plain line on stderr; every other warning as Python prints it."""
-    from voicecoach.speech.cache import CacheWarning
-
-    if issubclass(category, CacheWarning):
-        click.echo(f"warning: {message}", err=True)
-    else:
-        _python_showwarning(message, category, filename, lineno, file, line)
-
-
-_python_showwarning = _warnings.showwarning
-_warnings.showwarning = _show_cache_warning
 
 
 @main.command()
