@@ -71,16 +71,18 @@ def session_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--cues", type=click.Choice(CUE_STYLES), default=None,
                      help="Spoken prompts and tones (both), spoken only (voice), or tones only."),
         click.option("--no-intro", "no_intro", is_flag=True, help="Skip the routine's safety reminder."),
+        click.option("--tail", default=None, metavar="DURATION",
+                     help="How long the bed plays on alone, fading out, after the last words (bedtime: 3m)."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def _session_options(kwargs: dict[str, Any], tail: str | None = None) -> session.SessionOptions:
-    keys = ("profile", "engine", "voice", "rate", "hold_scale", "breath", "cues")
+def _session_options(kwargs: dict[str, Any]) -> session.SessionOptions:
+    keys = ("profile", "engine", "voice", "rate", "hold_scale", "breath", "cues", "tail")
     values = {k: kwargs.pop(k) for k in keys}
-    return session.SessionOptions(**values, intro=not kwargs.pop("no_intro"), tail=tail)
+    return session.SessionOptions(**values, intro=not kwargs.pop("no_intro"))
 
 
 @click.group(context_settings=CONTEXT)
@@ -276,15 +278,13 @@ def _progress_callback():
               help="Encoding quality (phone: smaller files; high: higher bitrates).")
 @click.option("--bed", default=None, metavar="brown|pink|none|FILE",
               help="Background sound under the session, ducked under speech (default: the profile's).")
-@click.option("--tail", default=None, metavar="DURATION",
-              help="How long the bed plays on alone, fading out, after the last words (bedtime: 3m).")
 @click.option("--lrc", is_flag=True, help="Also write the spoken lines as timed lyrics (.lrc) beside the file.")
 @click.option("--srt", is_flag=True, help="Also write the spoken lines as subtitles (.srt) beside the file.")
 @click.option("--split", is_flag=True, help="One file per step plus an .m3u8 playlist, into a folder.")
 @session_options
 @handle_errors
 def export(routines: tuple[str, ...], output: str | None, fmt: str | None, quality: str, bed: str | None,
-           tail: str | None, lrc: bool, srt: bool, split: bool, **kwargs: Any) -> None:
+           lrc: bool, srt: bool, split: bool, **kwargs: Any) -> None:
     """Write each ROUTINE (a file, a built-in name or a folder of routines) as an audio file.
 
     MP3 by default, with tags and one chapter per step, at even loudness. Several routines (or a
@@ -293,7 +293,7 @@ def export(routines: tuple[str, ...], output: str | None, fmt: str | None, quali
     from voicecoach import exporting
     from voicecoach.audio.export import ExportOptions
 
-    options = _session_options(kwargs, tail=tail)
+    options = _session_options(kwargs)
     names = exporting.expand_routines(list(routines))
     progress, bar = _progress_callback()
     export_options = ExportOptions(quality=quality, bed=bed, lrc=lrc, srt=srt, progress=progress, format=fmt)
