@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,25 +14,49 @@ from voicecoach.audio.encoders import format_for
 from voicecoach.audio.split import SplitResult, export_split
 from voicecoach.compiler import compile_routine
 from voicecoach.speech.base import Clip
+from voicecoach.speech.synth import Synthesizer
 from voicecoach.timeline import Timeline
+
+
+class SessionClips(Mapping[str, Clip]):
+    """The clip of each spoken line of a session, fetched through its synthesizer when asked for
+    (from its memory, else the cache): the clips of a long session are not all held at once."""
+
+    def __init__(self, synth: Synthesizer, texts: list[str], rate: float):
+        self._synth, self._texts, self._rate = synth, dict.fromkeys(texts), rate
+
+    def __getitem__(self, text: str) -> Clip:
+        if text not in self._texts:
+            raise KeyError(text)
+        return self._synth.clip(text, self._rate)
+
+    def __contains__(self, text: object) -> bool:
+        return text in self._texts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
 
 
 @dataclass(frozen=True)
 class PreparedSession:
     timeline: Timeline
-    clips: dict[str, Clip]
+    clips: Mapping[str, Clip]
 
 
 def prepare(routine_arg: str, options: session.SessionOptions) -> PreparedSession:
     """Compile the routine exactly as `plan` does (speech durations from the synthesizer: cached,
-    normalised, as played) and keep the clips it made, keyed by each spoken event's text."""
+    normalised, as played), every line synthesised or found in the cache; the clips by line."""
     routine = session.load(routine_arg)
     compile_options = options.compile_options()
     synth = session._warmed_synthesizer(routine, compile_options, options)
     timeline = compile_routine(routine, compile_options, synth)
     rate = compile_options.resolved_profile().rate
-    clips = synth.clips([e.text for e in timeline.speech() if e.text is not None], rate)
-    return PreparedSession(timeline, clips)
+    texts = [e.text for e in timeline.speech() if e.text is not None]
+    synth.warm(texts, rate)  # any line the draft did not have
+    return PreparedSession(timeline, SessionClips(synth, texts, rate))
 
 
 def default_output(routine_arg: str, suffix: str = ".mp3") -> Path:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.audio import encoders, loudness, tags, timedtext
+from voicecoach.audio.analysis import Levels, solve_levels
 from voicecoach.audio.bed import NOISE_COLOURS, Bed
 from voicecoach.audio.mixer import DEFAULT_SAMPLE_RATE, Mixer
 from voicecoach.audio.output import atomic_output, write_text_atomic
@@ -135,6 +136,16 @@ def measure_gain(mixer: Mixer, timeline: Timeline, options: ExportOptions, ceili
     return first.loudness_lufs, gain
 
 
+def plan_levels(mixer: Mixer, timeline: Timeline, options: ExportOptions, ceiling_db: float,
+                report: Callable[[int], None] | None = None) -> Levels:
+    """Pass 1: the gain (and where the limiter must work). A session of placed sounds is measured from
+    their facts (analysis.py); one with a bed under it is rendered and measured (`measure_gain`)."""
+    if mixer.bed is None:
+        return solve_levels(mixer, target_lufs_for(timeline, options), ceiling_db)
+    measured, gain_db = measure_gain(mixer, timeline, options, ceiling_db, report)
+    return Levels(measured, gain_db)
+
+
 def ceiling_db_for(spec: encoders.FormatSpec, options: ExportOptions) -> float:
     setting = spec.settings.get(options.quality)
     if setting is None:
@@ -177,10 +188,11 @@ def encoded_file(tmp: Path, spec: encoders.FormatSpec, options: ExportOptions, i
 
 
 class _Progress:
-    """Turns samples done in either pass into a 0..1 fraction (pass 1 weighs a third)."""
+    """Turns samples done into a 0..1 fraction: a rendered pass 1 (with a bed) weighs a third."""
 
-    def __init__(self, callback: Callable[[float], None] | None, total_samples: int):
-        self._callback, self._total, self._done = callback, max(1, 3 * total_samples), 0
+    def __init__(self, callback: Callable[[float], None] | None, total_samples: int, rendered_pass_1: bool):
+        weight = 3 if rendered_pass_1 else 2
+        self._callback, self._total, self._done = callback, max(1, weight * total_samples), 0
 
     def add(self, samples: int, weight: int) -> None:
         self._done = min(self._done + samples * weight, self._total - 1)  # correction passes: wait
@@ -195,16 +207,19 @@ def export_session(timeline: Timeline, clips: Mapping[str, Clip], out_path: str 
     out = Path(out_path)
     spec = encoders.format_for(options.format if options.format else str(out))
     mixer = make_mixer(timeline, clips, options)
-    progress = _Progress(options.progress, mixer.total_samples)
+    progress = _Progress(options.progress, mixer.total_samples, mixer.bed is not None)
     ceiling_db = ceiling_db_for(spec, options)
-    measured, gain_db = measure_gain(mixer, timeline, options, ceiling_db, lambda n: progress.add(n, 1))
     chapters = tags.chapters_for(timeline)
     peak = loudness.TruePeakMeter(options.sample_rate)
     try:
         with atomic_output(out) as tmp:
             with encoded_file(tmp, spec, options, track_info(timeline, options), chapters) as encoder:
+                # the encoder (a worker process for MP3) starts while pass 1 runs
+                levels = plan_levels(mixer, timeline, options, ceiling_db, lambda n: progress.add(n, 1))
+                measured, gain_db = levels.measured_lufs, levels.gain_db
                 blocks = mixer.blocks(block_samples=block_samples_for(options))
-                for block in loudness.normalise(blocks, options.sample_rate, gain_db, ceiling_db):
+                for block in loudness.normalise(blocks, options.sample_rate, gain_db, ceiling_db,
+                                                levels.limit_spans):
                     peak.add(block)
                     encoder.write(block)
                     progress.add(len(block), 2)

@@ -19,11 +19,14 @@ so it releases smoothly. A final sample clamp at the ceiling is only a guard.
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from voicecoach.audio.kweight import k_weighting_sos, loudness_of, ungated_loudness
 
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
@@ -38,11 +41,7 @@ QUIET_FRACTION = 0.5
 
 def _k_weighting(sample_rate: int) -> np.ndarray:
     """The two BS.1770 K-weighting stages (high shelf, then high pass) as second-order sections."""
-    import pyloudnorm
-
-    meter = pyloudnorm.Meter(sample_rate)  # K-weighting by default
-    return np.array([np.concatenate([np.asarray(f.b, dtype=np.float64), np.asarray(f.a, dtype=np.float64)])
-                     for f in meter._filters.values()])
+    return k_weighting_sos(sample_rate)
 
 
 def _anti_denormal(n: int) -> np.ndarray:
@@ -114,19 +113,13 @@ class LoudnessMeter:
 
 def k_weighted_loudness(samples: np.ndarray, sample_rate: int) -> float:
     """Ungated loudness of a whole (short) signal: -0.691 + 10 log10 of its K-weighted mean square."""
-    from scipy.signal import sosfilt
-
-    y = sosfilt(_k_weighting(sample_rate), np.asarray(samples, dtype=np.float64))
-    power = float(np.mean(np.square(y))) if y.size else 0.0
-    return float(-0.691 + 10 * np.log10(power)) if power > 0 else float("-inf")
+    return ungated_loudness(samples, sample_rate)
 
 
 def clip_loudness(samples: np.ndarray, sample_rate: int) -> float:
     """BS.1770 loudness of a clip in memory (gated); for clips under 400 ms, ungated."""
-    meter = LoudnessMeter(sample_rate)
-    meter.add(samples)
-    measured = meter.integrated()
-    return measured if np.isfinite(measured) else k_weighted_loudness(samples, sample_rate)
+    measured = loudness_of(samples, sample_rate)
+    return measured if np.isfinite(measured) else ungated_loudness(samples, sample_rate)
 
 
 def oversampled_peaks(x: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -189,6 +182,22 @@ def measure(blocks: Iterable[np.ndarray], sample_rate: int, true_peak: bool = Tr
     return Measurement(meter.integrated(), peak.peak_db, samples)
 
 
+def sliding_min(x: np.ndarray, size: int) -> np.ndarray:
+    """The minimum of each run of `size` consecutive values (len(x) - size + 1 of them), in O(n):
+    per block of `size`, running minima from the left and from the right; a run spans at most
+    two blocks, so its minimum is the right-running minimum where it starts and the left-running
+    one where it ends (van Herk / Gil-Werman)."""
+    n = len(x)
+    if n < size:
+        return np.zeros(0, dtype=np.asarray(x).dtype)
+    padded = np.full(-(-n // size) * size, np.inf)
+    padded[:n] = x
+    blocks = padded.reshape(-1, size)
+    from_left = np.minimum.accumulate(blocks, axis=1).ravel()
+    from_right = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
+    return np.minimum(from_right[:n - size + 1], from_left[size - 1:n])
+
+
 def _moving_average(x: np.ndarray, length: int) -> np.ndarray:
     """Trailing mean over `length` samples; the result is len(x) - length + 1 long."""
     c = np.concatenate(([0.0], np.cumsum(x, dtype=np.float64)))
@@ -203,8 +212,11 @@ class TruePeakLimiter:
     """
 
     def __init__(self, sample_rate: int, ceiling_db: float, lookahead_s: float = 0.005,
-                 hold_s: float = 0.04, margin: int = 512):
+                 hold_s: float = 0.04, margin: int = 512,
+                 active: Sequence[tuple[int, int]] | None = None):
         self._rate = sample_rate
+        self._active = sorted(active) if active is not None else None  # None: everywhere
+        self._active_ends = [end for _, end in self._active] if self._active is not None else []
         self._ceiling = 10 ** (ceiling_db / 20)
         self._avg = max(1, int(round(lookahead_s * sample_rate / 2)))  # each moving average
         self._ahead = 2 * self._avg
@@ -234,9 +246,14 @@ class TruePeakLimiter:
             out[a - lo:b - lo] = self._buf[a - self._buf_start:b - self._buf_start]
         return out
 
-    def _emit(self, final_end: int) -> np.ndarray:
-        from scipy.ndimage import minimum_filter1d
+    def _may_peak(self, lo: int, hi: int) -> bool:
+        """Whether samples [lo, hi) meet one of the active spans (always, without spans)."""
+        if self._active is None:
+            return True
+        i = bisect.bisect_right(self._active_ends, lo)
+        return i < len(self._active) and self._active[i][0] < hi
 
+    def _emit(self, final_end: int) -> np.ndarray:
         start = self._emitted
         if final_end <= start:
             return np.zeros(0, dtype=np.float32)
@@ -247,25 +264,45 @@ class TruePeakLimiter:
         keep_from = max(0, final_end - ahead - hold - margin)
         self._buf = self._buf[keep_from - self._buf_start:]
         self._buf_start = keep_from
-        if np.max(np.abs(x), initial=0.0) < self._ceiling * QUIET_FRACTION:
+        if not self._may_peak(start - ahead - hold - margin, final_end + ahead + margin) or \
+                np.max(np.abs(x), initial=0.0) < self._ceiling * QUIET_FRACTION:
             return out.copy()  # far below the ceiling: nothing to limit
         peaks = oversampled_peaks(x, self._rate)[margin:len(x) - margin]
-        required = np.minimum(1.0, self._ceiling / np.maximum(peaks, 1e-9))
-        size = hold + ahead + 1  # each gain dip covers `hold` before and `ahead` after its peak
-        trailing_min = minimum_filter1d(required, size, mode="nearest", origin=(size - 1) // 2)
-        dips = trailing_min[size - 1:]
-        gain = _moving_average(_moving_average(dips, self._avg), self._avg)[-(final_end - start):]
+        gain = self._gain(peaks)
+        if gain is None:
+            return out.copy()  # nothing reaches the ceiling
         out = out * gain.astype(np.float32)
         np.clip(out, -self._ceiling, self._ceiling, out=out)
-        if gain.size:
-            self.min_gain = min(self.min_gain, float(gain.min()))
+        self.min_gain = min(self.min_gain, float(gain.min()))
         return out
 
+    def _gain(self, peaks: np.ndarray) -> np.ndarray | None:
+        """The gain for the samples `peaks` ends `ahead` before (None: 1 throughout).
 
-def normalise(blocks: Iterable[np.ndarray], sample_rate: int, gain_db: float,
-              ceiling_db: float) -> Iterator[np.ndarray]:
-    """Pass 2: apply `gain_db`, then the true-peak limiter; yields as many samples as it gets."""
-    limiter = TruePeakLimiter(sample_rate, ceiling_db)
+        The gain each peak over the ceiling requires is spread by a sliding minimum over `hold`
+        before and `ahead` after it, then smoothed by two moving averages. A peak affects only
+        the `span` samples before it, so the curve is worked out only around the peaks that
+        require something, run by run; everywhere else it is exactly 1.
+        """
+        over = np.flatnonzero(peaks > self._ceiling)
+        if over.size == 0:
+            return None
+        avg, size = self._avg, self._hold + self._ahead + 1
+        span = size + 2 * avg - 3
+        gain = np.ones(len(peaks) - span)
+        runs = np.split(over, np.flatnonzero(np.diff(over) > span) + 1)
+        for run in runs:
+            lo, hi = max(0, int(run[0]) - span), min(len(gain), int(run[-1]) + 1)
+            required = np.minimum(1.0, self._ceiling / np.maximum(peaks[lo:hi + span], 1e-9))
+            gain[lo:hi] = _moving_average(_moving_average(sliding_min(required, size), avg), avg)
+        return gain[2:]
+
+
+def normalise(blocks: Iterable[np.ndarray], sample_rate: int, gain_db: float, ceiling_db: float,
+              active: Sequence[tuple[int, int]] | None = None) -> Iterator[np.ndarray]:
+    """Pass 2: apply `gain_db`, then the true-peak limiter (only in the `active` spans when given, where
+    the first pass found peaks that could reach the ceiling); yields as many samples as it gets."""
+    limiter = TruePeakLimiter(sample_rate, ceiling_db, active=active)
     gain = np.float32(10 ** (gain_db / 20))
     for block in blocks:
         out = limiter.process(block * gain)

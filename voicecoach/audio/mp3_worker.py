@@ -20,15 +20,25 @@ CHUNK_BYTES = 1 << 17  # even: whole 16-bit samples
 
 
 class FrameCounter:
-    """Counts the whole MPEG frames in a byte stream fed piece by piece."""
+    """Counts the whole MPEG frames in a byte stream fed piece by piece.
 
-    def __init__(self) -> None:
+    At a bitrate and sample rate where every frame has the same size (no padding slots, e.g. any
+    bitrate at 48 kHz), the count is the bytes over the frame size, once the first frame's header
+    has shown that size; otherwise each header is read.
+    """
+
+    def __init__(self, frame_bytes: int | None = None) -> None:
         self.frames = 0
         self.bytes = 0
         self._pending = bytearray()
+        self._fixed = frame_bytes
 
     def add(self, data: bytes) -> None:
         self.bytes += len(data)
+        if self._fixed is not None and self.bytes > len(data):  # the first frame was checked
+            self.frames, rest = divmod(self.bytes, self._fixed)
+            self._pending = bytearray(rest)
+            return
         self._pending += data
         pos = 0
         while len(self._pending) - pos >= 4:
@@ -37,6 +47,8 @@ class FrameCounter:
                 raise ValueError("the MP3 encoder produced an invalid frame (lameenc); please report this")
             if len(self._pending) - pos < header.length:
                 break
+            if self._fixed is not None and header.length != self._fixed:
+                self._fixed = None  # not the size expected: read every header
             pos += header.length
             self.frames += 1
         del self._pending[:pos]
@@ -56,7 +68,8 @@ def encode(path: str, offset: int, bitrate: int, quality: int, sample_rate: int)
     lame.set_out_sample_rate(sample_rate)
     lame.set_channels(1)
     lame.set_quality(quality)
-    counter = FrameCounter()
+    padding_free = (144_000 * bitrate) % sample_rate == 0  # MPEG-1 Layer III frame size in bytes
+    counter = FrameCounter(144_000 * bitrate // sample_rate if padding_free else None)
     stdin = sys.stdin.buffer
     with open(path, "r+b") as out:
         out.seek(offset)

@@ -16,7 +16,7 @@ import numpy as np
 
 from voicecoach.audio import encoders, loudness, tags
 from voicecoach.audio.export import (ExportOptions, block_samples_for, ceiling_db_for, encoded_file,
-                                     make_mixer, measure_gain, safe_filename, track_info)
+                                     make_mixer, plan_levels, safe_filename, track_info)
 from voicecoach.audio.output import atomic_output, write_text_atomic
 from voicecoach.errors import ExportError
 from voicecoach.speech.base import Clip
@@ -80,9 +80,10 @@ def export_split(timeline: Timeline, clips: Mapping[str, Clip], out_dir: str | o
         raise ExportError(f"cannot create the folder {folder}: {exc.strerror}") from exc
     mixer = make_mixer(timeline, clips, options)
     ceiling = ceiling_db_for(spec, options)
-    _, gain_db = measure_gain(mixer, timeline, options, ceiling)
+    levels = plan_levels(mixer, timeline, options, ceiling)
+    gain_db = levels.gain_db
     blocks = mixer.blocks(block_samples=block_samples_for(options))
-    cutter = _Cutter(loudness.normalise(blocks, options.sample_rate, gain_db, ceiling))
+    cutter = _Cutter(loudness.normalise(blocks, options.sample_rate, gain_db, ceiling, levels.limit_spans))
     parts = segments(timeline, options.sample_rate)
     written, entries = [], []
     try:
