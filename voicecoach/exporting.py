@@ -13,6 +13,7 @@ from voicecoach.audio.export import (ExportOptions, ExportResult, check_request,
 from voicecoach.audio.encoders import format_for
 from voicecoach.audio.split import SplitResult, export_split
 from voicecoach.compiler import compile_routine
+from voicecoach.audio.facts import SoundFacts
 from voicecoach.speech.base import Clip
 from voicecoach.speech.synth import Synthesizer
 from voicecoach.timeline import Timeline
@@ -29,6 +30,10 @@ class SessionClips(Mapping[str, Clip]):
         if text not in self._texts:
             raise KeyError(text)
         return self._synth.clip(text, self._rate)
+
+    def facts(self, text: str) -> SoundFacts | None:
+        """The clip's facts for the mix (kept in memory for every line, unlike its samples)."""
+        return self._synth.facts(text, self._rate)
 
     def __contains__(self, text: object) -> bool:
         return text in self._texts

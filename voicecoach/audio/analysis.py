@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voicecoach.audio.facts import cell_energies, cells_to_hops
 from voicecoach.audio.kweight import HOP_S, TAIL_S, gated_loudness, hop_energies, k_weighted
 
 #: Spots whose peak comes within this of the ceiling are handed to the limiter.
@@ -49,6 +50,7 @@ class Spot:
     start: int
     end: int
     peak: float
+    voices: tuple = ()  # the mixer's voices sounding in it
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def _spots(mixer) -> list[Spot]:  # noqa: ANN001
             end = max(end, voice.start + voice.length)
             continue
         if group:
-            spots.append(Spot(group[0].start, end, sum(mixer.facts(v).true_peak for v in group)))
+            spots.append(Spot(group[0].start, end, sum(mixer.facts(v).true_peak for v in group), tuple(group)))
         if voice is not None:
             group, end = [voice], voice.start + voice.length
     return spots
@@ -108,24 +110,47 @@ def limited_loudness(mixer, analysis: MixAnalysis, gain_db: float, ceiling_db: f
                      spots: Sequence[Spot]) -> float:
     """The session's loudness after `gain_db` and the limiter, which works only in `spots`.
 
-    Each spot is rendered with a little on either side, limited, and K-weighted where the
-    limiter changed something (plus the filters' settling time): the difference in energy is
-    what the limiter takes from the session's hops.
+    What the limiter takes from a sound that plays alone is the same wherever it plays: each
+    distinct sound is limited and measured once (`_limited_cells`), and the difference placed
+    at each of its spots. A spot of overlapping sounds is rendered with a little on either side,
+    limited, and K-weighted where the limiter changed something (`_limited_spot`).
     """
     hop = analysis.hop
     gain = 10 ** (gain_db / 20)
     energies = analysis.energies * (gain * gain)
+    alone = [s for s in spots if len(s.voices) == 1]
+    sounds = {mixer.facts_tag(s.voices[0]): s.voices[0] for s in alone}
     with ThreadPoolExecutor(2) as pool:  # rendering, limiting and FFTs leave Python's lock free
-        changes = list(pool.map(lambda spot: _limiter_change(mixer, spot, gain, ceiling_db, hop), spots))
+        cells = dict(zip(sounds, pool.map(lambda v: _limited_cells(mixer, v, gain, ceiling_db), sounds.values())))
+        changes = list(pool.map(lambda spot: _limited_spot(mixer, spot, gain, ceiling_db, hop),
+                                [s for s in spots if len(s.voices) > 1]))
+    for spot in alone:
+        voice = spot.voices[0]
+        changes.append(cells_to_hops(cells[mixer.facts_tag(voice)], mixer.facts(voice).cell, voice.start, hop))
     for first, change in changes:
         room = max(0, min(len(change), len(energies) - first))
         energies[first:first + room] += change[:room]
     return gated_loudness(np.maximum(energies, 0.0), hop)
 
 
-def _limiter_change(mixer, spot: Spot, gain: float, ceiling_db: float,  # noqa: ANN001
-                    hop: int) -> tuple[int, np.ndarray]:
-    """What limiting `spot` (after `gain`) does to the hop energies: (first hop, change per hop)."""
+def _limited_cells(mixer, voice, gain: float, ceiling_db: float) -> np.ndarray:  # noqa: ANN001
+    """What limiting a voice's sound alone (after `gain`) changes in its K-weighted cell energies."""
+    from voicecoach.audio.loudness import TruePeakLimiter
+
+    facts = mixer.facts(voice)
+    plain = mixer.sound(voice) * np.float32(gain)
+    limiter = TruePeakLimiter(mixer.sample_rate, ceiling_db)
+    limited = np.concatenate([limiter.process(plain), limiter.flush()])
+    if np.array_equal(limited, plain):
+        return np.zeros(len(facts.energies))
+    _, after = cell_energies(limited, mixer.sample_rate)
+    return after - facts.energies * (gain * gain)
+
+
+def _limited_spot(mixer, spot: Spot, gain: float, ceiling_db: float,  # noqa: ANN001
+                  hop: int) -> tuple[int, np.ndarray]:
+    """What limiting a spot of overlapping sounds (after `gain`) does to the hop energies:
+    (first hop, change per hop)."""
     from voicecoach.audio.loudness import TruePeakLimiter
 
     rate = mixer.sample_rate

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from voicecoach.audio.kweight import HOP_S, TAIL_S, gated_loudness, hop_energies, k_weighted
+from voicecoach.audio.kweight import HOP_S, TAIL_S, gated_loudness, k_weighted
 
 CELL_S = 0.001
 _HEADER = struct.Struct("<IIIdd?dd")  # rate, length, cell, true_peak, loudness, levelled?, levelled_for
@@ -45,14 +45,7 @@ class SoundFacts:
 
     def hop_energies(self, start: int, hop: int) -> tuple[int, np.ndarray]:
         """This sound placed at sample `start` of a grid of `hop`-sample hops: (first hop, energy per hop)."""
-        span = len(self.energies) * self.cell
-        first, last = start // hop, (start + span - 1) // hop
-        edges = np.arange(first + 1, last + 1) * hop - start  # hop edges inside the sound
-        bounds = np.concatenate(([0], edges, [span])).astype(np.float64) / self.cell
-        cumulative = np.concatenate(([0.0], np.cumsum(self.energies)))
-        whole = np.minimum(np.floor(bounds).astype(np.int64), len(self.energies) - 1)
-        at_bounds = cumulative[whole] + (bounds - whole) * self.energies[whole]
-        return first, np.diff(at_bounds)
+        return cells_to_hops(self.energies, self.cell, start, hop)
 
     def to_bytes(self) -> bytes:
         levelled = self.levelled_for or (0.0, 0.0)
@@ -67,30 +60,48 @@ class SoundFacts:
         return cls(rate, length, peak, lufs, cell, energies, tuple(levelled) if is_levelled else None)
 
 
+def cells_to_hops(energies: np.ndarray, cell: int, start: int, hop: int) -> tuple[int, np.ndarray]:
+    """Energy per cell of `cell` samples, placed at sample `start`, summed per `hop`-sample hop:
+    (first hop, energy per hop). A hop edge inside a cell takes the cell's energy in proportion."""
+    span = len(energies) * cell
+    first, last = start // hop, (start + span - 1) // hop
+    edges = np.arange(first + 1, last + 1) * hop - start  # hop edges inside the sound
+    bounds = np.concatenate(([0], edges, [span])).astype(np.float64) / cell
+    cumulative = np.concatenate(([0.0], np.cumsum(energies)))
+    whole = np.minimum(np.floor(bounds).astype(np.int64), len(energies) - 1)
+    at_bounds = cumulative[whole] + (bounds - whole) * energies[whole]
+    return first, np.diff(at_bounds)
+
+
+def cell_energies(samples: np.ndarray, sample_rate: int) -> tuple[int, np.ndarray]:
+    """(cell size, K-weighted energy per cell) of a sound that starts from silence, decay included."""
+    cell = max(1, int(round(CELL_S * sample_rate)))
+    squares = np.square(k_weighted(samples, sample_rate, TAIL_S))
+    n_cells = -(-len(squares) // cell)
+    padded = np.zeros(n_cells * cell)
+    padded[:len(squares)] = squares
+    return cell, padded.reshape(n_cells, cell).sum(axis=1).astype(np.float32).astype(np.float64)  # as stored
+
+
 def facts_of(samples: np.ndarray, sample_rate: int,
              levelled_for: tuple[float, float] | None = None) -> SoundFacts:
     """Measure a sound (float32 mono at the mix's rate, starting from silence)."""
     from voicecoach.audio.loudness import oversampled_peaks
 
     samples = np.asarray(samples, dtype=np.float32)
-    cell = max(1, int(round(CELL_S * sample_rate)))
-    weighted = k_weighted(samples, sample_rate, TAIL_S)
-    squares = np.square(weighted)
-    n_cells = -(-len(squares) // cell)
-    padded = np.zeros(n_cells * cell)
-    padded[:len(squares)] = squares
-    energies = padded.reshape(n_cells, cell).sum(axis=1).astype(np.float32).astype(np.float64)  # as stored
+    cell, energies = cell_energies(samples, sample_rate)
     peak = float(np.max(oversampled_peaks(samples, sample_rate))) if len(samples) else 0.0
-    return SoundFacts(sample_rate, len(samples), peak, _loudness(weighted[:len(samples)], sample_rate), cell,
-                      energies, levelled_for)
+    return SoundFacts(sample_rate, len(samples), peak, _loudness(energies, cell, len(samples), sample_rate),
+                      cell, energies, levelled_for)
 
 
-def _loudness(weighted: np.ndarray, sample_rate: int) -> float:
-    """Gated loudness of a K-weighted sound; its ungated mean square when it is under 400 ms."""
+def _loudness(energies: np.ndarray, cell: int, length: int, sample_rate: int) -> float:
+    """Gated loudness of a sound from its cells; its ungated mean square when it is under 400 ms."""
     hop = int(round(HOP_S * sample_rate))
-    _, energies = hop_energies(weighted, hop)
-    gated = gated_loudness(energies[:len(weighted) // hop], hop)
-    if math.isfinite(gated) or len(weighted) == 0:
+    _, hops = cells_to_hops(energies, cell, 0, hop)
+    gated = gated_loudness(hops[:length // hop], hop)
+    if math.isfinite(gated) or length == 0:
         return gated
-    power = float(np.mean(np.square(weighted)))
+    whole, part = divmod(length, cell)
+    power = (float(np.sum(energies[:whole])) + part / cell * float(energies[min(whole, len(energies) - 1)])) / length
     return -0.691 + 10 * math.log10(power) if power > 0 else float("-inf")

@@ -124,11 +124,14 @@ class Mixer:
     def __init__(self, timeline: Timeline, clips: Mapping[str, Clip], *,
                  sample_rate: int = DEFAULT_SAMPLE_RATE, levels: MixLevels | None = None,
                  bed: Bed | None = None):
+        """`clips`: each spoken line's clip. A mapping that also has `facts(text)` (the clip's facts,
+        see `Clip.facts`) spares the mixer reading a clip's samples before it plays."""
         self.timeline = timeline
         self.sample_rate = sample_rate
         self.levels = levels or MixLevels()
         self.total_samples = int(round(timeline.duration_s * sample_rate))
         self._clips = clips
+        self._clip_facts = getattr(clips, "facts", None)  # facts without the samples, if offered
         self._sources: dict[str, np.ndarray] = {}  # prepared sounds by key, made when first needed
         self._facts: dict[tuple, SoundFacts] = {}
         self._voices: list[_Voice] = []
@@ -159,9 +162,13 @@ class Mixer:
             if event.text is None or event.text not in clips:
                 raise ExportError(f"no speech clip for the line {event.text!r} at {event.start_s:.2f} s "
                                   "(synthesise every spoken line of the timeline before mixing)")
-            clip = clips[event.text]
-            return _Voice(start, resampled_length(len(clip.samples), clip.sample_rate, self.sample_rate),
-                          "speech", "speech:" + event.text)
+            facts = self._speech_facts(event.text)
+            if facts is not None and facts.sample_rate == self.sample_rate:
+                length = facts.length  # a synthesised clip's length at this rate
+            else:
+                clip = clips[event.text]
+                length = resampled_length(len(clip.samples), clip.sample_rate, self.sample_rate)
+            return _Voice(start, length, "speech", "speech:" + event.text)
         if event.kind == "chime":
             key = self._cue_source(event.cue or "", self.levels.cue_lufs)
             return _Voice(start, len(self._sources[key]), "chime", key)
@@ -170,6 +177,13 @@ class Mixer:
             length = int(round(event.end_s * self.sample_rate)) - start
             return _Voice(start, min(length, len(self._sources[key])), "breath", key, event.phase)
         return None  # breath holds are silent
+
+    def _speech_facts(self, text: str) -> SoundFacts | None:
+        """A spoken clip's own facts: from the clip mapping's `facts(text)` when it has one (a
+        session's clips, without reading their samples), else from the clip."""
+        if self._clip_facts is not None:
+            return self._clip_facts(text)
+        return self._clips[text].facts
 
     def _cue_source(self, name: str, target_lufs: float) -> str:
         key = "cue:" + name
@@ -197,19 +211,28 @@ class Mixer:
             return level_speech(samples, self.sample_rate, self.levels)
         return samples
 
+    @staticmethod
+    def facts_tag(voice: _Voice) -> tuple:
+        """What identifies the sound a voice plays (a breath tone differs per length and phase)."""
+        return (voice.key,) if voice.breath_phase is None else (voice.key, voice.length, voice.breath_phase)
+
+    def sound(self, voice: _Voice) -> np.ndarray:
+        """The whole sound `voice` plays, from its first sample."""
+        return self._voice_samples(voice, 0, voice.length)
+
     def facts(self, voice: _Voice) -> SoundFacts:
         """The facts of what `voice` plays: a levelled clip brings its own, other sounds are measured
         once each (a breath tone once per length and phase)."""
-        tag = (voice.key,) if voice.breath_phase is None else (voice.key, voice.length, voice.breath_phase)
+        tag = self.facts_tag(voice)
         found = self._facts.get(tag)
         if found is None:
             if voice.kind == "speech":
-                facts = self._clips[voice.key[len("speech:"):]].facts
+                facts = self._speech_facts(voice.key[len("speech:"):])
                 if not is_levelled(facts, voice.length, self.sample_rate, self.levels):
                     facts = facts_of(self.source(voice.key), self.sample_rate)
                 found = facts
             else:
-                found = facts_of(self._voice_samples(voice, 0, voice.length), self.sample_rate)
+                found = facts_of(self.sound(voice), self.sample_rate)
             self._facts[tag] = found
         return found
 

@@ -59,6 +59,7 @@ class Synthesizer:
         self._memo: OrderedDict[str, Clip] = OrderedDict()  # by key, least recently used first
         self._memo_bytes = 0
         self._durations: dict[str, float] = {}
+        self._facts: dict[str, object] = {}  # each line's facts for the mix (small), by key
         self._uncached: dict[str, Clip] = {}  # clips the cache could not store: kept, never remade
         self._lock = threading.Lock()
 
@@ -122,9 +123,20 @@ class Synthesizer:
             self._remember(key, clip)
         return clip
 
+    def facts(self, text: str, rate: float = 1.0):  # noqa: ANN201 (SoundFacts | None)
+        """The facts of `text`'s clip for the mix (see `Clip.facts`), without its samples if known."""
+        rate = check_rate(rate)
+        spoken = normalize_for_speech(text)
+        key = self.key(spoken, rate) if spoken else ""
+        with self._lock:
+            if key in self._facts:
+                return self._facts[key]
+        return self.clip(text, rate).facts
+
     def _remember(self, key: str, clip: Clip, stored: bool = True) -> None:
         with self._lock:
             self._durations[key] = clip.duration_s
+            self._facts[key] = clip.facts
             if not stored:
                 self._uncached[key] = clip
                 return
