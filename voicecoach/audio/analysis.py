@@ -28,16 +28,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicecoach.audio.facts import cell_energies, cells_to_hops
-from voicecoach.audio.kweight import HOP_S, TAIL_S, gated_loudness, hop_energies, k_weighted
+from voicecoach.audio.facts import cells_to_hops
+from voicecoach.audio.kweight import HOP_S, TAIL_S, gated_loudness
 
 #: Spots whose peak comes within this of the ceiling are handed to the limiter.
 LIMITER_MARGIN_DB = 0.5
-#: How far from a peak the limiter's gain dip reaches (hold and look-ahead, with room to spare).
-LIMITER_REACH_S = 0.06
-#: How long the K-weighting filters remember: a difference in the audio shows in their output for
-#: this long after it (their response has decayed below 1e-15 by then).
-SETTLE_S = 0.15
 #: Stop correcting the gain when the loudness is this close to the target.
 TOLERANCE_LU = 0.05
 
@@ -110,74 +105,78 @@ def limited_loudness(mixer, analysis: MixAnalysis, gain_db: float, ceiling_db: f
                      spots: Sequence[Spot]) -> float:
     """The session's loudness after `gain_db` and the limiter, which works only in `spots`.
 
-    What the limiter takes from a sound that plays alone is the same wherever it plays: each
-    distinct sound is limited and measured once (`_limited_cells`), and the difference placed
-    at each of its spots. A spot of overlapping sounds is rendered with a little on either side,
-    limited, and K-weighted where the limiter changed something (`_limited_spot`).
+    The limiter's gain changes slowly (over milliseconds), so in each millisecond it scales the
+    K-weighted energy as it scales the plain energy: rendering a spot with and without the
+    limiter gives, per cell of each sound in it, the factor its energy is scaled by. Spots of
+    the same sounds at the same offsets (a line that often comes with the same breath or chime)
+    are limited alike, so each kind is worked out once.
     """
     hop = analysis.hop
     gain = 10 ** (gain_db / 20)
     energies = analysis.energies * (gain * gain)
-    alone = [s for s in spots if len(s.voices) == 1]
-    sounds = {mixer.facts_tag(s.voices[0]): s.voices[0] for s in alone}
-    with ThreadPoolExecutor(2) as pool:  # rendering, limiting and FFTs leave Python's lock free
-        cells = dict(zip(sounds, pool.map(lambda v: _limited_cells(mixer, v, gain, ceiling_db), sounds.values())))
-        changes = list(pool.map(lambda spot: _limited_spot(mixer, spot, gain, ceiling_db, hop),
-                                [s for s in spots if len(s.voices) > 1]))
-    for spot in alone:
-        voice = spot.voices[0]
-        changes.append(cells_to_hops(cells[mixer.facts_tag(voice)], mixer.facts(voice).cell, voice.start, hop))
-    for first, change in changes:
+    kinds: dict[tuple, Spot] = {}
+    for spot in spots:
+        kinds.setdefault(_kind(mixer, spot), spot)
+    with ThreadPoolExecutor(2) as pool:  # rendering and limiting leave Python's lock free
+        worked = dict(zip(kinds, pool.map(lambda spot: _spot_changes(mixer, spot, gain, ceiling_db),
+                                          kinds.values())))
+    for spot in spots:
+        for voice, cells in zip(spot.voices, worked[_kind(mixer, spot)]):
+            first, change = cells_to_hops(cells, mixer.facts(voice).cell, voice.start, hop)
         room = max(0, min(len(change), len(energies) - first))
         energies[first:first + room] += change[:room]
     return gated_loudness(np.maximum(energies, 0.0), hop)
 
 
-def _limited_cells(mixer, voice, gain: float, ceiling_db: float) -> np.ndarray:  # noqa: ANN001
-    """What limiting a voice's sound alone (after `gain`) changes in its K-weighted cell energies."""
+def _kind(mixer, spot: Spot) -> tuple:  # noqa: ANN001
+    """What a spot plays: its sounds and their offsets in it."""
+    return tuple((mixer.facts_tag(v), v.start - spot.start) for v in spot.voices)
+
+
+def _spot_changes(mixer, spot: Spot, gain: float, ceiling_db: float) -> list[np.ndarray]:  # noqa: ANN001
+    """The change per cell of each sound of a spot when it is limited (its sounds alone)."""
+    piece = np.zeros(spot.end - spot.start, dtype=np.float32)
+    for voice in spot.voices:
+        piece[voice.start - spot.start:voice.start - spot.start + voice.length] += mixer.sound(voice)
+    return _cell_changes(mixer, spot.start, piece, spot.voices, gain, ceiling_db)
+
+
+def _cell_changes(mixer, lo: int, piece: np.ndarray, voices: Sequence, gain: float,  # noqa: ANN001
+                  ceiling_db: float) -> list[np.ndarray]:
+    """For each voice, how limiting `piece` (audio from sample `lo`, after `gain`) changes the
+    K-weighted energy of each cell of its sound (the cell's energy times the factor the
+    limiter scaled the plain energy of that millisecond by)."""
     from voicecoach.audio.loudness import TruePeakLimiter
 
-    facts = mixer.facts(voice)
-    plain = mixer.sound(voice) * np.float32(gain)
+    plain = piece * np.float32(gain)
     limiter = TruePeakLimiter(mixer.sample_rate, ceiling_db)
     limited = np.concatenate([limiter.process(plain), limiter.flush()])
-    if np.array_equal(limited, plain):
-        return np.zeros(len(facts.energies))
-    _, after = cell_energies(limited, mixer.sample_rate)
-    return after - facts.energies * (gain * gain)
-
-
-def _limited_spot(mixer, spot: Spot, gain: float, ceiling_db: float,  # noqa: ANN001
-                  hop: int) -> tuple[int, np.ndarray]:
-    """What limiting a spot of overlapping sounds (after `gain`) does to the hop energies:
-    (first hop, change per hop)."""
-    from voicecoach.audio.loudness import TruePeakLimiter
-
-    rate = mixer.sample_rate
-    reach, settle = int(LIMITER_REACH_S * rate), int(SETTLE_S * rate)
-    lo = max(0, spot.start - reach - settle)
-    plain = mixer.render_events(lo, min(mixer.total_samples, spot.end + reach + settle) - lo)
-    plain *= np.float32(gain)
-    a, b = max(0, spot.start - reach) - lo, min(len(plain), spot.end + reach - lo)
-    limiter = TruePeakLimiter(rate, ceiling_db)
-    limited = plain.copy()
-    limited[a:b] = np.concatenate([limiter.process(plain[a:b]), limiter.flush()])
-    changed = np.flatnonzero(limited != plain)
-    if changed.size == 0:
-        return 0, np.zeros(0)
-    a, b = max(0, int(changed[0]) - settle), min(len(plain), int(changed[-1]) + 1 + settle)
-    first, before = hop_energies(k_weighted(plain[a:b], rate, 0.0), hop, lo + a)
-    _, after = hop_energies(k_weighted(limited[a:b], rate, 0.0), hop, lo + a)
-    return first, after - before
+    if limiter.min_gain >= 1.0:
+        return [np.zeros(len(mixer.facts(v).energies)) for v in voices]
+    before = np.concatenate(([0.0], np.cumsum(np.square(plain, dtype=np.float64))))
+    after = np.concatenate(([0.0], np.cumsum(np.square(limited, dtype=np.float64))))
+    out = []
+    for voice in voices:
+        facts = mixer.facts(voice)
+        edges = np.clip(voice.start - lo + facts.cell * np.arange(len(facts.energies) + 1), 0, len(plain))
+        plain_e, limited_e = np.diff(before[edges]), np.diff(after[edges])
+        ratio = np.divide(limited_e, plain_e, out=np.ones_like(plain_e), where=plain_e > 0)
+        out.append((ratio - 1.0) * facts.energies * (gain * gain))
+    return out
 
 
 @dataclass(frozen=True)
 class Levels:
-    """What the first pass decides: the gain, and where the limiter must look (None: everywhere)."""
+    """What the first pass decides: the gain, and where the limiter must look (None: everywhere).
+
+    `known_peak`: the highest true peak (linear, after the gain) of everything outside the
+    limiter's spans, which plays there unchanged; 0 when unknown (then it is all measured).
+    """
 
     measured_lufs: float
     gain_db: float
     limit_spans: tuple[tuple[int, int], ...] | None = None
+    known_peak: float = 0.0
 
 
 def solve_levels(mixer, target_lufs: float, ceiling_db: float) -> Levels:  # noqa: ANN001
@@ -196,4 +195,6 @@ def solve_levels(mixer, target_lufs: float, ceiling_db: float) -> Levels:  # noq
             break
         gain_db += target_lufs - reached
     hot = analysis.hot_spots(gain_db, ceiling_db)
-    return Levels(measured, gain_db, tuple((s.start, s.end) for s in hot))
+    limit = min((s.peak for s in hot), default=math.inf)
+    known = max((s.peak for s in analysis.spots if s.peak < limit), default=0.0) * 10 ** (gain_db / 20)
+    return Levels(measured, gain_db, tuple((s.start, s.end) for s in hot), known)

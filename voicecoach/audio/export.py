@@ -7,6 +7,7 @@ session costs as little memory as a four-minute one.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import re
@@ -64,7 +65,7 @@ class ExportResult:
     loudness_lufs: float  # of the mix before normalisation
     target_lufs: float
     gain_db: float
-    true_peak_db: float  # of what was encoded, 4x oversampled
+    true_peak_db: float  # of what was encoded, 4x oversampled (see OutputPeak)
     chapters: int
     extra_paths: tuple[Path, ...] = ()
 
@@ -187,6 +188,48 @@ def encoded_file(tmp: Path, spec: encoders.FormatSpec, options: ExportOptions, i
                 os.unlink(meta_path)
 
 
+class OutputPeak:
+    """The true peak of what is encoded (4x oversampled).
+
+    Without a bed the first pass knows every sound's peak: outside the limiter's spans the
+    output is those sounds times the gain, so only the blocks near a span are measured (each
+    run of such blocks as one stream) and the rest is taken from `Levels.known_peak`. With a
+    bed (no spans) every block is measured.
+    """
+
+    MARGIN = 2048  # samples: a block this close to a span is measured too
+
+    def __init__(self, sample_rate: int, levels: Levels):
+        self._rate, self._spans, self._peak = sample_rate, levels.limit_spans, levels.known_peak
+        self._ends = [end for _, end in self._spans] if self._spans is not None else []
+        self._meter: loudness.TruePeakMeter | None = None
+        self._pos = 0
+
+    def add(self, block: np.ndarray) -> None:
+        lo, hi = self._pos - self.MARGIN, self._pos + len(block) + self.MARGIN
+        self._pos += len(block)
+        if self._spans is None or self._near_span(lo, hi):
+            self._meter = self._meter or loudness.TruePeakMeter(self._rate)
+            self._meter.add(block)
+        else:
+            self._end_run()
+
+    def _near_span(self, lo: int, hi: int) -> bool:
+        i = bisect.bisect_right(self._ends, lo)
+        return i < len(self._spans) and self._spans[i][0] < hi
+
+    def _end_run(self) -> None:
+        if self._meter is not None:
+            self._meter.add(np.zeros(0, dtype=np.float32), last=True)
+            self._peak = max(self._peak, self._meter.peak)
+            self._meter = None
+
+    @property
+    def peak_db(self) -> float:
+        self._end_run()
+        return float(20 * np.log10(self._peak)) if self._peak > 0 else float("-inf")
+
+
 class _Progress:
     """Turns samples done into a 0..1 fraction: a rendered pass 1 (with a bed) weighs a third."""
 
@@ -210,20 +253,19 @@ def export_session(timeline: Timeline, clips: Mapping[str, Clip], out_path: str 
     progress = _Progress(options.progress, mixer.total_samples, mixer.bed is not None)
     ceiling_db = ceiling_db_for(spec, options)
     chapters = tags.chapters_for(timeline)
-    peak = loudness.TruePeakMeter(options.sample_rate)
     try:
         with atomic_output(out) as tmp:
             with encoded_file(tmp, spec, options, track_info(timeline, options), chapters) as encoder:
                 # the encoder (a worker process for MP3) starts while pass 1 runs
                 levels = plan_levels(mixer, timeline, options, ceiling_db, lambda n: progress.add(n, 1))
                 measured, gain_db = levels.measured_lufs, levels.gain_db
+                peak = OutputPeak(options.sample_rate, levels)
                 blocks = mixer.blocks(block_samples=block_samples_for(options))
                 for block in loudness.normalise(blocks, options.sample_rate, gain_db, ceiling_db,
                                                 levels.limit_spans):
                     peak.add(block)
                     encoder.write(block)
                     progress.add(len(block), 2)
-                peak.add(np.zeros(0, dtype=np.float32), last=True)
                 samples = encoder.samples_written
         extra = _write_timed_text(timeline, out, options)
     except OSError as exc:
