@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +54,13 @@ class PreparedSession:
 
 def prepare(routine_arg: str, options: session.SessionOptions) -> PreparedSession:
     """Compile the routine exactly as `plan` does (speech durations from the synthesizer: cached,
-    normalised, as played), every line synthesised or found in the cache; the clips by line."""
+    normalised, as played), every line synthesised or found in the cache; the clips by line.
+
+    Meanwhile a thread levels the cue sounds for the mix (work numpy does outside Python's lock).
+    """
+    from voicecoach.audio.mixer import level_all_cues
+
+    threading.Thread(target=level_all_cues, name="voicecoach-cues", daemon=True).start()
     routine = session.load(routine_arg)
     compile_options = options.compile_options()
     synth = session._warmed_synthesizer(routine, compile_options, options)

@@ -137,7 +137,7 @@ def _spot_changes(mixer, spot: Spot, gain: float, ceiling_db: float) -> list[np.
     """The change per cell of each sound of a spot when it is limited (its sounds alone)."""
     piece = np.zeros(spot.end - spot.start, dtype=np.float32)
     for voice in spot.voices:
-        piece[voice.start - spot.start:voice.start - spot.start + voice.length] += mixer.sound(voice)
+        piece[voice.start - spot.start:voice.start - spot.start + voice.length] += mixer.sound(voice, keep=False)
     return _cell_changes(mixer, spot.start, piece, spot.voices, gain, ceiling_db)
 
 

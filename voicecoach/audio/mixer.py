@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ from voicecoach.audio.bed import Bed
 from voicecoach.audio.cues import load_cue
 from voicecoach.audio.facts import SoundFacts, facts_of
 from voicecoach.audio.loudness import TruePeakLimiter, clip_loudness
-from voicecoach.cues import BREATH_CUES
+from voicecoach.cues import BREATH_CUES, CUE_DURATIONS_S
 from voicecoach.errors import ExportError
 from voicecoach.speech.base import Clip
 from voicecoach.timeline import Event, Timeline
@@ -191,11 +192,14 @@ class Mixer:
             self._sources[key] = levelled_cue(name, self.sample_rate, target_lufs)
         return key
 
-    def source(self, key: str) -> np.ndarray:
-        """The prepared sound behind `key` (a speech clip resampled and levelled when first needed)."""
+    def source(self, key: str, keep: bool = True) -> np.ndarray:
+        """The prepared sound behind `key` (a speech clip resampled and levelled when first needed,
+        and kept until the stream has passed its last use unless `keep` is false)."""
         found = self._sources.get(key)
         if found is None:
-            found = self._sources[key] = self._prepare_speech(key[len("speech:"):])
+            found = self._prepare_speech(key[len("speech:"):])
+            if keep:
+                self._sources[key] = found
         return found
 
     def _prepare_speech(self, text: str) -> np.ndarray:
@@ -216,9 +220,9 @@ class Mixer:
         """What identifies the sound a voice plays (a breath tone differs per length and phase)."""
         return (voice.key,) if voice.breath_phase is None else (voice.key, voice.length, voice.breath_phase)
 
-    def sound(self, voice: _Voice) -> np.ndarray:
-        """The whole sound `voice` plays, from its first sample."""
-        return self._voice_samples(voice, 0, voice.length)
+    def sound(self, voice: _Voice, keep: bool = True) -> np.ndarray:
+        """The whole sound `voice` plays, from its first sample (`keep`: see `source`)."""
+        return self._voice_samples(voice, 0, voice.length, keep)
 
     def facts(self, voice: _Voice) -> SoundFacts:
         """The facts of what `voice` plays: a levelled clip brings its own, other sounds are measured
@@ -236,9 +240,9 @@ class Mixer:
             self._facts[tag] = found
         return found
 
-    def _voice_samples(self, voice: _Voice, a: int, b: int) -> np.ndarray:
+    def _voice_samples(self, voice: _Voice, a: int, b: int, keep: bool = True) -> np.ndarray:
         """Samples [a, b) of what `voice` plays, counted from its start."""
-        src = self.source(voice.key)[a:b]
+        src = self.source(voice.key, keep)[a:b]
         if voice.breath_phase is not None:
             src = src * breath_envelope(np.arange(a, b), voice.length, voice.breath_phase)
         return src
@@ -302,9 +306,30 @@ def is_levelled(facts: SoundFacts | None, length: int, sample_rate: int, levels:
             and facts.levelled_for == speech_level_of(levels))
 
 
-@functools.lru_cache(maxsize=32)
+def level_all_cues(sample_rate: int = DEFAULT_SAMPLE_RATE, levels: MixLevels | None = None) -> None:
+    """Level every shipped cue as a mixer at this rate will (they are kept for the process): run in
+    a thread while a routine is compiled, the measuring (numpy FFTs) costs nothing on the way."""
+    levels = levels or MixLevels()
+    for name in CUE_DURATIONS_S:
+        levelled_cue(name, sample_rate, levels.cue_lufs)
+    for name in BREATH_CUES.values():
+        levelled_cue(name, sample_rate, levels.breath_lufs)
+
+
 def levelled_cue(name: str, sample_rate: int, target_lufs: float) -> np.ndarray:
-    """A shipped cue resampled and brought to `target_lufs` (read-only, shared by every mixer)."""
+    """A shipped cue resampled and brought to `target_lufs` (read-only, shared by every mixer).
+
+    Made once per process; a caller asking while another thread makes it waits for that one.
+    """
+    with _CUE_LOCK:
+        return _levelled_cue(name, sample_rate, target_lufs)
+
+
+_CUE_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=32)
+def _levelled_cue(name: str, sample_rate: int, target_lufs: float) -> np.ndarray:
     clip = load_cue(name)
     samples = resample(clip.samples, clip.sample_rate, sample_rate)
     gain_db = target_lufs - clip_loudness(samples, sample_rate)

@@ -28,7 +28,7 @@ from voicecoach.speech.registry import get_engine
 
 MIN_RATE, MAX_RATE = 0.3, 3.0
 #: Clips (samples) kept in memory per synthesizer, most recently used first.
-MEMO_BYTES = 24 * 1024 * 1024
+MEMO_BYTES = 8 * 1024 * 1024
 #: Sample rate of the empty clip returned for a line with nothing to say.
 EMPTY_SAMPLE_RATE = 22050
 
