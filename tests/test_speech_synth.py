@@ -80,3 +80,21 @@ def test_bad_input_is_refused(tmp_path: Path) -> None:
         say_clip("   ", "espeak")
     with pytest.raises(EngineError):
         Synthesizer("espeak", voice="no-such-voice", cache=ClipCache(tmp_path)).clip("Hello.")
+
+
+def test_lengths_and_facts_stay_known_while_clips_are_held_only_up_to_a_budget(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voicecoach.speech import synth as synth_module
+
+    monkeypatch.setattr(synth_module, "MEMO_BYTES", 100_000)  # about one line
+    s = synth(tmp_path)
+    lines = ["One, two.", "Three, four.", "Five, six.", "Seven, eight."]
+    lengths = {line: s.clip(line).duration_s for line in lines}
+    assert s._memo_bytes <= 100_000 or len(s._memo) == 1
+    ClipCache(tmp_path).clear()  # nothing left to read: what is known must come from memory
+    for line in lines:
+        assert s.duration_s(line) == lengths[line]
+        assert s.facts(line).sample_rate == 48000
+    assert s.synthesized == 4
+    s.clip(lines[0])  # its samples were let go and the cache is empty: made again
+    assert s.synthesized == 5

@@ -123,8 +123,8 @@ def limited_loudness(mixer, analysis: MixAnalysis, gain_db: float, ceiling_db: f
     for spot in spots:
         for voice, cells in zip(spot.voices, worked[_kind(mixer, spot)]):
             first, change = cells_to_hops(cells, mixer.facts(voice).cell, voice.start, hop)
-        room = max(0, min(len(change), len(energies) - first))
-        energies[first:first + room] += change[:room]
+            room = max(0, min(len(change), len(energies) - first))
+            energies[first:first + room] += change[:room]
     return gated_loudness(np.maximum(energies, 0.0), hop)
 
 
