@@ -9,11 +9,11 @@ overlaps are a small part of a session. The gated loudness of these hops is the 
 loudness, within a few hundredths of a LU of rendering and measuring it.
 
 Peaks: the session is cut into *spots*, runs of overlapping sounds. A spot of one sound peaks
-at that sound's true peak; a spot of several is rendered and measured (they are short). After
-the gain, the spots that could come within `LIMITER_MARGIN_DB` of the ceiling are the only
-places the limiter has to look at (`limit_spans`); elsewhere the audio passes through it
-untouched. The loudness the limiter takes away is found by rendering just those spots with the
-limiter and measuring the difference, and the gain is corrected (at most twice).
+at that sound's true peak; a spot of several at most at the sum of theirs. After the gain, the
+spots that could come within `LIMITER_MARGIN_DB` of the ceiling are the only places the limiter
+has to look at (`limit_spans`); elsewhere the audio passes through it untouched. What the
+limiter takes from the loudness is found by limiting just those spots (each kind of spot once,
+on both cores; see `limited_loudness`), and the gain is corrected (at most twice).
 
 A bed (noise or a loop under everything) is not a placed sound: with a bed, export measures a
 rendered stream instead (see export.py).

@@ -1,8 +1,12 @@
 """Export a Timeline to an audio file: mix, normalise loudness, limit peaks, encode, tag, atomically.
 
-The session is streamed twice through the mixer (see loudness.py): once to measure, once to
-write. Neither pass holds more than a block of audio plus the unique clips, so a four-hour
-session costs as little memory as a four-minute one.
+Pass 1 decides the gain. A session without a bed is measured from the facts of its sounds
+(analysis.py): nothing is rendered but the few spots where the limiter will work. With a bed
+the session is rendered and measured (loudness.py). Pass 2 streams the mix through the gain
+and the limiter into the encoder, which for MP3 runs in its own process (mp3_worker.py), so
+encoding on one core overlaps mixing on the other. Neither pass holds more than a block of
+audio plus the sounds about to play, so a four-hour session costs little more memory than a
+four-minute one.
 """
 
 from __future__ import annotations

@@ -1,22 +1,24 @@
-"""Loudness normalisation of a streamed session, in two passes with bounded memory.
+"""Loudness of a streamed session, and the true-peak limiter, with bounded memory.
 
-Pass 1 (`measure`) feeds the mixer's blocks through the BS.1770 K-weighting filters (pyloudnorm's
-own filter coefficients, run with scipy's lfilter and its state carried from block to block).
-Mean squares are summed per 100 ms hop; every four hops form one 400 ms gating block (75 %
-overlap). Instead of keeping every block, each one is dropped into a histogram of 0.01 LU bins
-between -70 and +10 LUFS that keeps a count and an energy sum per bin: the absolute gate
-(-70 LUFS) and the relative gate (-10 LU below the mean of the blocks passing the absolute
-gate) are then applied to the histogram. The gate decision is quantised to 0.01 LU, the
-energies are exact, and memory is the same for a minute or for four hours.
+Measuring a stream (`measure`, used when a bed plays under the session; without one, export
+measures from the sounds' facts, see analysis.py) feeds the mixer's blocks through the BS.1770
+K-weighting filters (kweight.py's coefficients, run with scipy's sosfilt and their state
+carried from block to block). Mean squares are summed per 100 ms hop; every four hops form one
+400 ms gating block (75 % overlap). Instead of keeping every block, each one is dropped into a
+histogram of 0.01 LU bins between -70 and +10 LUFS that keeps a count and an energy sum per
+bin: the absolute gate (-70 LUFS) and the relative gate (-10 LU below the mean of the blocks
+passing the absolute gate) are then applied to the histogram. The gate decision is quantised
+to 0.01 LU, the energies are exact, and memory is the same for a minute or for four hours.
 
-Pass 2 (`normalise`) renders the blocks again, applies the gain that brings the measured
-loudness to the target, and runs a look-ahead true-peak limiter. The limiter estimates each
-sample's true peak from a 4x oversampled copy (soxr), turns it into the gain that keeps the
-peak under the ceiling, spreads every gain dip over the look-ahead (a sliding minimum followed
-by two moving averages, so the dip is complete before the peak arrives) and holds it briefly
-so it releases smoothly. A final sample clamp at the ceiling is only a guard.
+Writing (`normalise`) applies the gain that brings the session to its target and runs a
+look-ahead true-peak limiter. The limiter estimates each sample's true peak from a 4x
+oversampled copy (soxr), turns it into the gain that keeps the peak under the ceiling, spreads
+every gain dip over the look-ahead (a sliding minimum followed by two moving averages, so the
+dip is complete before the peak arrives) and holds it briefly so it releases smoothly; it works
+out that gain only around peaks that need it, and, given the spans where the first pass found
+peaks that can reach the ceiling, looks nowhere else. A final sample clamp at the ceiling is
+only a guard.
 """
-
 from __future__ import annotations
 
 import bisect
