@@ -215,21 +215,17 @@ def unique_lines(routine: str, engine: str) -> list[str]:
     return sorted({normalize_for_speech(e.text) for e in timeline.speech() if e.text})
 
 
-def _process_tree_rss_kb(pid: int) -> int:
-    """Resident memory of `pid`'s descendants (not `pid` itself), from /proc (0 where unreadable)."""
-    total = 0
+def _tree_high_water_kb(pid: int, seen: dict[int, int]) -> None:
+    """Record in `seen` the resident-memory high-water mark (VmHWM, from /proc; it starts afresh
+    when a process runs a new program) of `pid` and of every process below it."""
     try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        seen[pid] = max(seen.get(pid, 0), int(re.search(r"VmHWM:\s+(\d+)", status).group(1)))
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return 0
+    except (OSError, AttributeError):
+        return
     for child in children:
-        try:
-            status = Path(f"/proc/{child}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-        except (OSError, AttributeError):
-            pass
-        total += _process_tree_rss_kb(int(child))
-    return total
+        _tree_high_water_kb(int(child), seen)
 
 
 def note(text: str) -> None:
@@ -238,27 +234,24 @@ def note(text: str) -> None:
 
 
 def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of a command: its own peak (wait4), plus the largest resident
-    total of its child processes (an encoder, a worker) seen while polling every 10 ms."""
+    """(wall seconds, peak memory in MB) of a command: the high-water marks of its resident memory
+    and of its helper processes' (an encoder, espeak), read from /proc every 10 ms. (wait4's
+    ru_maxrss would count the benchmark's own memory, which a forked child shares until it execs.)"""
     import subprocess
     import tempfile
 
+    seen: dict[int, int] = {}
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
-        children_kb = 0
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            children_kb = max(children_kb, _process_tree_rss_kb(proc.pid))
+        while proc.poll() is None:
+            _tree_high_water_kb(proc.pid, seen)
             time.sleep(0.01)
         wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode:
             errors.seek(0)
             raise RuntimeError(f"{' '.join(cmd)} failed: {errors.read().decode()[-600:]}")
-    return wall, (usage.ru_maxrss + children_kb) / 1024
+    return wall, sum(seen.values()) / 1024
 
 
 def row(name: str, value: float, floor: float, floor_name: str, unit: str = "s",

@@ -100,15 +100,3 @@ def test_sliding_minimum_is_the_minimum_of_each_run(n: int, size: int):
     x = np.random.default_rng(n).random(n)
     expected = [x[i:i + size].min() for i in range(n - size + 1)]
     np.testing.assert_array_equal(sliding_min(x, size), np.array(expected))
-
-
-def test_limiter_given_spans_works_only_there():
-    t = np.arange(4 * RATE) / RATE
-    x = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-    x[RATE:RATE + 50] *= 5.0  # a burst inside the span...
-    x[3 * RATE:3 * RATE + 50] *= 5.0  # ...and one the caller said cannot happen
-    spans = [(RATE - 100, RATE + 200)]
-    out = np.concatenate(list(normalise(_feed(x, 3000), RATE, 0.0, -3.0, active=spans)))
-    everywhere = np.concatenate(list(normalise(_feed(x, 3000), RATE, 0.0, -3.0)))
-    np.testing.assert_array_equal(out[:2 * RATE], everywhere[:2 * RATE])
-    np.testing.assert_array_equal(out[2 * RATE:], x[2 * RATE:])

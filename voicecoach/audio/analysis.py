@@ -11,9 +11,11 @@ loudness, within a few hundredths of a LU of rendering and measuring it.
 Peaks: the session is cut into *spots*, runs of overlapping sounds. A spot of one sound peaks
 at that sound's true peak; a spot of several at most at the sum of theirs. After the gain, the
 spots that could come within `LIMITER_MARGIN_DB` of the ceiling are the only places the limiter
-has to look at (`limit_spans`); elsewhere the audio passes through it untouched. What the
-limiter takes from the loudness is found by limiting just those spots (each kind of spot once,
-on both cores; see `limited_loudness`), and the gain is corrected (at most twice).
+has work: each kind of spot is limited once, here (`limit_spots`), which tells what the limiter
+takes from the loudness (the gain is corrected, at most twice) and gives the factor it applies
+to each sample (`Levels.curves`). Writing then needs no limiter: the gain, those factors where
+they apply, a clamp at the ceiling. Everywhere else the audio is the sounds times the gain, so
+the session's true peak is known too.
 
 A bed (noise or a loop under everything) is not a placed sound: with a bed, export measures a
 rendered stream instead (see export.py).
@@ -35,6 +37,9 @@ from voicecoach.audio.kweight import HOP_S, TAIL_S, gated_loudness
 LIMITER_MARGIN_DB = 0.5
 #: Stop correcting the gain when the loudness is this close to the target.
 TOLERANCE_LU = 0.05
+#: How far before or after the peaks that cause it the limiter's gain dip can reach (its hold and
+#: look-ahead, with room to spare).
+REACH_S = 0.06
 
 
 @dataclass(frozen=True)
@@ -101,100 +106,118 @@ def _spots(mixer) -> list[Spot]:  # noqa: ANN001
     return spots
 
 
-def limited_loudness(mixer, analysis: MixAnalysis, gain_db: float, ceiling_db: float,  # noqa: ANN001
-                     spots: Sequence[Spot]) -> float:
-    """The session's loudness after `gain_db` and the limiter, which works only in `spots`.
+@dataclass(frozen=True)
+class LimitedKind:
+    """One kind of spot limited on its own after the gain: the factor the limiter applied to each
+    sample from `curve_start` (relative to the spot's start; None: it changed nothing), how that
+    changed each of its sounds' cell energies, and the spot's true peak after it (linear)."""
 
-    The limiter's gain changes slowly (over milliseconds), so in each millisecond it scales the
-    K-weighted energy as it scales the plain energy: rendering a spot with and without the
-    limiter gives, per cell of each sound in it, the factor its energy is scaled by. Spots of
-    the same sounds at the same offsets (a line that often comes with the same breath or chime)
-    are limited alike, so each kind is worked out once.
+    curve_start: int
+    curve: np.ndarray | None
+    cells: tuple[np.ndarray, ...]
+    peak: float
+
+
+def limit_spots(mixer, analysis: MixAnalysis, gain_db: float, ceiling_db: float,  # noqa: ANN001
+                spots: Sequence[Spot]) -> tuple[float, dict[tuple, LimitedKind]]:
+    """The session's loudness after `gain_db` with `spots` limited, and each kind of spot limited.
+
+    Spots of the same sounds at the same offsets (a line that often comes with the same breath
+    or chime) are limited alike, so each kind is limited once (on both cores). The limiter's
+    gain changes slowly (over milliseconds), so in each millisecond it scales the K-weighted
+    energy as it scales the plain energy: that factor, per cell of each sound of the spot,
+    gives what the limiter takes from the session's hops.
     """
     hop = analysis.hop
     gain = 10 ** (gain_db / 20)
     energies = analysis.energies * (gain * gain)
     kinds: dict[tuple, Spot] = {}
     for spot in spots:
-        kinds.setdefault(_kind(mixer, spot), spot)
+        kinds.setdefault(spot_kind(mixer, spot), spot)
     with ThreadPoolExecutor(2) as pool:  # rendering and limiting leave Python's lock free
-        worked = dict(zip(kinds, pool.map(lambda spot: _spot_changes(mixer, spot, gain, ceiling_db),
-                                          kinds.values())))
+        limited = dict(zip(kinds, pool.map(lambda spot: _limit_kind(mixer, spot, gain, ceiling_db),
+                                           kinds.values())))
     for spot in spots:
-        for voice, cells in zip(spot.voices, worked[_kind(mixer, spot)]):
+        for voice, cells in zip(spot.voices, limited[spot_kind(mixer, spot)].cells):
             first, change = cells_to_hops(cells, mixer.facts(voice).cell, voice.start, hop)
             room = max(0, min(len(change), len(energies) - first))
             energies[first:first + room] += change[:room]
-    return gated_loudness(np.maximum(energies, 0.0), hop)
+    return gated_loudness(np.maximum(energies, 0.0), hop), limited
 
 
-def _kind(mixer, spot: Spot) -> tuple:  # noqa: ANN001
+def spot_kind(mixer, spot: Spot) -> tuple:  # noqa: ANN001
     """What a spot plays: its sounds and their offsets in it."""
     return tuple((mixer.facts_tag(v), v.start - spot.start) for v in spot.voices)
 
 
-def _spot_changes(mixer, spot: Spot, gain: float, ceiling_db: float) -> list[np.ndarray]:  # noqa: ANN001
-    """The change per cell of each sound of a spot when it is limited (its sounds alone)."""
-    piece = np.zeros(spot.end - spot.start, dtype=np.float32)
+def _limit_kind(mixer, spot: Spot, gain: float, ceiling_db: float) -> LimitedKind:  # noqa: ANN001
+    """A spot's sounds alone (with room on either side for the limiter's dips), limited after `gain`."""
+    from voicecoach.audio.loudness import TruePeakLimiter, oversampled_peaks
+
+    reach = int(REACH_S * mixer.sample_rate)
+    plain = np.zeros(spot.end - spot.start + 2 * reach, dtype=np.float32)
     for voice in spot.voices:
-        piece[voice.start - spot.start:voice.start - spot.start + voice.length] += mixer.sound(voice, keep=False)
-    return _cell_changes(mixer, spot.start, piece, spot.voices, gain, ceiling_db)
-
-
-def _cell_changes(mixer, lo: int, piece: np.ndarray, voices: Sequence, gain: float,  # noqa: ANN001
-                  ceiling_db: float) -> list[np.ndarray]:
-    """For each voice, how limiting `piece` (audio from sample `lo`, after `gain`) changes the
-    K-weighted energy of each cell of its sound (the cell's energy times the factor the
-    limiter scaled the plain energy of that millisecond by)."""
-    from voicecoach.audio.loudness import TruePeakLimiter
-
-    plain = piece * np.float32(gain)
+        at = reach + voice.start - spot.start
+        plain[at:at + voice.length] += mixer.sound(voice, keep=False)
+    plain *= np.float32(gain)
     limiter = TruePeakLimiter(mixer.sample_rate, ceiling_db)
     limited = np.concatenate([limiter.process(plain), limiter.flush()])
-    if limiter.min_gain >= 1.0:
-        return [np.zeros(len(mixer.facts(v).energies)) for v in voices]
+    peak = float(np.max(oversampled_peaks(limited, mixer.sample_rate), initial=0.0))
+    changed = np.flatnonzero(limited != plain)
+    if changed.size == 0:
+        return LimitedKind(0, None, tuple(np.zeros(len(mixer.facts(v).energies)) for v in spot.voices), peak)
+    a, b = int(changed[0]), int(changed[-1]) + 1
+    curve = np.divide(limited[a:b], plain[a:b], out=np.ones(b - a, dtype=np.float32), where=plain[a:b] != 0)
     before = np.concatenate(([0.0], np.cumsum(np.square(plain, dtype=np.float64))))
     after = np.concatenate(([0.0], np.cumsum(np.square(limited, dtype=np.float64))))
-    out = []
-    for voice in voices:
+    cells = []
+    for voice in spot.voices:
         facts = mixer.facts(voice)
-        edges = np.clip(voice.start - lo + facts.cell * np.arange(len(facts.energies) + 1), 0, len(plain))
+        edges = np.clip(reach + voice.start - spot.start + facts.cell * np.arange(len(facts.energies) + 1),
+                        0, len(plain))
         plain_e, limited_e = np.diff(before[edges]), np.diff(after[edges])
         ratio = np.divide(limited_e, plain_e, out=np.ones_like(plain_e), where=plain_e > 0)
-        out.append((ratio - 1.0) * facts.energies * (gain * gain))
-    return out
+        cells.append((ratio - 1.0) * facts.energies * (gain * gain))
+    return LimitedKind(a - reach, curve, tuple(cells), peak)
 
 
 @dataclass(frozen=True)
 class Levels:
-    """What the first pass decides: the gain, and where the limiter must look (None: everywhere).
+    """What the first pass decides: the gain, and the limiter's work.
 
-    `known_peak`: the highest true peak (linear, after the gain) of everything outside the
-    limiter's spans, which plays there unchanged; 0 when unknown (then it is all measured).
+    `curves`: (first sample, factor per sample) where the limiter works, worked out in advance
+    for each spot whose peaks could reach the ceiling; None when the limiter must run on the
+    stream (a session with a bed). `known_peak`: the session's true peak after all that
+    (linear), when the first pass knows it (with curves), else 0.
     """
 
     measured_lufs: float
     gain_db: float
-    limit_spans: tuple[tuple[int, int], ...] | None = None
+    curves: tuple[tuple[int, np.ndarray], ...] | None = None
     known_peak: float = 0.0
 
 
 def solve_levels(mixer, target_lufs: float, ceiling_db: float) -> Levels:  # noqa: ANN001
-    """The gain that brings the session (limited under `ceiling_db`) to `target_lufs`."""
+    """The gain that brings the session (limited under `ceiling_db`) to `target_lufs`, and the
+    limiter's work at that gain."""
     analysis = analyse(mixer)
     measured = analysis.loudness_lufs
     if not math.isfinite(measured):
         return Levels(measured, 0.0, ())
     gain_db = target_lufs - measured
-    for _ in range(2):
+    for attempt in range(3):
         hot = analysis.hot_spots(gain_db, ceiling_db)
-        if not hot:
+        reached, limited = limit_spots(mixer, analysis, gain_db, ceiling_db, hot)
+        if abs(target_lufs - reached) < TOLERANCE_LU or attempt == 2:
             break
-        reached = limited_loudness(mixer, analysis, gain_db, ceiling_db, hot)
-        if abs(target_lufs - reached) < TOLERANCE_LU:
-            break
-        gain_db += target_lufs - reached
-    hot = analysis.hot_spots(gain_db, ceiling_db)
+        gain_db += target_lufs - reached  # the limiter took some loudness: more gain, and limit again
+    gain = 10 ** (gain_db / 20)
     limit = min((s.peak for s in hot), default=math.inf)
-    known = max((s.peak for s in analysis.spots if s.peak < limit), default=0.0) * 10 ** (gain_db / 20)
-    return Levels(measured, gain_db, tuple((s.start, s.end) for s in hot), known)
+    known = max((s.peak for s in analysis.spots if s.peak < limit), default=0.0) * gain
+    curves = []
+    for spot in hot:
+        kind = limited[spot_kind(mixer, spot)]
+        known = max(known, kind.peak)
+        if kind.curve is not None:
+            curves.append((spot.start + kind.curve_start, kind.curve))
+    return Levels(measured, gain_db, tuple(sorted(curves, key=lambda c: c[0])), known)

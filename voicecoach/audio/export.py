@@ -11,7 +11,6 @@ four-minute one.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import os
 import re
@@ -193,45 +192,32 @@ def encoded_file(tmp: Path, spec: encoders.FormatSpec, options: ExportOptions, i
 
 
 class OutputPeak:
-    """The true peak of what is encoded (4x oversampled).
-
-    Without a bed the first pass knows every sound's peak: outside the limiter's spans the
-    output is those sounds times the gain, so only the blocks near a span are measured (each
-    run of such blocks as one stream) and the rest is taken from `Levels.known_peak`. With a
-    bed (no spans) every block is measured.
-    """
-
-    MARGIN = 2048  # samples: a block this close to a span is measured too
+    """The true peak of what is encoded (4x oversampled): known from the first pass for a session
+    of placed sounds (`Levels.known_peak`), measured on the stream when a bed plays under it."""
 
     def __init__(self, sample_rate: int, levels: Levels):
-        self._rate, self._spans, self._peak = sample_rate, levels.limit_spans, levels.known_peak
-        self._ends = [end for _, end in self._spans] if self._spans is not None else []
-        self._meter: loudness.TruePeakMeter | None = None
-        self._pos = 0
+        self._peak = levels.known_peak
+        self._meter = loudness.TruePeakMeter(sample_rate) if levels.curves is None else None
 
     def add(self, block: np.ndarray) -> None:
-        lo, hi = self._pos - self.MARGIN, self._pos + len(block) + self.MARGIN
-        self._pos += len(block)
-        if self._spans is None or self._near_span(lo, hi):
-            self._meter = self._meter or loudness.TruePeakMeter(self._rate)
-            self._meter.add(block)
-        else:
-            self._end_run()
-
-    def _near_span(self, lo: int, hi: int) -> bool:
-        i = bisect.bisect_right(self._ends, lo)
-        return i < len(self._spans) and self._spans[i][0] < hi
-
-    def _end_run(self) -> None:
         if self._meter is not None:
-            self._meter.add(np.zeros(0, dtype=np.float32), last=True)
-            self._peak = max(self._peak, self._meter.peak)
-            self._meter = None
+            self._meter.add(block)
 
     @property
     def peak_db(self) -> float:
-        self._end_run()
+        if self._meter is not None:
+            self._meter.add(np.zeros(0, dtype=np.float32), last=True)
+            self._peak, self._meter = max(self._peak, self._meter.peak), None
         return float(20 * np.log10(self._peak)) if self._peak > 0 else float("-inf")
+
+
+def levelled(blocks: Iterator[np.ndarray], levels: Levels, sample_rate: int,
+             ceiling_db: float) -> Iterator[np.ndarray]:
+    """Pass 2: the mix at its gain, limited (with the curves the first pass worked out, or by the
+    streaming limiter when it could not)."""
+    if levels.curves is None:
+        return loudness.normalise(blocks, sample_rate, levels.gain_db, ceiling_db)
+    return loudness.apply_curves(blocks, levels.gain_db, ceiling_db, levels.curves)
 
 
 class _Progress:
@@ -265,8 +251,7 @@ def export_session(timeline: Timeline, clips: Mapping[str, Clip], out_path: str 
                 measured, gain_db = levels.measured_lufs, levels.gain_db
                 peak = OutputPeak(options.sample_rate, levels)
                 blocks = mixer.blocks(block_samples=block_samples_for(options))
-                for block in loudness.normalise(blocks, options.sample_rate, gain_db, ceiling_db,
-                                                levels.limit_spans):
+                for block in levelled(blocks, levels, options.sample_rate, ceiling_db):
                     peak.add(block)
                     encoder.write(block)
                     progress.add(len(block), 2)

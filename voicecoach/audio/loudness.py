@@ -15,9 +15,9 @@ look-ahead true-peak limiter. The limiter estimates each sample's true peak from
 oversampled copy (soxr), turns it into the gain that keeps the peak under the ceiling, spreads
 every gain dip over the look-ahead (a sliding minimum followed by two moving averages, so the
 dip is complete before the peak arrives) and holds it briefly so it releases smoothly; it works
-out that gain only around peaks that need it, and, given the spans where the first pass found
-peaks that can reach the ceiling, looks nowhere else. A final sample clamp at the ceiling is
-only a guard.
+out that gain only around peaks that need it. A final sample clamp at the ceiling is only a
+guard. Without a bed, export runs the limiter in its first pass, on just the spots that need
+it, and writes with `apply_curves`.
 """
 from __future__ import annotations
 
@@ -214,11 +214,8 @@ class TruePeakLimiter:
     """
 
     def __init__(self, sample_rate: int, ceiling_db: float, lookahead_s: float = 0.005,
-                 hold_s: float = 0.04, margin: int = 512,
-                 active: Sequence[tuple[int, int]] | None = None):
+                 hold_s: float = 0.04, margin: int = 512):
         self._rate = sample_rate
-        self._active = sorted(active) if active is not None else None  # None: everywhere
-        self._active_ends = [end for _, end in self._active] if self._active is not None else []
         self._ceiling = 10 ** (ceiling_db / 20)
         self._avg = max(1, int(round(lookahead_s * sample_rate / 2)))  # each moving average
         self._ahead = 2 * self._avg
@@ -248,13 +245,6 @@ class TruePeakLimiter:
             out[a - lo:b - lo] = self._buf[a - self._buf_start:b - self._buf_start]
         return out
 
-    def _may_peak(self, lo: int, hi: int) -> bool:
-        """Whether samples [lo, hi) meet one of the active spans (always, without spans)."""
-        if self._active is None:
-            return True
-        i = bisect.bisect_right(self._active_ends, lo)
-        return i < len(self._active) and self._active[i][0] < hi
-
     def _emit(self, final_end: int) -> np.ndarray:
         start = self._emitted
         if final_end <= start:
@@ -266,8 +256,7 @@ class TruePeakLimiter:
         keep_from = max(0, final_end - ahead - hold - margin)
         self._buf = self._buf[keep_from - self._buf_start:]
         self._buf_start = keep_from
-        if not self._may_peak(start - ahead - hold - margin, final_end + ahead + margin) or \
-                np.max(np.abs(x), initial=0.0) < self._ceiling * QUIET_FRACTION:
+        if np.max(np.abs(x), initial=0.0) < self._ceiling * QUIET_FRACTION:
             return out.copy()  # far below the ceiling: nothing to limit
         peaks = oversampled_peaks(x, self._rate)[margin:len(x) - margin]
         gain = self._gain(peaks)
@@ -300,11 +289,10 @@ class TruePeakLimiter:
         return gain[2:]
 
 
-def normalise(blocks: Iterable[np.ndarray], sample_rate: int, gain_db: float, ceiling_db: float,
-              active: Sequence[tuple[int, int]] | None = None) -> Iterator[np.ndarray]:
-    """Pass 2: apply `gain_db`, then the true-peak limiter (only in the `active` spans when given, where
-    the first pass found peaks that could reach the ceiling); yields as many samples as it gets."""
-    limiter = TruePeakLimiter(sample_rate, ceiling_db, active=active)
+def normalise(blocks: Iterable[np.ndarray], sample_rate: int, gain_db: float,
+              ceiling_db: float) -> Iterator[np.ndarray]:
+    """Pass 2: apply `gain_db`, then the true-peak limiter; yields as many samples as it gets."""
+    limiter = TruePeakLimiter(sample_rate, ceiling_db)
     gain = np.float32(10 ** (gain_db / 20))
     for block in blocks:
         out = limiter.process(block * gain)
@@ -313,3 +301,26 @@ def normalise(blocks: Iterable[np.ndarray], sample_rate: int, gain_db: float, ce
     tail = limiter.flush()
     if tail.size:
         yield tail
+
+
+def apply_curves(blocks: Iterable[np.ndarray], gain_db: float, ceiling_db: float,
+                 curves: Sequence[tuple[int, np.ndarray]]) -> Iterator[np.ndarray]:
+    """Pass 2 with the limiter's work done in advance (analysis.py): apply `gain_db`, multiply each
+    curve in from its first sample (curves sorted by that), clamp at the ceiling as a guard."""
+    gain, ceiling = np.float32(10 ** (gain_db / 20)), np.float32(10 ** (ceiling_db / 20))
+    pos, first = 0, 0
+    for block in blocks:
+        out = block * gain
+        end = pos + len(out)
+        i = first
+        while i < len(curves) and curves[i][0] < end:
+            start, curve = curves[i]
+            a, b = max(start, pos), min(start + len(curve), end)
+            if b > a:
+                out[a - pos:b - pos] *= curve[a - start:b - start]
+            i += 1
+        while first < len(curves) and curves[first][0] + len(curves[first][1]) <= end:
+            first += 1
+        np.clip(out, -ceiling, ceiling, out=out)
+        pos = end
+        yield out

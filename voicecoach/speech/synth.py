@@ -22,7 +22,7 @@ import numpy as np
 from voicecoach.errors import UsageError
 from voicecoach.speech.base import Clip, Engine, trim_silence
 from voicecoach.speech.cache import ClipCache, cache_key
-from voicecoach.speech.loudness import TARGET_LUFS, normalize_loudness
+from voicecoach.speech.loudness import TARGET_LUFS
 from voicecoach.speech.normalize import normalize_for_speech
 from voicecoach.speech.registry import get_engine
 
@@ -153,7 +153,7 @@ class Synthesizer:
 
         raw = self.engine.synthesize(spoken, self.voice, rate)
         trimmed = Clip(trim_silence(raw.samples, sample_rate=raw.sample_rate), raw.sample_rate)
-        clip = mix_ready(normalize_loudness(trimmed, self.target_lufs), MixLevels(speech_lufs=self.target_lufs))
+        clip = mix_ready(trimmed, MixLevels(speech_lufs=self.target_lufs))  # brings it to the loudness too
         key = self.key(spoken, rate)
         stored = self.cache.put(key, clip)
         self._remember(key, clip, stored)
