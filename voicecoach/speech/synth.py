@@ -62,15 +62,28 @@ class Synthesizer:
         self._facts: dict[str, object] = {}  # each line's facts for the mix (small), by key
         self._uncached: dict[str, Clip] = {}  # clips the cache could not store: kept, never remade
         self._lock = threading.Lock()
+        self._keys: dict[tuple[str, float], str] = {}
+        self._normalised: dict[str, str] = {}
 
     def key(self, spoken: str, rate: float) -> str:
         """The cache key of already-normalised text at `rate`."""
-        return cache_key(self.engine.name, self.identity, self.voice, rate, spoken, self.target_lufs)
+        found = self._keys.get((spoken, rate))
+        if found is None:
+            found = self._keys[(spoken, rate)] = cache_key(self.engine.name, self.identity, self.voice, rate,
+                                                           spoken, self.target_lufs)
+        return found
+
+    def _spoken(self, text: str) -> str:
+        """`text` as it is spoken (normalised once per distinct text)."""
+        found = self._normalised.get(text)
+        if found is None:
+            found = self._normalised[text] = normalize_for_speech(text)
+        return found
 
     def clip(self, text: str, rate: float = 1.0) -> Clip:
         """The spoken clip of `text` at speed factor `rate`, from the cache when it is there."""
         rate = check_rate(rate)
-        spoken = normalize_for_speech(text)
+        spoken = self._spoken(text)
         return self._lookup(spoken, rate) or self._make(spoken, rate)
 
     def clips(self, texts: Iterable[str], rate: float = 1.0) -> dict[str, Clip]:
@@ -85,7 +98,7 @@ class Synthesizer:
         rate = check_rate(rate)
         before = self.synthesized
         missing: list[str] = []
-        for line in dict.fromkeys(normalize_for_speech(text) for text in texts):
+        for line in dict.fromkeys(self._spoken(text) for text in texts):
             with self._lock:
                 known = not line or self.key(line, rate) in self._durations
             if not known and self._lookup(line, rate) is None:
@@ -103,7 +116,7 @@ class Synthesizer:
     def duration_s(self, text: str, rate: float = 1.0) -> float:
         """Seconds `text` takes to say at `rate` (what the compiler plans with)."""
         rate = check_rate(rate)
-        spoken = normalize_for_speech(text)
+        spoken = self._spoken(text)
         with self._lock:
             known = self._durations.get(self.key(spoken, rate)) if spoken else 0.0
         return known if known is not None else self.clip(text, rate).duration_s
@@ -126,7 +139,7 @@ class Synthesizer:
     def facts(self, text: str, rate: float = 1.0):  # noqa: ANN201 (SoundFacts | None)
         """The facts of `text`'s clip for the mix (see `Clip.facts`), without its samples if known."""
         rate = check_rate(rate)
-        spoken = normalize_for_speech(text)
+        spoken = self._spoken(text)
         key = self.key(spoken, rate) if spoken else ""
         with self._lock:
             if key in self._facts:
