@@ -215,17 +215,19 @@ def unique_lines(routine: str, engine: str) -> list[str]:
     return sorted({normalize_for_speech(e.text) for e in timeline.speech() if e.text})
 
 
-def _tree_high_water_kb(pid: int, seen: dict[int, int]) -> None:
-    """Record in `seen` the resident-memory high-water mark (VmHWM, from /proc; it starts afresh
-    when a process runs a new program) of `pid` and of every process below it."""
+def _status_kb(pid: int, field: str) -> int:
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
-        seen[pid] = max(seen.get(pid, 0), int(re.search(r"VmHWM:\s+(\d+)", status).group(1)))
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return int(re.search(rf"{field}:\s+(\d+)", Path(f"/proc/{pid}/status").read_text()).group(1))
     except (OSError, AttributeError):
-        return
-    for child in children:
-        _tree_high_water_kb(int(child), seen)
+        return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return children + [d for c in children for d in _descendants(c)]
 
 
 def note(text: str) -> None:
@@ -234,24 +236,27 @@ def note(text: str) -> None:
 
 
 def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds, peak memory in MB) of a command: the high-water marks of its resident memory
-    and of its helper processes' (an encoder, espeak), read from /proc every 10 ms. (wait4's
-    ru_maxrss would count the benchmark's own memory, which a forked child shares until it execs.)"""
+    """(wall seconds, peak memory in MB) of a command. Memory, polled every 10 ms from /proc: the
+    command's own resident high-water mark (VmHWM, which starts afresh when it runs its program)
+    plus what its helper processes (an encoder, espeak) hold at that moment; the largest such
+    sum. (wait4's ru_maxrss would count the benchmark's own memory, which a forked child shares
+    until it runs its program.)"""
     import subprocess
     import tempfile
 
-    seen: dict[int, int] = {}
+    peak_kb = 0
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
         while proc.poll() is None:
-            _tree_high_water_kb(proc.pid, seen)
+            helpers = sum(_status_kb(p, "VmRSS") for p in _descendants(proc.pid))
+            peak_kb = max(peak_kb, _status_kb(proc.pid, "VmHWM") + helpers)
             time.sleep(0.01)
         wall = time.perf_counter() - start
         if proc.returncode:
             errors.seek(0)
             raise RuntimeError(f"{' '.join(cmd)} failed: {errors.read().decode()[-600:]}")
-    return wall, sum(seen.values()) / 1024
+    return wall, peak_kb / 1024
 
 
 def row(name: str, value: float, floor: float, floor_name: str, unit: str = "s",

@@ -35,7 +35,7 @@ class SoundFacts:
     true_peak: float  # linear, 4x oversampled
     loudness_lufs: float  # gated BS.1770 of the sound alone (ungated under 400 ms); -inf if silent
     cell: int  # samples per energy cell
-    energies: np.ndarray = field(repr=False, compare=False)  # float64 per cell, decay included
+    energies: np.ndarray = field(repr=False, compare=False)  # float32 per cell, decay included
     #: For a spoken clip levelled for the mix: the (loudness, peak above it) it was levelled to.
     levelled_for: tuple[float, float] | None = None
 
@@ -56,7 +56,7 @@ class SoundFacts:
     @classmethod
     def from_bytes(cls, data: bytes) -> "SoundFacts":
         rate, length, cell, peak, lufs, is_levelled, *levelled = _HEADER.unpack_from(data)
-        energies = np.frombuffer(data, dtype="<f4", offset=_HEADER.size).astype(np.float64)
+        energies = np.frombuffer(data, dtype="<f4", offset=_HEADER.size).astype(np.float32)
         return cls(rate, length, peak, lufs, cell, energies, tuple(levelled) if is_levelled else None)
 
 
@@ -67,9 +67,9 @@ def cells_to_hops(energies: np.ndarray, cell: int, start: int, hop: int) -> tupl
     first, last = start // hop, (start + span - 1) // hop
     edges = np.arange(first + 1, last + 1) * hop - start  # hop edges inside the sound
     bounds = np.concatenate(([0], edges, [span])).astype(np.float64) / cell
-    cumulative = np.concatenate(([0.0], np.cumsum(energies)))
+    cumulative = np.concatenate(([0.0], np.cumsum(energies, dtype=np.float64)))
     whole = np.minimum(np.floor(bounds).astype(np.int64), len(energies) - 1)
-    at_bounds = cumulative[whole] + (bounds - whole) * energies[whole]
+    at_bounds = cumulative[whole] + (bounds - whole) * energies[whole].astype(np.float64)
     return first, np.diff(at_bounds)
 
 
@@ -80,7 +80,7 @@ def cell_energies(samples: np.ndarray, sample_rate: int) -> tuple[int, np.ndarra
     n_cells = -(-len(squares) // cell)
     padded = np.zeros(n_cells * cell)
     padded[:len(squares)] = squares
-    return cell, padded.reshape(n_cells, cell).sum(axis=1).astype(np.float32).astype(np.float64)  # as stored
+    return cell, padded.reshape(n_cells, cell).sum(axis=1).astype(np.float32)  # as stored
 
 
 def facts_of(samples: np.ndarray, sample_rate: int,
@@ -103,5 +103,5 @@ def _loudness(energies: np.ndarray, cell: int, length: int, sample_rate: int) ->
     if math.isfinite(gated) or length == 0:
         return gated
     whole, part = divmod(length, cell)
-    power = (float(np.sum(energies[:whole])) + part / cell * float(energies[min(whole, len(energies) - 1)])) / length
+    power = (float(np.sum(energies[:whole], dtype=np.float64)) + part / cell * float(energies[min(whole, len(energies) - 1)])) / length
     return -0.691 + 10 * math.log10(power) if power > 0 else float("-inf")

@@ -26,6 +26,8 @@ HOP_S = 0.1
 BLOCK_HOPS = 4
 #: Zeros after a sound, so its filtered decay fits and the FFT's wrap-around is negligible.
 TAIL_S = 0.25
+#: Samples filtered at once (a longer sound is filtered piece by piece).
+PIECE = 1 << 17
 
 
 def k_weighting_sos(sample_rate: int) -> np.ndarray:
@@ -60,7 +62,7 @@ def _fft_length(n: int) -> int:
     return three if three >= n else power
 
 
-@functools.lru_cache(maxsize=24)
+@functools.lru_cache(maxsize=8)
 def _response(sample_rate: int, size: int) -> np.ndarray:
     """The K-weighting filters' frequency response at the bins of a real FFT of `size` points."""
     z1 = np.exp(-2j * np.pi * np.arange(size // 2 + 1) / size)  # z^-1 at each bin
@@ -71,13 +73,21 @@ def _response(sample_rate: int, size: int) -> np.ndarray:
 
 
 def k_weighted(samples: np.ndarray, sample_rate: int, tail_s: float = TAIL_S) -> np.ndarray:
-    """The K-weighted signal of a sound that starts from silence, plus `tail_s` of its decay (float64)."""
+    """The K-weighted signal of a sound that starts from silence, plus `tail_s` of its decay (float64).
+
+    A long sound is filtered in pieces of `PIECE` samples whose outputs, decay included, are
+    added where they overlap (overlap-add): the memory stays that of one piece.
+    """
     n = len(samples) + int(round(tail_s * sample_rate))
-    if len(samples) == 0:
-        return np.zeros(n)
-    size = _fft_length(n + int(TAIL_S * sample_rate))
-    spectrum = np.fft.rfft(np.asarray(samples, dtype=np.float64), size)
-    return np.fft.irfft(spectrum * _response(sample_rate, size), size)[:n]
+    out = np.zeros(n)
+    guard = int(TAIL_S * sample_rate)
+    for start in range(0, len(samples), PIECE):
+        piece = np.asarray(samples[start:start + PIECE], dtype=np.float64)
+        size = _fft_length(len(piece) + 2 * guard)
+        filtered = np.fft.irfft(np.fft.rfft(piece, size) * _response(sample_rate, size), size)
+        end = min(n, start + len(piece) + guard)
+        out[start:end] += filtered[:end - start]
+    return out
 
 
 def hop_energies(weighted: np.ndarray, hop: int, offset: int = 0) -> tuple[int, np.ndarray]:
