@@ -1,10 +1,23 @@
 #!/usr/bin/env python3
 """voicecoach benchmarks: figures measured side by side in one run, each with the ratio to its floor.
 
-    python scripts/bench.py            a table
+    python scripts/bench.py            a table (progress on stderr)
     python scripts/bench.py --json     the same figures as JSON
+    python scripts/bench.py --only export    just the benches whose name has "export" in it
 
-Targets are ratios (the machine is shared and noisy), never timed assertions in tests.
+Export (issue 8), on the longest built-in routine and on generated 10- and 60-minute ones:
+the floors, measured in the same run (the engine alone synthesising the session's distinct
+lines in one process, piper and espeak; lameenc encoding the session's own audio with the
+export's settings), then `voicecoach export` as a whole command with an empty and with a full
+cache (VOICECOACH_CACHE_DIR in a temporary folder), its peak memory, and each ratio to its
+floor. Targets: full cache <= 1.3x the encode floor; empty cache <= 1.1x synthesis + encode
+floors; a 60-minute export within 40 MB of a 10-minute one's peak memory; `plan --estimate`
+of 1,000 steps under 0.5 s; live play's first sound within 2 s of the model being loaded.
+Each row says which engine it used (a 60-minute piper synthesis would take minutes: that
+routine is exported with espeak).
+
+Targets are ratios (the machine is shared and noisy: the fastest of a few runs counts where
+that is cheap), never timed assertions in tests.
 """
 
 from __future__ import annotations

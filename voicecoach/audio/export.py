@@ -1,10 +1,11 @@
 """Export a Timeline to an audio file: mix, normalise loudness, limit peaks, encode, tag, atomically.
 
 Pass 1 decides the gain. A session without a bed is measured from the facts of its sounds
-(analysis.py): nothing is rendered but the few spots where the limiter will work. With a bed
-the session is rendered and measured (loudness.py). Pass 2 streams the mix through the gain
-and the limiter into the encoder, which for MP3 runs in its own process (mp3_worker.py), so
-encoding on one core overlaps mixing on the other. Neither pass holds more than a block of
+(analysis.py), which also limits, once, each kind of spot whose peaks could reach the ceiling;
+with a bed the session is rendered and measured (loudness.py). Pass 2 streams the mix through
+the gain and the limiter's curves (with a bed, the streaming limiter) into the encoder, which
+for MP3 runs in its own process (mp3_worker.py), so encoding on one core overlaps mixing on
+the other. Neither pass holds more than a block of
 audio plus the sounds about to play, so a four-hour session costs little more memory than a
 four-minute one.
 """
