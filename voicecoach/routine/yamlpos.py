@@ -69,6 +69,12 @@ def compose(path: str, text: str) -> tuple[yaml.Node | None, list[Problem]]:
                                                "remove it (a routine is plain text)")]
     except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error above carries a mark
         return None, [Problem(path, 1, 1, f"not valid YAML: {exc}")]
+    loop = _alias_loop(root)
+    if loop is not None:
+        mark = loop.start_mark
+        return None, [Problem(path, mark.line + 1, mark.column + 1,
+                              "an alias inside the anchor defined here repeats that anchor, so it would "
+                              "never end: write the steps out instead of repeating an anchor (&name / *name)")]
     bomb = _alias_bomb(root)
     if bomb is not None:
         mark = bomb.start_mark
@@ -77,6 +83,27 @@ def compose(path: str, text: str) -> tuple[yaml.Node | None, list[Problem]]:
                               f"beyond {MAX_EXPANDED_NODES:,} values: write the steps out instead of "
                               "repeating an anchor (&name / *name)")]
     return root, []
+
+
+def _alias_loop(root: yaml.Node | None) -> yaml.Node | None:
+    """An anchored node that contains an alias of itself (`a: &x [*x]`), which PyYAML composes as a cycle."""
+    if root is None:
+        return None
+    state: dict[int, bool] = {}  # id -> True while its children are being walked, False when done
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            state[id(node)] = False
+            continue
+        seen = state.get(id(node))
+        if seen:  # still open: everything walked meanwhile lies inside it
+            return node
+        if seen is None:
+            state[id(node)] = True
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+    return None
 
 
 def _alias_bomb(root: yaml.Node | None) -> yaml.Node | None:
