@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from voicecoach.compiler import CompileOptions, compile_routine
 from voicecoach.errors import RoutineError, UsageError
 from voicecoach.estimate import EstimatedDurations
-from voicecoach.profiles import BUILTIN_PROFILES
+from voicecoach.profile_file import load_profile_file
+from voicecoach.profiles import BEDS, BUILTIN_PROFILES, CUE_STYLES
 from voicecoach.routine.loader import parse_routine
 from voicecoach.routine.model import Routine
 
@@ -65,16 +66,17 @@ def check(data: bytes | str) -> Routine | None:
     return routine
 
 
-def _check_problems(raw: bytes, exc: RoutineError) -> None:
+def _check_problems(raw: bytes, exc: RoutineError, shown: str = SHOWN) -> None:
     assert exc.problems, "a RoutineError without problems"
     lines = LINE_BREAK.split(raw.decode("utf-8", "replace").removeprefix("\ufeff"))
     for p in exc.problems:
-        assert p.path == SHOWN
+        assert p.path == shown
         assert 1 <= p.line <= len(lines), f"line outside the file: {p}"
         assert 1 <= p.col <= len(lines[p.line - 1]) + 1, f"column outside the line: {p}"
         assert p.message.strip() and "\n" not in p.message and "Traceback" not in p.message
-    again = pytest.raises(RoutineError, parse_routine, raw, SHOWN)
-    assert again.value.problems == exc.problems, "the same file gives the same problems"
+    if shown == SHOWN:
+        again = pytest.raises(RoutineError, parse_routine, raw, SHOWN)
+        assert again.value.problems == exc.problems, "the same file gives the same problems"
 
 
 # ---- valid routines --------------------------------------------------------------------------
@@ -185,8 +187,10 @@ def break_one_thing(doc: dict, data: st.DataObject) -> dict:
         parent[data.draw(st.sampled_from(HOSTILE_KEYS))] = parent.pop(key)
     elif how == "wrap":
         parent[key] = data.draw(st.sampled_from([[parent[key]], {"x": parent[key]}, {"talk": parent[key]}]))
-    else:
+    elif how == "copy-steps" and isinstance(doc.get("steps"), list):
         doc["steps"] = doc["steps"] * data.draw(st.sampled_from([2, 70, 501]))
+    else:
+        parent[key] = data.draw(st.sampled_from(HOSTILE))
     return doc
 
 
@@ -231,13 +235,14 @@ def test_tags_never_construct_objects(doc: dict, where: str, tag: str):
 
 # ---- random bytes, alone and spliced into the corpus -----------------------------------------
 
-@fuzz(500)
-@given(data=st.binary(max_size=400))
+@fuzz(1000)
+@given(data=st.one_of(st.binary(max_size=400), st.text(st.sampled_from("title:steps- &*!|>'\"[]{}#%?\n\t "),
+                                                          max_size=200).map(str.encode)))
 def test_random_bytes_fail_cleanly(data: bytes):
     check(data)
 
 
-@fuzz(1000)
+@fuzz(2000)
 @given(base=st.sampled_from(CORPUS_BYTES), where=st.integers(0, 10**6), cut=st.integers(0, 60),
        insert=st.one_of(st.binary(max_size=12), st.sampled_from([t.encode() for t in YAML_TRICKS])),
        times=st.integers(1, 3))
@@ -246,3 +251,36 @@ def test_corpus_files_with_random_bytes_spliced_in_fail_cleanly(base: bytes, whe
     at = where % (len(base) + 1)
     check(base[:at] + insert * times + base[at + cut:])
 
+
+
+# ---- the user's profiles.yaml: read like a routine ------------------------------------------
+
+SMALL = parse_routine("title: T\nsteps:\n  - stretch: S\n    sides: both\n  - breathe: calm\n", SHOWN)
+profile_settings = st.fixed_dictionaries({}, optional={
+    "base": st.sampled_from(sorted(BUILTIN_PROFILES)), "description": sentences,
+    "rate": st.floats(0.3, 3.0), "loudness_lufs": st.integers(-40, -6), "countdown_from": st.integers(1, 10),
+    "exhale_growth_s": st.integers(0, 10), "hold_cue": st.sampled_from(["bell", "chime", "bowl", "tick"]),
+    "cues": st.sampled_from(CUE_STYLES), "bed": st.sampled_from(BEDS), "tail_s": durations,
+    "countdown": st.booleans(), "name_sides": st.booleans()})
+profile_files = st.dictionaries(words, profile_settings, min_size=1, max_size=3).map(lambda p: {"profiles": p})
+
+
+@fuzz(400)
+@given(doc=profile_files, broken=st.booleans(), data=st.data())
+def test_profile_files_load_or_fail_cleanly(tmp_path_factory: pytest.TempPathFactory, doc: dict, broken: bool,
+                                            data: st.DataObject):
+    path = tmp_path_factory.getbasetemp() / "profiles.yaml"
+    raw = dump(break_one_thing(doc, data) if broken and _paths(doc["profiles"]) else doc).encode()
+    path.write_bytes(raw)
+    try:
+        found = load_profile_file(path, BUILTIN_PROFILES)
+    except RoutineError as exc:
+        _check_problems(raw, exc, shown=str(path))
+        event("profile file refused")
+        return
+    assert broken or set(found) == set(doc["profiles"])
+    for profile in found.values():
+        try:
+            compile_routine(SMALL, CompileOptions(profile=profile), EstimatedDurations(), estimated=True)
+        except UsageError as exc:
+            assert "4 hours" in str(exc)

@@ -69,6 +69,8 @@ def _read_step(r: NodeReader, node: yaml.Node, defaults: Defaults) -> Step | Non
             r.problem(key_node, f"a step has exactly one kind: '{kind}' and '{key}' are both kinds "
                                 f"(start a new step with '- {key}: ...')")
     keys = r.mapping(node, kind, allowed, ignored=tuple(k for k in STEP_KEYS if k != kind))
+    if kind not in keys:  # its key was refused (a YAML tag on it): the problem is recorded
+        return None
     line = first_key.start_mark.line + 1
     return _READERS[kind](r, keys, line, defaults)
 
