@@ -57,8 +57,11 @@ _PARSERS = {
 def load_profile_file(path: Path, builtin: dict[str, Profile]) -> dict[str, Profile]:
     """The profiles of a profiles.yaml; RoutineError with every problem and its position."""
     shown = str(path)
-    text, problems = yamlpos.decode(shown, path.read_bytes())
-    root = None
+    data, problems = yamlpos.read_source(path, shown, "profiles",
+                                         "make it a plain YAML text file, or remove it")
+    text, root = None, None
+    if data is not None:
+        text, problems = yamlpos.decode(shown, data)
     if text is not None:
         root, problems = yamlpos.compose(shown, text)
     if problems:

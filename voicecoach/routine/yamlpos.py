@@ -5,7 +5,10 @@ Errors from the YAML layer are turned into `Problem`s with 1-based line and colu
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+from pathlib import Path
 
 import yaml
 
@@ -22,11 +25,51 @@ ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "seq",
                                    "value", "merge")}
 
 
+def read_source(path: str | os.PathLike[str], shown: str, what: str = "routine",
+                fix: str = "give the path of a routine's .yaml file") -> tuple[bytes | None, list[Problem]]:
+    """The bytes of a routine (or profiles) file, read only if it is a regular file of at most
+    MAX_FILE_BYTES: a device (/dev/zero), a named pipe or a folder is refused without reading it."""
+    try:
+        info = os.stat(path)
+        kind = _special_kind(info.st_mode)
+        if kind:
+            return None, [Problem(shown, 1, 1, f"this is {kind}, not a {what} file: {fix}")]
+        if info.st_size > MAX_FILE_BYTES:
+            return None, [_too_big(shown, info.st_size, what)]
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        with os.fdopen(os.open(path, flags), "rb") as fh:
+            kind = _special_kind(os.fstat(fh.fileno()).st_mode)  # replaced since the stat above
+            if kind:
+                return None, [Problem(shown, 1, 1, f"this is {kind}, not a {what} file: {fix}")]
+            return fh.read(MAX_FILE_BYTES + 1), []
+    except OSError as exc:
+        return None, [Problem(shown, 1, 1, f"cannot read the file: {exc.strerror or exc}")]
+
+
+def _too_big(path: str, size: int, what: str = "routine") -> Problem:
+    return Problem(path, 1, 1, f"the file is {size:,} bytes; a {what} file may be at most {MAX_FILE_BYTES:,} "
+                               f"bytes (split it into several {what} files)")
+
+
+def _special_kind(mode: int) -> str:
+    """What a file is when it is not a regular file ('' for a regular file)."""
+    if stat.S_ISREG(mode):
+        return ""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
 def decode(path: str, data: bytes) -> tuple[str | None, list[Problem]]:
     """Text of a routine file, or the problem that stops it being read."""
     if len(data) > MAX_FILE_BYTES:
-        return None, [Problem(path, 1, 1, f"the file is {len(data):,} bytes; a routine may be at most "
-                                          f"{MAX_FILE_BYTES:,} bytes (split it into several routines)")]
+        return None, [_too_big(path, len(data))]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -53,11 +96,10 @@ def _position_of(data: bytes | str, offset: int) -> tuple[int, int]:
 def compose(path: str, text: str) -> tuple[yaml.Node | None, list[Problem]]:
     """The YAML node tree of `text` (safe: nothing is constructed), or the syntax problem."""
     try:
-        deep = _too_deep(text)
-        if deep is not None:
-            return None, [Problem(path, deep.line + 1, deep.column + 1,
-                                  f"lists or keys are nested more than {MAX_DEPTH} levels deep here: "
-                                  "a routine needs only a few levels")]
+        shape = _shape_problem(text)
+        if shape is not None:
+            mark, message = shape
+            return None, [Problem(path, mark.line + 1, mark.column + 1, message)]
         root = _compose_fast(text)
     except yaml.MarkedYAMLError as exc:
         mark = _error_mark(exc)
@@ -147,19 +189,28 @@ def _error_mark(exc: yaml.MarkedYAMLError) -> yaml.Mark | None:
     return exc.problem_mark or exc.context_mark
 
 
-def _too_deep(text: str) -> yaml.Mark | None:
-    """Where collections nest past MAX_DEPTH (composing that deep would exhaust Python's stack)."""
+def _shape_problem(text: str) -> tuple[yaml.Mark, str] | None:
+    """Where the document nests past MAX_DEPTH (composing that deep would exhaust Python's stack) or
+    holds more than MAX_EXPANDED_NODES values (composing them all would be slow): found from the
+    parser's events, before anything is composed."""
     loaders = [getattr(yaml, "CSafeLoader", None), yaml.SafeLoader]
     for loader in (l for l in loaders if l is not None):
-        depth = 0
+        depth = nodes = 0
         try:
             for event in yaml.parse(text, Loader=loader):
                 if isinstance(event, yaml.CollectionStartEvent):
                     depth += 1
                     if depth > MAX_DEPTH:
-                        return event.start_mark
+                        return event.start_mark, (f"lists or keys are nested more than {MAX_DEPTH} levels deep "
+                                                  "here: a routine needs only a few levels")
                 elif isinstance(event, yaml.CollectionEndEvent):
                     depth -= 1
+                if isinstance(event, yaml.NodeEvent):
+                    nodes += 1
+                    if nodes > MAX_EXPANDED_NODES:
+                        return event.start_mark, (f"the file holds more than {MAX_EXPANDED_NODES:,} values "
+                                                  "(texts, lists and keys) by here: a routine needs far fewer "
+                                                  "(split it into several routines)")
             return None
         except yaml.YAMLError:
             if loader is yaml.SafeLoader:
