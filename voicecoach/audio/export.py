@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.audio import encoders, loudness, tags, timedtext
-from voicecoach.audio.bed import NOISE_COLOURS, Bed
+from voicecoach.audio.bed import NOISE_COLOURS, Bed, check_bed_file
 from voicecoach.audio.mixer import DEFAULT_SAMPLE_RATE, Mixer
 from voicecoach.audio.output import atomic_output, write_text_atomic
 from voicecoach.errors import ExportError, UsageError
@@ -91,8 +91,8 @@ def check_request(out_path: str | os.PathLike[str] | None, options: ExportOption
         if not folder.is_dir():
             raise UsageError(f"cannot write {out}: the folder {folder} does not exist (create it first)")
     bed = options.bed
-    if bed and bed not in ("none", *NOISE_COLOURS) and not os.path.isfile(bed):
-        raise UsageError(f"--bed {bed}: no such file (use brown, pink, none or an existing sound file)")
+    if bed and bed not in ("none", *NOISE_COLOURS):
+        check_bed_file(bed)  # no such file, or a device, pipe or folder: exit 2 before any synthesis
 
 
 def make_mixer(timeline: Timeline, clips: Mapping[str, Clip], options: ExportOptions) -> Mixer:

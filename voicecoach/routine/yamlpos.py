@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import os
 import re
-import stat
-from pathlib import Path
 
 import yaml
 
 from voicecoach.errors import Problem
+from voicecoach.safefiles import special_kind
 
 MAX_FILE_BYTES = 1_000_000
 MAX_EXPANDED_NODES = 50_000
@@ -31,14 +30,14 @@ def read_source(path: str | os.PathLike[str], shown: str, what: str = "routine",
     MAX_FILE_BYTES: a device (/dev/zero), a named pipe or a folder is refused without reading it."""
     try:
         info = os.stat(path)
-        kind = _special_kind(info.st_mode)
+        kind = special_kind(info.st_mode)
         if kind:
             return None, [Problem(shown, 1, 1, f"this is {kind}, not a {what} file: {fix}")]
         if info.st_size > MAX_FILE_BYTES:
             return None, [_too_big(shown, info.st_size, what)]
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
         with os.fdopen(os.open(path, flags), "rb") as fh:
-            kind = _special_kind(os.fstat(fh.fileno()).st_mode)  # replaced since the stat above
+            kind = special_kind(os.fstat(fh.fileno()).st_mode)  # replaced since the stat above
             if kind:
                 return None, [Problem(shown, 1, 1, f"this is {kind}, not a {what} file: {fix}")]
             return fh.read(MAX_FILE_BYTES + 1), []
@@ -49,21 +48,6 @@ def read_source(path: str | os.PathLike[str], shown: str, what: str = "routine",
 def _too_big(path: str, size: int, what: str = "routine") -> Problem:
     return Problem(path, 1, 1, f"the file is {size:,} bytes; a {what} file may be at most {MAX_FILE_BYTES:,} "
                                f"bytes (split it into several {what} files)")
-
-
-def _special_kind(mode: int) -> str:
-    """What a file is when it is not a regular file ('' for a regular file)."""
-    if stat.S_ISREG(mode):
-        return ""
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a special file"
 
 
 def decode(path: str, data: bytes) -> tuple[str | None, list[Problem]]:
