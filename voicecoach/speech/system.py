@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.errors import EngineError
-from voicecoach.speech.base import Availability, Clip, Engine, trim_silence
+from voicecoach.speech.base import Availability, Clip, Engine, plain_text, trim_silence
 from voicecoach.speech.espeak import read_wav
 
 WORKER = Path(__file__).with_name("_pyttsx3_worker.py")
@@ -135,7 +135,7 @@ class SystemEngine(Engine):
         os.close(fd)
         try:
             os.unlink(out)  # the driver must create it: an empty leftover is not success
-            request = {"op": "speak", "text": text, "voice": voice, "rate": rate, "out": out}
+            request = {"op": "speak", "text": plain_text(text), "voice": voice, "rate": rate, "out": out}
             answer = _run_worker(request, speak_timeout_s(text))
             if "error" in answer:
                 return None, answer["error"]
