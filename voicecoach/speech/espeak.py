@@ -6,6 +6,7 @@ import functools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import wave
@@ -18,6 +19,8 @@ from voicecoach.speech.base import Availability, Clip, Engine, plain_text, trim_
 #: espeak-ng's own default speed in words per minute; `rate` scales it.
 BASE_WPM = 165
 INSTALL_HINT = "install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng; macOS: brew install espeak-ng)"
+REINSTALL_HINT = ("reinstall espeak-ng (Debian/Ubuntu: sudo apt-get install --reinstall espeak-ng espeak-ng-data; "
+                  "macOS: brew reinstall espeak-ng)")
 
 
 def _binary() -> str | None:
@@ -46,6 +49,9 @@ class EspeakEngine(Engine):
     def is_available(self) -> Availability:
         if _binary() is None:
             return Availability(False, f"espeak-ng is not installed: {INSTALL_HINT}")
+        problem = _voice_table()[1]
+        if problem:
+            return Availability(False, f"espeak-ng is installed but does not run ({problem}): {REINSTALL_HINT}")
         return Availability(True)
 
     def default_voice(self) -> str | None:
@@ -73,13 +79,16 @@ class EspeakEngine(Engine):
         return Clip(trim_silence(clip.samples, sample_rate=clip.sample_rate), clip.sample_rate)
 
     def voices(self) -> list[str]:
-        return sorted({row[0] for row in _voice_table()})
+        return sorted({row[0] for row in _voice_table()[0]})
 
     def check_voice(self, voice: str | None) -> None:
         """EngineError unless espeak-ng knows `voice` (espeak-ng itself falls back silently)."""
         if not voice:
             return
-        known = {name.lower() for row in _voice_table() for name in row}
+        rows, problem = _voice_table()
+        if problem:
+            raise EngineError(f"espeak-ng does not run here ({problem}): {REINSTALL_HINT}")
+        known = {name.lower() for row in rows for name in row}
         if voice.split("+", 1)[0].lower() not in known:
             raise EngineError(f"unknown espeak voice {voice!r}: run `voicecoach voices` to see the "
                               "voices here (a variant such as en-us+f3 is allowed)")
@@ -90,19 +99,30 @@ class EspeakEngine(Engine):
 
 
 @functools.lru_cache(maxsize=1)
-def _voice_table() -> tuple[tuple[str, ...], ...]:
-    """Per voice: its language, voice name, file and other language codes (`espeak-ng --voices`)."""
+def _voice_table() -> tuple[tuple[tuple[str, ...], ...], str]:
+    """Per voice: its language, voice name, file and other language codes (`espeak-ng --voices`);
+    and what went wrong when espeak-ng did not run ('' when it did)."""
     exe = _binary()
     if exe is None:
-        return ()
-    proc = subprocess.run([exe, "--voices"], capture_output=True, text=True, timeout=30)
+        return (), "espeak-ng is not installed"
+    try:
+        proc = subprocess.run([exe, "--voices"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return (), f"`espeak-ng --voices` failed: {exc}"
+    if proc.returncode != 0:
+        ended = (f"killed by {signal.Signals(-proc.returncode).name}" if proc.returncode < 0
+                 else f"exit {proc.returncode}")
+        detail = (proc.stderr.strip().splitlines() or [ended])[-1]
+        return (), f"`espeak-ng --voices` failed: {detail}"
     rows = []
     for line in proc.stdout.splitlines()[1:]:
         parts = line.split()
         if len(parts) >= 5:
             others = re.findall(r"\(([^\s()]+)\s+\d+\)", " ".join(parts[5:]))
             rows.append((parts[1], parts[3], parts[4], *others))
-    return tuple(rows)
+    if not rows:
+        return (), "`espeak-ng --voices` lists no voices (is espeak-ng-data missing?)"
+    return tuple(rows), ""
 
 
 @functools.lru_cache(maxsize=1)
