@@ -161,6 +161,25 @@ def check_bed_file(path: str) -> None:
                          f"({BED_HINT})") from None
     if kind:
         raise UsageError(f"the bed file {path} is {kind}, not a sound file ({BED_HINT})")
+    try:
+        os.close(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)))
+    except OSError as exc:
+        raise UsageError(f"cannot read the bed file {path}: {(exc.strerror or str(exc)).lower()} "
+                         f"({BED_HINT})") from None
+    if shutil.which("ffmpeg") is None and not _plain_wav(path):
+        raise ExportError(f"decoding {path} needs ffmpeg: install it (Debian/Ubuntu: sudo apt-get install "
+                          "ffmpeg; macOS: brew install ffmpeg) or use a 16-bit WAV bed")
+
+
+def _plain_wav(path: str) -> bool:
+    """Whether `path` is a 16-bit PCM WAV voicecoach reads without ffmpeg (only the header is read)."""
+    import wave
+
+    try:
+        with wave.open(path, "rb") as w:
+            return w.getsampwidth() == 2 and 1 <= w.getnchannels() <= 32 and 4000 <= w.getframerate() <= 768_000
+    except (OSError, EOFError, wave.Error):
+        return False
 
 
 def load_loop(path: str, sample_rate: int, level_lufs: float) -> np.ndarray:
@@ -179,11 +198,11 @@ def _read_wav_head(path: str, sample_rate: int, max_s: float) -> np.ndarray | No
 
     from voicecoach.audio.mixer import resample
 
+    if not _plain_wav(path):
+        return None
     try:
         with wave.open(path, "rb") as w:
-            rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
-            if width != 2 or not 1 <= channels <= 32 or not 4000 <= rate <= 768_000:
-                return None
+            rate, channels = w.getframerate(), w.getnchannels()
             raw = w.readframes(min(w.getnframes(), int(max_s * rate)))
     except (OSError, EOFError, wave.Error):
         return None

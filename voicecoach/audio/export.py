@@ -86,6 +86,7 @@ def check_request(out_path: str | os.PathLike[str] | None, options: ExportOption
     if out_path is not None:
         out = Path(out_path)
         spec = encoders.format_for(options.format or str(out))
+        encoders.check_encoder(spec)
         ceiling_db_for(spec, options)
         folder = out.parent if str(out.parent) else Path(".")
         if not folder.is_dir():

@@ -29,11 +29,16 @@ def _binary() -> str | None:
 
 def read_wav(path: str) -> Clip:
     """Read a 16-bit PCM WAV into a mono float32 clip."""
-    with wave.open(path, "rb") as w:
-        rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
-        raw = w.readframes(w.getnframes())
-    if width != 2:
-        raise EngineError(f"{path}: expected 16-bit audio, got {8 * width}-bit")
+    try:
+        with wave.open(path, "rb") as w:
+            rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
+            raw = w.readframes(w.getnframes())
+    except (wave.Error, EOFError, RuntimeError, ValueError) as exc:  # wave raises RuntimeError on bad chunks
+        raise EngineError(f"{path}: not a readable WAV file ({str(exc) or 'damaged'})") from None
+    if width != 2 or channels < 1 or rate <= 0:
+        raise EngineError(f"{path}: expected 16-bit audio, got {8 * width}-bit, {channels} channels "
+                          f"at {rate} Hz")
+    raw = raw[: len(raw) // (2 * channels) * 2 * channels]
     data = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
     if channels > 1:
         data = data.reshape(-1, channels).mean(axis=1)

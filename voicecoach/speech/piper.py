@@ -103,7 +103,8 @@ def _load(model: Path):
         try:
             voice = _open_voice(model)
         except Exception as exc:  # onnxruntime raises its own kinds for a bad model
-            raise EngineError(f"could not load the piper voice {model}: {exc} "
+            detail = " ".join(str(exc).split()) or type(exc).__name__
+            raise EngineError(f"could not load the piper voice {model}: {detail} "
                               "(is it a Piper .onnx model with its .onnx.json beside it?)") from exc
         _models[key] = voice
         return voice
@@ -181,8 +182,13 @@ class PiperEngine(Engine):
     def identity(self, voice: str | None) -> str:
         model = self.model_for(voice)
         config = Path(f"{model}.json")
-        return (f"piper-tts {_piper_version()} model={file_sha256(model)} "
-                f"config={file_sha256(config)}")
+        try:
+            return (f"piper-tts {_piper_version()} model={file_sha256(model)} "
+                    f"config={file_sha256(config)}")
+        except OSError as exc:
+            raise EngineError(f"cannot read the piper voice file {exc.filename or model}: "
+                              f"{(exc.strerror or str(exc)).lower()} (check its permissions, or choose "
+                              "another voice with --voice)") from None
 
     def synthesize(self, text: str, voice: str | None, rate: float) -> Clip:
         from piper import SynthesisConfig
