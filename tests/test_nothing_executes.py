@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
+import stat
 import subprocess
 import wave
 from pathlib import Path
@@ -212,3 +214,34 @@ def test_a_wav_bed_with_an_absurd_header_is_an_error_or_audio(tmp_path: Path):
             assert "bed file" in str(exc)
         else:
             assert samples.dtype == np.float32 and np.all(np.isfinite(samples))
+
+
+# ---- outputs: a pipe, a device or a socket where the file should go is never replaced ----------
+
+@pytest.mark.skipif(os.name != "posix", reason="FIFOs, device nodes and sockets are POSIX files")
+def test_an_output_that_is_a_pipe_device_or_socket_is_never_replaced(tmp_path: Path):
+    from voicecoach.audio.output import write_text_atomic
+    from voicecoach.speech.base import Clip
+    from voicecoach.speech.wavfile import write_wav_atomic
+
+    fifo, sock = tmp_path / "session.mp3", tmp_path / "line.wav"
+    os.mkfifo(fifo)
+    socket.socket(socket.AF_UNIX).bind(str(sock))
+    nodes = {fifo: "a named pipe (FIFO)", sock: "a socket"}
+    device = tmp_path / "null.srt"
+    if subprocess.run(["mknod", str(device), "c", "1", "3"], capture_output=True).returncode == 0:
+        nodes[device] = "a device"  # as root: the rename would have swapped a device node for a file
+    proc = run_voicecoach("export", "desk-reset", "-o", str(fifo), "--engine", "espeak", timeout=30)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"error: cannot write {fifo}: it is a named pipe (FIFO), not a file "
+                                   "(choose a file name)")
+    assert not (Path(os.environ["VOICECOACH_CACHE_DIR"]) / "speech").exists(), "refused before any synthesis"
+    clip = Clip(np.zeros(100, dtype=np.float32), 22050)
+    for node, kind in nodes.items():
+        with pytest.raises(UsageError, match=f"cannot write {node}: it is {re.escape(kind)}, not a file"):
+            if node.suffix == ".wav":
+                write_wav_atomic(node, clip)
+            else:
+                write_text_atomic(node, "1\n00:00:00,000 --> 00:00:01,000\nHello.\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(n.name for n in nodes)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and stat.S_ISSOCK(sock.lstat().st_mode)

@@ -94,7 +94,9 @@ class EspeakEngine(Engine):
         if problem:
             raise EngineError(f"espeak-ng does not run here ({problem}): {REINSTALL_HINT}")
         known = {name.lower() for row in rows for name in row}
-        if voice.split("+", 1)[0].lower() not in known:
+        base, _, variant = voice.partition("+")
+        # A variant names a file of espeak-ng's own variants folder: a word, never a path.
+        if base.lower() not in known or (variant and not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", variant)):
             raise EngineError(f"unknown espeak voice {voice!r}: run `voicecoach voices` to see the "
                               "voices here (a variant such as en-us+f3 is allowed)")
 
