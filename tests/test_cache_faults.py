@@ -173,5 +173,6 @@ def test_an_unreadable_entry_is_reported_and_replaced(tmp_path: Path):
     proc = subprocess.run(say, env=env, capture_output=True, text=True, preexec_fn=preexec)
     assert proc.returncode == 0, proc.stderr
     (line,) = _warnings(proc.stderr)
-    assert line.startswith(f"warning: could not read speech cache entry {entry}: ") and "Permission denied" in line
+    assert line.startswith(f"warning: could not read speech cache entry {entry}: ")
+    assert "Permission denied" in line
     assert entry.read_bytes() == good and entry.stat().st_mode & 0o444, "replaced by a whole, readable entry"

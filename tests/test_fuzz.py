@@ -126,7 +126,8 @@ steps = st.one_of(
 @st.composite
 def routines(draw) -> dict:
     doc: dict = {"title": draw(sentences)}
-    optional = {"format": st.just(1), "summary": sentences, "source": sentences, "tags": st.lists(words, max_size=3),
+    optional = {"format": st.just(1), "summary": sentences, "source": sentences,
+                "tags": st.lists(words, max_size=3),
                 "intro": texts, "defaults": st.fixed_dictionaries({}, optional={
                     "hold": holds, "transition": durations, "rest": durations, "breath": patterns})}
     doc.update({k: draw(v) for k, v in optional.items() if draw(st.booleans())})
@@ -194,7 +195,7 @@ def break_one_thing(doc: dict, data: st.DataObject) -> dict:
     return doc
 
 
-@fuzz(1500)
+@fuzz(1200)
 @given(doc=routines(), data=st.data())
 def test_routines_with_one_thing_broken_fail_cleanly(doc: dict, data: st.DataObject):
     check(dump(break_one_thing(doc, data)))
@@ -209,7 +210,7 @@ YAML_TRICKS = ["!!python/object/apply:os.system ['id']", "!!python/name:os.syste
                "title: again", "steps: again", "[" * 120, "{" * 60 + "}" * 60, "a: &x [*x]"]
 
 
-@fuzz(1000)
+@fuzz(800)
 @given(doc=routines(), line=st.integers(0, 200), trick=st.sampled_from(YAML_TRICKS),
        indent=st.sampled_from(["", "  ", "    ", "      "]), replace=st.booleans())
 def test_yaml_tricks_spliced_into_routines_fail_cleanly(doc: dict, line: int, trick: str, indent: str,

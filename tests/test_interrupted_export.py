@@ -47,8 +47,8 @@ class Stop:
 
 STOPS = [
     # while starting up and synthesising (the cache is cold for the first of these)
-    Stop(signal.SIGINT, after_s=0.2), Stop(signal.SIGINT, after_s=0.4), Stop(signal.SIGTERM, after_s=1.0), Stop(signal.SIGKILL, after_s=1.5),
-    Stop(signal.SIGINT, after_s=1.9),
+    Stop(signal.SIGINT, after_s=0.2), Stop(signal.SIGINT, after_s=0.4), Stop(signal.SIGTERM, after_s=1.0),
+    Stop(signal.SIGKILL, after_s=1.5), Stop(signal.SIGINT, after_s=1.9),
     # while encoding: as the temporary file appears, half way, and at the very end
     Stop(signal.SIGKILL, temp_fraction=0.0), Stop(signal.SIGTERM, temp_fraction=0.0),
     Stop(signal.SIGINT, temp_fraction=0.5), Stop(signal.SIGKILL, temp_fraction=0.5),

@@ -66,6 +66,22 @@ def test_no_espeak_ng(tmp_path: Path, routine: Path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "routine.yaml"]
 
 
+def test_an_espeak_ng_that_does_not_run(tmp_path: Path, routine: Path):
+    """Installed but broken (its data missing, or killed as it starts): not 'an unknown voice'."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    broken = folder / "espeak-ng"
+    broken.write_text("#!/bin/sh\necho 'espeak-ng: cannot find espeak-ng-data' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    env = {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
+    line = _one_line_error(run_voicecoach("export", str(routine), "-o", str(tmp_path / "x.mp3"), "--engine",
+                                          "espeak", env=env))
+    assert line == ("error: the espeak engine is not available: espeak-ng is installed but does not run "
+                    "(`espeak-ng --voices` failed: espeak-ng: cannot find espeak-ng-data): reinstall espeak-ng "
+                    "(Debian/Ubuntu: sudo apt-get install --reinstall espeak-ng espeak-ng-data; "
+                    "macOS: brew reinstall espeak-ng)")
+
+
 def test_no_ffmpeg_for_an_m4a_export_or_a_bed_file_fails_before_any_work(tmp_path: Path, routine: Path):
     env = _path_with(tmp_path / "bin", "espeak-ng")
     out = tmp_path / "out.m4a"
@@ -204,7 +220,8 @@ def test_unreadable_voice_routine_and_bed_files(tmp_path: Path, routine: Path):
     locked.write_text(ROUTINE)
     for path in (model, bed, locked):
         path.chmod(0)
-    line = _one_line_error(_run_unprivileged("say", "Hello.", "--voice", str(model), "-o", str(tmp_path / "x.wav")))
+    wav = str(tmp_path / "x.wav")
+    line = _one_line_error(_run_unprivileged("say", "Hello.", "--voice", str(model), "-o", wav))
     assert line == (f"error: cannot read the piper voice file {model}: permission denied (check its "
                     "permissions, or choose another voice with --voice)")
     line = _one_line_error(_run_unprivileged("export", str(routine), "-o", str(tmp_path / "x.mp3"), "--bed",
@@ -212,5 +229,6 @@ def test_unreadable_voice_routine_and_bed_files(tmp_path: Path, routine: Path):
     assert line == (f"error: cannot read the bed file {bed}: permission denied (use --bed brown, --bed pink, "
                     "--bed none or a sound file)")
     proc = _run_unprivileged("plan", "--estimate", str(locked))
-    assert proc.returncode == 2 and proc.stderr.strip() == f"{locked}:1:1: cannot read the file: Permission denied"
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"{locked}:1:1: cannot read the file: Permission denied"
     assert not (tmp_path / "x.wav").exists() and not (tmp_path / "x.mp3").exists()

@@ -114,7 +114,8 @@ def test_text_reaches_espeak_on_its_input_never_its_command_line(tmp_path: Path)
     for call in calls:
         for word in ("h@l", "break", "speak>", "touch", "Hostile"):
             assert word not in call, call
-    said = {e["text"]: e["end_s"] - e["start_s"] for e in json.loads(proc.stdout)["events"] if e["kind"] == "speech"}
+    events = json.loads(proc.stdout)["events"]
+    said = {e["text"]: e["end_s"] - e["start_s"] for e in events if e["kind"] == "speech"}
     for text, (low, high) in HOSTILE.items():
         assert low < said[text] < high, (text, said[text])
     assert said["[[h@l'oU]]"] > 1.5 * said[HELLO]  # spelled out, not read as the phonemes of "hello"
@@ -187,7 +188,7 @@ def test_a_playlist_posing_as_a_bed_is_not_followed(tmp_path: Path):
     concat = tmp_path / "waves.ogg"
     concat.write_text(f"ffconcat version 1.0\nfile {target}\n")
     for bed in (hls, concat):
-        with pytest.raises(ExportError, match="cannot decode the bed file .*(not a plain audio file|Invalid data)"):
+        with pytest.raises(ExportError, match="cannot decode the bed file .*not a plain audio file"):
             decode_file(str(bed), RATE, 10.0)
 
 

@@ -24,7 +24,8 @@ from voicecoach.audio import lametag
 from voicecoach.errors import ExportError, UsageError
 
 #: What ffmpeg prints when it could not write its output (it may still exit 0 after some of these).
-_WRITE_FAILURE = re.compile(r"Error (writing|closing)|No space left|File too large|Disk quota|Input/output error")
+_WRITE_FAILURE = re.compile(r"Error (writing|closing)|No space left|File too large|Disk quota|"
+                            r"Input/output error")
 FFMPEG_HINT = "install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg)"
 
 
