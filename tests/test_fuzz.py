@@ -153,7 +153,8 @@ HOSTILE = [None, "", " ", "~", 0, -1, -0.5, 1e308, 10**40, float("nan"), float("
            ["a", ["b"]], {"k": "v"}, "a" * 2001, "{side}", "{sdie}", "{}", "0s", "-3s", "5h", "999 breaths",
            "0 breaths", "1e9", "nan", "inf", ".5", "4-", "-", "4--6", "25-1", "0-0", "box box", "1:30", "10000",
            "\u202e\u0000", "\ufeff", "\U0001f600", "\x7f", "- x", "*x", "&x", "!!python/object:os.system",
-           "%TAG", "---", "...", "? x", "-h", "--version", "<speak>", "[[a]]", "$(reboot)", "`id`"]
+           "%TAG", "---", "...", "? x", "-h", "--version", "<speak>", "[[a]]", "$(reboot)", "`id`", "9" * 5000, "1" * 150, "1" * 300 + "s",
+           "4-" + "6" * 400]
 HOSTILE_KEYS = ["hodl", "", "tilte", "kind", "side", "rep", "talk", "stretch", "rest", "__class__", "<<", "?"]
 
 

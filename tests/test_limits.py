@@ -53,6 +53,12 @@ LIMITS = {
                               "longer than 4 hours"),
     "3,000 breaths": ("title: x\nsteps:\n  - stretch: S\n    hold: 3000 breaths\n", "r.yaml:4:11: ",
                       "a hold may be at most 4 hours"),
+    "a 5,000-digit count": ("title: x\nsteps:\n  - stretch: S\n    reps: " + "9" * 5000 + "\n", "r.yaml:4:11: ",
+                            "is 5,000 characters long, far too long for a reps value"),
+    "a 150-digit count": ("title: x\nsteps:\n  - breathe: calm\n    cycles: " + "9" * 150 + "\n", "r.yaml:4:13: ",
+                          "is out of range: use a whole number from 1 to 1000"),
+    "a 300-character duration": ("title: x\nsteps:\n  - rest: " + "1" * 299 + "s\n", "r.yaml:3:11: ",
+                                 "'1111111111111111111111111111111111111111...' is 300 characters long"),
     "billion laughs": ("title: x\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9)) + "steps: [*a8]\n",
                        "r.yaml:10:5: ", "beyond 50,000 values"),

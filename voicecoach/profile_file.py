@@ -12,7 +12,7 @@ from voicecoach.errors import RoutineError
 from voicecoach.profiles import BEDS, CUE_STYLES, Profile
 from voicecoach.routine import yamlpos
 from voicecoach.routine.durations import DurationError, parse_duration
-from voicecoach.routine.reader import NodeReader
+from voicecoach.routine.reader import MAX_TEXT_CHARS, MAX_VALUE_CHARS, NodeReader
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Profile) if f.name != "name"}
 KEYS = ("base",) + tuple(_FIELDS)
@@ -102,7 +102,7 @@ def _read_profile(reader: NodeReader, name: str, node: yaml.Node, known: dict[st
         if key == "base":
             continue
         parse = _PARSERS.get(key) or (_flag if _FIELDS[key].type in ("bool", bool) else str)
-        value = reader.parsed(value_node, key, parse)
+        value = reader.parsed(value_node, key, parse, MAX_TEXT_CHARS if key == "description" else MAX_VALUE_CHARS)
         if value is not None:
             changes[key] = int(value) if key == "countdown_from" else value
     return dataclasses.replace(base, name=name, **changes)

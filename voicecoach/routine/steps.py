@@ -10,7 +10,7 @@ from voicecoach.cues import CUE_NAMES
 from voicecoach.routine.durations import (MAX_DURATION_S, BreathPattern, HoldLength, parse_breath,
                                           parse_duration, parse_hold)
 from voicecoach.routine.model import Breathe, Chime, Defaults, Flow, Rest, Step, Stretch, Talk
-from voicecoach.routine.reader import NodeReader, did_you_mean
+from voicecoach.routine.reader import NodeReader, did_you_mean, shown
 
 MAX_STEPS = 500
 
@@ -60,7 +60,7 @@ def _read_step(r: NodeReader, node: yaml.Node, defaults: Defaults) -> Step | Non
         hint = did_you_mean(kind, list(STEP_KEYS))
         if kind in _ALL_KEYS:
             hint = f": the first key names the step's kind (one of {', '.join(STEP_KEYS)})"
-        r.problem(first_key, f"unknown step kind '{kind}'{hint}")
+        r.problem(first_key, f"unknown step kind '{shown(kind)}'{hint}")
         return None
     allowed = (kind,) + STEP_KEYS[kind]
     for key_node, _ in node.value[1:]:
