@@ -246,3 +246,25 @@ def test_an_output_that_is_a_pipe_device_or_socket_is_never_replaced(tmp_path: P
                 write_text_atomic(node, "1\n00:00:00,000 --> 00:00:01,000\nHello.\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(n.name for n in nodes)
     assert stat.S_ISFIFO(fifo.lstat().st_mode) and stat.S_ISSOCK(sock.lstat().st_mode)
+
+
+def test_titles_and_lines_cannot_add_playlist_entries_or_subtitle_cues(tmp_path: Path):
+    import dataclasses
+
+    from audio_helpers import tone_timeline
+
+    from voicecoach.audio.split import export_split
+    from voicecoach.audio.timedtext import srt
+    from voicecoach.timeline import Event, StepSpan
+
+    timeline, clips = tone_timeline(0.1)
+    evil = "Rest\n\nhttp://example.invalid/x.mp3\n#EXTINF:1,x\n/etc/passwd"
+    line = "Breathe.\n\n99\n00:00:00,000 --> 09:00:00,000\nInjected cue"
+    clips[line] = clips["line 0"]
+    steps = (StepSpan(0, "rest", evil, 0.0, timeline.duration_s),)
+    timeline = dataclasses.replace(timeline, title=evil, steps=steps, events=(Event(0.5, 2.0, "speech", 0, text=line),))
+    done = export_split(timeline, clips, tmp_path / "split")
+    playlist = done.playlist.read_text().splitlines()
+    assert [p for p in playlist if not p.startswith("#")] == [done.files[0].name]
+    cues = srt(timeline).splitlines()
+    assert cues == ["1", "00:00:00,500 --> 00:00:02,000", "Breathe. 99 00:00:00,000 --> 09:00:00,000 Injected cue"]

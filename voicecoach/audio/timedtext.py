@@ -44,5 +44,5 @@ def srt(timeline: Timeline) -> str:
     blocks = []
     for number, event in enumerate(timeline.speech(), start=1):
         blocks.append(f"{number}\n{_srt_time(event.start_s)} --> {_srt_time(event.end_s)}\n"
-                      f"{(event.text or '').strip()}\n")
+                      f"{_one_line(event.text or '')}\n")  # a line of a routine can never add a cue
     return "\n".join(blocks)
