@@ -26,6 +26,7 @@ from voicecoach.profile_file import load_profile_file
 from voicecoach.profiles import BEDS, BUILTIN_PROFILES, CUE_STYLES
 from voicecoach.routine.loader import parse_routine
 from voicecoach.routine.model import Routine
+from voicecoach.session import validate_files
 
 TESTS = Path(__file__).resolve().parent
 CORPUS = sorted((TESTS / "routines").glob("*/*.yaml")) + sorted(
@@ -286,3 +287,18 @@ def test_profile_files_load_or_fail_cleanly(tmp_path_factory: pytest.TempPathFac
             compile_routine(SMALL, CompileOptions(profile=profile), EstimatedDurations(), estimated=True)
         except UsageError as exc:
             assert "4 hours" in str(exc)
+
+
+@fuzz(300)
+@given(base=st.sampled_from(CORPUS_BYTES), where=st.integers(0, 10**6), insert=st.sampled_from(
+    [t.encode() for t in YAML_TRICKS] + [b"\xff", b"\x00", b"\t", b": :", b"- - "]))
+def test_validate_reports_every_broken_file_with_a_location(tmp_path_factory: pytest.TempPathFactory, base: bytes,
+                                                            where: int, insert: bytes):
+    """`voicecoach validate` (the same function): a summary for a good file, else located problems."""
+    path = tmp_path_factory.getbasetemp() / "validate.yaml"
+    at = where % (len(base) + 1)
+    path.write_bytes(base[:at] + insert + base[at:])
+    problems, summaries = validate_files([str(path)])
+    assert bool(problems) != bool(summaries)
+    for p in problems:
+        assert p.path == str(path) and p.line >= 1 and p.col >= 1 and "\n" not in p.message

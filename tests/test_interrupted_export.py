@@ -124,7 +124,7 @@ def test_stopped_anywhere_an_export_loses_nothing(tmp_path: Path):
             assert stderr.strip().splitlines()[-1] == "interrupted"
         else:
             assert proc.returncode in (0, -stop.signum), (stop, proc.returncode, stderr)
-    assert hit["temp"] >= 6 and hit["before"] >= 2, hit  # the stops landed where they were meant to
+    assert hit["temp"] >= 5 and hit["before"] >= 2, hit  # the stops landed where they were meant to
 
     final = _start(args, cache)
     _, stderr = final.communicate(timeout=120)
