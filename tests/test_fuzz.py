@@ -44,8 +44,9 @@ def fuzz(n: int) -> settings:
                     suppress_health_check=list(HealthCheck))
 
 
-def check(data: bytes | str) -> Routine | None:
-    """Load and compile `data`; the only failures allowed are clean, located errors."""
+def check(data: bytes | str, profiles: list[CompileOptions] | None = None) -> Routine | None:
+    """Load `data` and compile it under `profiles` (default: all); the only failures allowed are
+    clean, located errors."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
         routine = parse_routine(raw, SHOWN)
@@ -54,7 +55,7 @@ def check(data: bytes | str) -> Routine | None:
         event("refused by the loader")
         return None
     assert isinstance(routine, Routine) and routine.title and routine.steps
-    for options in PROFILES:
+    for options in PROFILES if profiles is None else profiles:
         try:
             timeline = compile_routine(routine, options, EstimatedDurations(), estimated=True)
         except UsageError as exc:
@@ -197,10 +198,13 @@ def break_one_thing(doc: dict, data: st.DataObject) -> dict:
     return doc
 
 
-@fuzz(1200)
-@given(doc=routines(), data=st.data())
-def test_routines_with_one_thing_broken_fail_cleanly(doc: dict, data: st.DataObject):
-    check(dump(break_one_thing(doc, data)))
+options = st.sampled_from(PROFILES).map(lambda o: [o])
+
+
+@fuzz(1500)
+@given(doc=routines(), data=st.data(), profile=options)
+def test_routines_with_one_thing_broken_fail_cleanly(doc: dict, data: st.DataObject, profile: list):
+    check(dump(break_one_thing(doc, data)), profile)
 
 
 # ---- the same, broken in the text: YAML's own features ----------------------------------------
@@ -212,16 +216,16 @@ YAML_TRICKS = ["!!python/object/apply:os.system ['id']", "!!python/name:os.syste
                "title: again", "steps: again", "[" * 120, "{" * 60 + "}" * 60, "a: &x [*x]"]
 
 
-@fuzz(800)
+@fuzz(1000)
 @given(doc=routines(), line=st.integers(0, 200), trick=st.sampled_from(YAML_TRICKS),
-       indent=st.sampled_from(["", "  ", "    ", "      "]), replace=st.booleans())
+       indent=st.sampled_from(["", "  ", "    ", "      "]), replace=st.booleans(), profile=options)
 def test_yaml_tricks_spliced_into_routines_fail_cleanly(doc: dict, line: int, trick: str, indent: str,
-                                                        replace: bool):
+                                                        replace: bool, profile: list):
     lines = dump(doc).splitlines()
     at = line % (len(lines) + 1)
     spliced = [indent + t for t in trick.split("\n")]
     lines[at:at + replace] = spliced
-    check("\n".join(lines) + "\n")
+    check("\n".join(lines) + "\n", profile)
 
 
 @fuzz(400)
@@ -248,11 +252,11 @@ def test_random_bytes_fail_cleanly(data: bytes):
 @fuzz(2000)
 @given(base=st.sampled_from(CORPUS_BYTES), where=st.integers(0, 10**6), cut=st.integers(0, 60),
        insert=st.one_of(st.binary(max_size=12), st.sampled_from([t.encode() for t in YAML_TRICKS])),
-       times=st.integers(1, 3))
+       times=st.integers(1, 3), profile=options)
 def test_corpus_files_with_random_bytes_spliced_in_fail_cleanly(base: bytes, where: int, cut: int,
-                                                                insert: bytes, times: int):
+                                                                insert: bytes, times: int, profile: list):
     at = where % (len(base) + 1)
-    check(base[:at] + insert * times + base[at + cut:])
+    check(base[:at] + insert * times + base[at + cut:], profile)
 
 
 

@@ -64,7 +64,7 @@ def _read_step(r: NodeReader, node: yaml.Node, defaults: Defaults) -> Step | Non
         return None
     allowed = (kind,) + STEP_KEYS[kind]
     for key_node, _ in node.value[1:]:
-        key = getattr(key_node, "value", None)
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None  # `? [a, b]` is a key too
         if key in STEP_KEYS and key != kind:
             r.problem(key_node, f"a step has exactly one kind: '{kind}' and '{key}' are both kinds "
                                 f"(start a new step with '- {key}: ...')")
