@@ -11,6 +11,7 @@ every time.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -38,9 +39,13 @@ PROFILES = [CompileOptions(profile=p) for p in BUILTIN_PROFILES.values()]
 PROFILES.append(CompileOptions(hold_scale=3.0, cues="tones", intro=False))
 
 
+#: VOICECOACH_FUZZ_SCALE=20 runs twenty times the examples, new ones each run (a long local campaign).
+SCALE = float(os.environ.get("VOICECOACH_FUZZ_SCALE", "1"))
+
+
 def fuzz(n: int) -> settings:
     """`n` derandomized examples: the same ones in every run, no example database."""
-    return settings(max_examples=n, derandomize=True, database=None, deadline=None,
+    return settings(max_examples=max(1, int(n * SCALE)), derandomize=SCALE == 1, database=None, deadline=None,
                     suppress_health_check=list(HealthCheck))
 
 

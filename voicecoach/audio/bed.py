@@ -178,7 +178,7 @@ def _plain_wav(path: str) -> bool:
     try:
         with wave.open(path, "rb") as w:
             return w.getsampwidth() == 2 and 1 <= w.getnchannels() <= 32 and 4000 <= w.getframerate() <= 768_000
-    except (OSError, EOFError, wave.Error):
+    except (OSError, EOFError, RuntimeError, wave.Error):  # wave raises RuntimeError on a bad chunk
         return False
 
 
@@ -204,7 +204,7 @@ def _read_wav_head(path: str, sample_rate: int, max_s: float) -> np.ndarray | No
         with wave.open(path, "rb") as w:
             rate, channels = w.getframerate(), w.getnchannels()
             raw = w.readframes(min(w.getnframes(), int(max_s * rate)))
-    except (OSError, EOFError, wave.Error):
+    except (OSError, EOFError, RuntimeError, wave.Error):  # wave raises RuntimeError on a bad chunk
         return None
     frames = len(raw) // (2 * channels)
     data = np.frombuffer(raw[: frames * 2 * channels], dtype="<i2").astype(np.float32) / np.float32(32768.0)
