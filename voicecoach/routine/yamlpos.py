@@ -54,11 +54,12 @@ def decode(path: str, data: bytes) -> tuple[str | None, list[Problem]]:
     """Text of a routine file, or the problem that stops it being read."""
     if len(data) > MAX_FILE_BYTES:
         return None, [_too_big(path, len(data))]
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data  # a BOM is no character of line 1
     try:
-        text = data.decode("utf-8-sig")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _position_of(data, exc.start)
-        return None, [Problem(path, line, col, f"byte 0x{data[exc.start]:02x} is not UTF-8 text: "
+        line, col = _position_of(body, exc.start)
+        return None, [Problem(path, line, col, f"byte 0x{body[exc.start]:02x} is not UTF-8 text: "
                                                "save the routine as UTF-8 text")]
     if "\x00" in text:
         line, col = _position_of(text, text.index("\x00"))
