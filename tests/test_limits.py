@@ -166,3 +166,9 @@ def test_a_profiles_file_that_is_a_pipe_or_folder_is_refused(tmp_path: Path):
     assert proc.returncode == 2
     assert proc.stderr.strip().endswith("profiles.yaml:1:1: this is a folder, not a profiles file: make it a "
                                         "plain YAML text file, or remove it")
+
+
+def test_say_keeps_to_the_same_line_limit():
+    proc = run_voicecoach("say", "word " * 500, "--engine", "espeak", timeout=30)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: the text is 2,500 characters; say at most 2,000 at once, as in a routine"

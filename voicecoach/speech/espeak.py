@@ -16,6 +16,8 @@ import numpy as np
 from voicecoach.errors import EngineError
 from voicecoach.speech.base import Availability, Clip, Engine, plain_text, trim_silence
 
+#: The longest one line may take (a 2,000-character line takes a second or two).
+SPEAK_TIMEOUT_S = 60.0
 #: espeak-ng's own default speed in words per minute; `rate` scales it.
 BASE_WPM = 165
 INSTALL_HINT = "install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng; macOS: brew install espeak-ng)"
@@ -73,7 +75,12 @@ class EspeakEngine(Engine):
         try:
             # No -m: text is never parsed as SSML; on stdin it can never be an option.
             cmd = [exe, "-v", voice or "en-us", "-s", str(wpm), "-w", out, "--stdin"]
-            proc = subprocess.run(cmd, input=plain_text(text).encode("utf-8"), capture_output=True, timeout=60)
+            try:
+                proc = subprocess.run(cmd, input=plain_text(text).encode("utf-8"), capture_output=True,
+                                      timeout=SPEAK_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                raise EngineError(f"espeak-ng took over {SPEAK_TIMEOUT_S:.0f} s for one line of "
+                                  f"{len(text):,} characters: try a shorter line") from None
             if proc.returncode != 0:
                 msg = proc.stderr.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
                 raise EngineError(f"espeak-ng failed for voice {voice or 'en-us'!r}: {msg} "
