@@ -206,7 +206,7 @@ def break_one_thing(doc: dict, data: st.DataObject) -> dict:
 options = st.sampled_from(PROFILES).map(lambda o: [o])
 
 
-@fuzz(1500)
+@fuzz(1000)
 @given(doc=routines(), data=st.data(), profile=options)
 def test_routines_with_one_thing_broken_fail_cleanly(doc: dict, data: st.DataObject, profile: list):
     check(dump(break_one_thing(doc, data)), profile)
@@ -221,7 +221,7 @@ YAML_TRICKS = ["!!python/object/apply:os.system ['id']", "!!python/name:os.syste
                "title: again", "steps: again", "[" * 120, "{" * 60 + "}" * 60, "a: &x [*x]"]
 
 
-@fuzz(1000)
+@fuzz(700)
 @given(doc=routines(), line=st.integers(0, 200), trick=st.sampled_from(YAML_TRICKS),
        indent=st.sampled_from(["", "  ", "    ", "      "]), replace=st.booleans(), profile=options)
 def test_yaml_tricks_spliced_into_routines_fail_cleanly(doc: dict, line: int, trick: str, indent: str,
@@ -233,7 +233,7 @@ def test_yaml_tricks_spliced_into_routines_fail_cleanly(doc: dict, line: int, tr
     check("\n".join(lines) + "\n", profile)
 
 
-@fuzz(400)
+@fuzz(250)
 @given(doc=routines(), where=st.sampled_from(["title", "step"]), tag=st.sampled_from(YAML_TRICKS[:6]))
 def test_tags_never_construct_objects(doc: dict, where: str, tag: str):
     text = dump(doc)
@@ -254,7 +254,7 @@ def test_random_bytes_fail_cleanly(data: bytes):
     check(data)
 
 
-@fuzz(2000)
+@fuzz(1500)
 @given(base=st.sampled_from(CORPUS_BYTES), where=st.integers(0, 10**6), cut=st.integers(0, 60),
        insert=st.one_of(st.binary(max_size=12), st.sampled_from([t.encode() for t in YAML_TRICKS])),
        times=st.integers(1, 3), profile=options)
