@@ -1,8 +1,162 @@
 """The `voicecoach` command line: thin click commands over the library."""
 
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from typing import Any, Callable
+
 import click
 
+from voicecoach import __version__, session
+from voicecoach.errors import RoutineError, VoicecoachError
+from voicecoach.profiles import CUE_STYLES, all_profiles, settings
+from voicecoach.render import plan_table, render_description
 
-@click.group()
-def main() -> None:
-    """voicecoach: voice-guided stretching, breathing and rest sessions."""
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a VoicecoachError into its message on stderr and its exit code (a traceback only with --debug)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except VoicecoachError as exc:
+            if _debug():
+                raise
+            lines = [str(p) for p in exc.problems] if isinstance(exc, RoutineError) else [f"error: {exc}"]
+            for line in lines:
+                click.echo(line, err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def _debug() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get("debug"))
+
+
+def session_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options plan, play and export share."""
+    options = [
+        click.option("--profile", default=None, metavar="NAME",
+                     help="guided (default), eyes-closed, bedtime, or your own (`voicecoach profiles`)."),
+        click.option("--engine", default=None, help="Speech engine: piper, espeak or system."),
+        click.option("--voice", default=None, help="A voice of the engine (see `voicecoach voices`)."),
+        click.option("--rate", type=float, default=None, help="Speech speed factor, 1.0 = normal."),
+        click.option("--hold-scale", type=float, default=1.0, show_default=True,
+                     help="Multiply every hold (0.8 shorter, 1.5 longer)."),
+        click.option("--breath", default=None,
+                     help="Breathing pattern for the whole session, e.g. 4-6, 4-7-8, box."),
+        click.option("--cues", type=click.Choice(CUE_STYLES), default=None,
+                     help="Spoken prompts and tones (both), spoken only (voice), or tones only."),
+        click.option("--no-intro", "no_intro", is_flag=True, help="Skip the routine's safety reminder."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _session_options(kwargs: dict[str, Any]) -> session.SessionOptions:
+    keys = ("profile", "engine", "voice", "rate", "hold_scale", "breath", "cues")
+    values = {k: kwargs.pop(k) for k in keys}
+    return session.SessionOptions(**values, intro=not kwargs.pop("no_intro"))
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="voicecoach")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+def main(debug: bool) -> None:
+    """voicecoach: voice-guided stretching, breathing and rest sessions, fully offline.
+
+    Write a routine as a YAML file (or use a built-in one: `voicecoach list`), look at its timed plan
+    with `voicecoach plan`, and check files with `voicecoach validate`.
+    """
+
+
+@main.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@handle_errors
+def list_cmd(as_json: bool) -> None:
+    """List the built-in routines: name, title, length and tags."""
+    rows = session.builtin_routines()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['name']:<30} {session.clock(row['duration_s']):>7}  {row['title']}"
+                   f"  [{', '.join(row['tags'])}]")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
+@handle_errors
+def validate(files: tuple[str, ...]) -> None:
+    """Check routine files; print every problem as FILE:LINE:COL: message (exit 2 if any)."""
+    problems, summaries = session.validate_files(list(files))
+    for line in summaries:
+        click.echo(line)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("routine")
+@click.option("--json", "as_json", is_flag=True, help="Print the timeline as one JSON object.")
+@click.option("--estimate", is_flag=True, help="Estimate speech lengths instead of synthesising (instant).")
+@session_options
+@handle_errors
+def plan(routine: str, as_json: bool, estimate: bool, **kwargs: Any) -> None:
+    """Show the timed plan of ROUTINE (a file or a built-in name): every line, cue and hold."""
+    timeline = session.plan(routine, _session_options(kwargs), estimate=estimate)
+    if as_json:
+        click.echo(json.dumps(timeline.to_json(), indent=1))
+    else:
+        click.echo(plan_table(timeline))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the profiles and their settings as JSON.")
+@handle_errors
+def profiles(as_json: bool) -> None:
+    """List the profiles (built-in and your own) with their settings."""
+    found = {name: settings(p) for name, p in all_profiles().items()}
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    for name, values in found.items():
+        click.echo(f"{name}: {values.pop('description')}")
+        click.echo("    " + ", ".join(f"{k}={v}" for k, v in values.items()))
+
+
+@main.command()
+@click.argument("routine")
+@click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
+@handle_errors
+def show(routine: str, as_json: bool) -> None:
+    """Describe ROUTINE: what it is for, its steps and holds, its length under each profile."""
+    info = session.describe(routine)
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+    else:
+        click.echo(render_description(info))
+
+
+@main.command()
+@click.argument("name")
+@click.option("-o", "--output", default=None, help="The file to write (default: NAME.yaml here).")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@handle_errors
+def new(name: str, output: str | None, force: bool) -> None:
+    """Start a routine file: a copy of the built-in NAME, or a template titled NAME."""
+    path = session.new_routine(name, output, force)
+    click.echo(f"wrote {path}: edit it, then `voicecoach validate {path}` and `voicecoach plan {path}`")

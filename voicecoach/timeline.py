@@ -99,6 +99,9 @@ class Timeline:
     events: tuple[Event, ...]
     profile: str = "guided"
     estimated: bool = False
+    loudness_lufs: float = -16.0  # the exported track's target loudness
+    bed: str = "none"  # background bed: brown, pink, none, or an audio file's path
+    tail_s: float = 0.0  # the bed alone after the last sound, fading out
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def speech(self) -> list[Event]:
@@ -111,6 +114,9 @@ class Timeline:
             "duration_s": self.duration_s,
             "profile": self.profile,
             "estimated": self.estimated,
+            "loudness_lufs": self.loudness_lufs,
+            "bed": self.bed,
+            "tail_s": self.tail_s,
             "steps": [s.to_json() for s in self.steps],
             "holds": [h.to_json() for h in self.holds],
             "events": [e.to_json() for e in self.events],

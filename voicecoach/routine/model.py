@@ -108,5 +108,6 @@ class Routine:
     summary: str = ""
     source: str = ""
     tags: tuple[str, ...] = ()
+    intro: tuple[str, ...] = ()  # a safety reminder spoken first; --no-intro skips it
     format: int = 1
     path: str = "<routine>"

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Set up voicecoach in ./.venv: system packages (espeak-ng, ffmpeg, ALSA headers) when missing,
+# a virtual environment, and the package. Idempotent: a second run only checks.
+#   scripts/setup.sh          the program
+#   scripts/setup.sh --dev    the program and what the tests need
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="live"
+[ "${1:-}" = "--dev" ] && extras="live,dev"
+PYTHON="${PYTHON:-python3}"
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo "$@"
+  else return 1; fi
+}
+
+system_packages() {
+  local missing=()
+  command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+  command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+  if [ "$(uname -s)" = Darwin ]; then
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if command -v brew >/dev/null 2>&1; then brew install "${missing[@]}"
+    else say "please install ${missing[*]}: brew install ${missing[*]} (https://brew.sh)"; fi
+    return 0
+  fi
+  if command -v dpkg >/dev/null 2>&1; then
+    dpkg -s libasound2-dev >/dev/null 2>&1 || missing+=(libasound2-dev)
+    "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+  fi
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if command -v apt-get >/dev/null 2>&1 && as_root true; then
+    say "installing ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    say "please install: sudo apt-get install ${missing[*]}"
+  fi
+}
+
+python_env() {
+  if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+    say "voicecoach needs Python 3.10 or newer; $("$PYTHON" --version 2>&1) found (set PYTHON=python3.x)"
+    exit 1
+  fi
+  [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+  local stamp=".venv/.voicecoach-installed-$extras"
+  local want
+  want="$(cksum < pyproject.toml | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  say "installing voicecoach into .venv (extras: $extras)"
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+  if ! .venv/bin/python -m pip install -q -e ".[$extras]"; then
+    # simpleaudio (live) needs a C compiler and ALSA headers; everything else works without it.
+    say "the live extra did not install (simpleaudio needs ALSA headers); installing without it"
+    local rest="${extras#live}"; rest="${rest#,}"
+    .venv/bin/python -m pip install -q -e ".${rest:+[$rest]}"
+  fi
+  echo "$want" > "$stamp"
+}
+
+system_packages
+python_env
+say "ready: .venv/bin/voicecoach"

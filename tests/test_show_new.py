@@ -1,0 +1,40 @@
+"""`voicecoach show` and `voicecoach new`."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from conftest import run_voicecoach
+from voicecoach.cli import main
+
+
+def test_show_describes_a_builtin_with_lengths_per_profile():
+    result = CliRunner().invoke(main, ["show", "reclining-hip-release", "--json"])
+    assert result.exit_code == 0
+    info = json.loads(result.output)
+    assert set(info["duration_s"]) >= {"guided", "eyes-closed", "bedtime"}
+    assert info["duration_s"]["bedtime"] > info["duration_s"]["guided"]
+    assert "Pilates Pila" in info["source"]
+    assert [h["duration_s"] for h in info["holds"]] == [45.0, 45.0]
+    text = CliRunner().invoke(main, ["show", "reclining-hip-release"]).output
+    assert "Source: Pilates Pila" in text and "Length: guided" in text and "(right 45 s, left 45 s)" in text
+
+
+def test_new_copies_a_builtin_and_refuses_to_overwrite(tmp_path):
+    proc = run_voicecoach("new", "desk-reset", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    copy = tmp_path / "desk-reset.yaml"
+    assert "title: Desk Reset" in copy.read_text()
+    assert run_voicecoach("validate", str(copy)).returncode == 0
+    again = run_voicecoach("new", "desk-reset", cwd=tmp_path)
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_new_template_validates(tmp_path):
+    out = tmp_path / "mine.yaml"
+    result = CliRunner().invoke(main, ["new", "evening-hips", "-o", str(out)])
+    assert result.exit_code == 0
+    assert "title: Evening Hips" in out.read_text()
+    assert run_voicecoach("validate", str(out)).returncode == 0

@@ -1,0 +1,127 @@
+"""Reading values out of YAML nodes, with positions; problems are collected, not raised."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Callable, TypeVar
+
+import yaml
+
+from voicecoach.errors import Problem
+from voicecoach.routine import yamlpos
+from voicecoach.routine.durations import DurationError
+
+T = TypeVar("T")
+
+MAX_TEXT_CHARS = 2_000
+
+
+class NodeReader:
+    """Reads values out of YAML nodes, collecting problems instead of stopping at the first."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def problem(self, node: yaml.Node, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(Problem(self.path, mark.line + 1, mark.column + 1, message))
+
+    def visit(self, node: yaml.Node) -> bool:
+        """Reject a node with an explicit YAML tag (the tag's problem is recorded)."""
+        tag = yamlpos.tag_problem(self.path, node)
+        if tag:
+            self.problems.append(tag)
+            return False
+        return True
+
+    def mapping(self, node: yaml.Node, where: str, allowed: tuple[str, ...]) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """Keys of a mapping node (unknown and duplicate keys reported), each with its key and value node."""
+        if not self.visit(node):
+            return {}
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, f"{where}: expected keys and values (such as 'title: ...') here, "
+                               f"found {_describe(node)}")
+            return {}
+        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            if not self.visit(key_node):
+                continue
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is None:
+                self.problem(key_node, f"{where}: a key must be a plain word")
+            elif key in out:
+                self.problem(key_node, f"duplicate key '{key}': each key may appear once")
+            elif key not in allowed:
+                self.problem(key_node, f"unknown key '{key}'{did_you_mean(key, allowed)}")
+            else:
+                out[key] = (key_node, value_node)
+        return out
+
+    def scalar(self, node: yaml.Node, key: str) -> str | None:
+        """A scalar's text; a problem when empty or not a scalar."""
+        if not self.visit(node):
+            return None
+        if yamlpos.is_null(node) or (isinstance(node, yaml.ScalarNode) and not node.value.strip()):
+            self.problem(node, f"{key}: the value is empty: write a value after '{key}:'")
+            return None
+        if not isinstance(node, yaml.ScalarNode):
+            self.problem(node, f"{key}: expected a single value here, found {_describe(node)}")
+            return None
+        return node.value
+
+    def text(self, node: yaml.Node, key: str) -> str | None:
+        value = self.scalar(node, key)
+        if value is not None and len(value) > MAX_TEXT_CHARS:
+            self.problem(node, f"{key}: the text is {len(value):,} characters; keep each line under "
+                               f"{MAX_TEXT_CHARS:,} (split it into several lines)")
+            return None
+        return value.strip() if value is not None else None
+
+    def texts(self, node: yaml.Node, key: str) -> tuple[str, ...]:
+        """A text or a list of texts."""
+        if isinstance(node, yaml.SequenceNode):
+            if not self.visit(node):
+                return ()
+            if not node.value:
+                self.problem(node, f"{key}: the list is empty: write at least one line or remove '{key}'")
+            return tuple(t for t in (self.text(item, key) for item in node.value) if t is not None)
+        value = self.text(node, key)
+        return (value,) if value is not None else ()
+
+    def parsed(self, node: yaml.Node, key: str, parse: Callable[[str], T]) -> T | None:
+        """A scalar run through `parse`, whose ValueError becomes a problem."""
+        value = self.scalar(node, key)
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except DurationError as exc:
+            self.problem(node, f"{key}: {exc}")
+            return None
+
+    def whole(self, node: yaml.Node, key: str, low: int, high: int) -> int | None:
+        def parse(value: str) -> int:
+            if not re.fullmatch(r"\s*\d+\s*", value):
+                raise DurationError(f"{value!r} is not a whole number (write a number such as {low + 1})")
+            number = int(value)
+            if not low <= number <= high:
+                raise DurationError(f"{number} is out of range: use a whole number from {low} to {high}")
+            return number
+        return self.parsed(node, key, parse)
+
+
+def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (expected one of: {', '.join(choices)})"
+
+
+def _describe(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "keys and values"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return f"{node.value!r}"

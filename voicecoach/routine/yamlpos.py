@@ -1,0 +1,139 @@
+"""Safe YAML composition with positions: the node graph, never constructed objects.
+
+Errors from the YAML layer are turned into `Problem`s with 1-based line and column.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from voicecoach.errors import Problem
+
+MAX_FILE_BYTES = 1_000_000
+MAX_EXPANDED_NODES = 50_000
+
+_STD = "tag:yaml.org,2002:"
+ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+
+
+def decode(path: str, data: bytes) -> tuple[str | None, list[Problem]]:
+    """Text of a routine file, or the problem that stops it being read."""
+    if len(data) > MAX_FILE_BYTES:
+        return None, [Problem(path, 1, 1, f"the file is {len(data):,} bytes; a routine may be at most "
+                                          f"{MAX_FILE_BYTES:,} bytes (split it into several routines)")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, col = _position_of(data, exc.start)
+        return None, [Problem(path, line, col, f"byte 0x{data[exc.start]:02x} is not UTF-8 text: "
+                                               "save the routine as UTF-8 text")]
+    if "\x00" in text:
+        line, col = _position_of(text, text.index("\x00"))
+        return None, [Problem(path, line, col, "the file holds binary data (a NUL byte), not YAML text: "
+                                               "a routine is a plain UTF-8 text file")]
+    return text, []
+
+
+def _position_of(data: bytes | str, offset: int) -> tuple[int, int]:
+    nl = b"\n" if isinstance(data, bytes) else "\n"
+    line = data.count(nl, 0, offset) + 1
+    last = data.rfind(nl, 0, offset)
+    return line, offset - last
+
+
+def compose(path: str, text: str) -> tuple[yaml.Node | None, list[Problem]]:
+    """The YAML node tree of `text` (safe: nothing is constructed), or the syntax problem."""
+    try:
+        root = _compose_fast(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, [Problem(path, line, col, _syntax_message(exc))]
+    except yaml.reader.ReaderError as exc:
+        line, col = _position_of(text, exc.position)
+        return None, [Problem(path, line, col, f"character {exc.character!r} is not allowed in YAML text: "
+                                               "remove it (a routine is plain text)")]
+    except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error above carries a mark
+        return None, [Problem(path, 1, 1, f"not valid YAML: {exc}")]
+    bomb = _alias_bomb(root)
+    if bomb is not None:
+        mark = bomb.start_mark
+        return None, [Problem(path, mark.line + 1, mark.column + 1,
+                              f"aliases repeat the anchor defined here until the routine would expand "
+                              f"beyond {MAX_EXPANDED_NODES:,} values: write the steps out instead of "
+                              "repeating an anchor (&name / *name)")]
+    return root, []
+
+
+def _alias_bomb(root: yaml.Node | None) -> yaml.Node | None:
+    """The most repeated anchored node when aliases would expand the document past the bound."""
+    if root is None:
+        return None
+    sizes: dict[int, int] = {}
+    refs: dict[int, int] = {}
+    nodes: dict[int, yaml.Node] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            sizes[key] = min(MAX_EXPANDED_NODES + 1, 1 + sum(sizes[id(c)] for c in _children(node)))
+            continue
+        refs[key] = refs.get(key, 0) + 1
+        if refs[key] > 1:
+            continue
+        nodes[key] = node
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+    if sizes[id(root)] <= MAX_EXPANDED_NODES:
+        return None
+    shared = [k for k, n in refs.items() if n > 1]
+    return nodes[max(shared, key=lambda k: sizes[k])] if shared else root
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _compose_fast(text: str) -> yaml.Node | None:
+    """libyaml when present (fast); on an error, PyYAML again for its clearer messages."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.compose(text, Loader=fast)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
+    problem = (exc.problem or str(exc)).strip()
+    if "'\\t'" in problem or "\t" in problem:
+        return "a tab character is not allowed here: YAML indents with spaces, never tabs"
+    if "expected a single document" in (exc.context or "") + problem:
+        return "more than one YAML document: a routine is a single document (remove the '---' line)"
+    if "mapping values are not allowed" in problem:
+        return ("unexpected ':' here: check the indentation of this line, "
+                "or put quotes around a text that contains ': '")
+    if "'{'" in problem or "'['" in problem:
+        return ("unexpected '{' or '[' inside a list or text: put quotes around a text that contains "
+                "{side} or brackets, or write the list one '- ' item per line")
+    context = f" {exc.context}" if exc.context else ""
+    return f"not valid YAML:{context} {problem} (check indentation and quotes)".replace("  ", " ")
+
+
+def tag_problem(path: str, node: yaml.Node) -> Problem | None:
+    """A problem when a node carries an explicit tag other than plain YAML types."""
+    if node.tag in ALLOWED_TAGS:
+        return None
+    mark = node.start_mark
+    return Problem(path, mark.line + 1, mark.column + 1,
+                   f"YAML tags are not allowed ({node.tag.replace(_STD, '!!')}): write plain text, numbers and lists")
+
+
+def is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == _STD + "null"
