@@ -160,3 +160,85 @@ def new(name: str, output: str | None, force: bool) -> None:
     """Start a routine file: a copy of the built-in NAME, or a template titled NAME."""
     path = session.new_routine(name, output, force)
     click.echo(f"wrote {path}: edit it, then `voicecoach validate {path}` and `voicecoach plan {path}`")
+
+
+# ---- speech commands: voices, say, cache (issue 3, "Voices") -------------------------------------
+
+import warnings as _warnings  # noqa: E402
+
+
+def _show_cache_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+    """Cache warnings print as one plain line on stderr; every other warning as Python prints it."""
+    from voicecoach.speech.cache import CacheWarning
+
+    if issubclass(category, CacheWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = _warnings.showwarning
+_warnings.showwarning = _show_cache_warning
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@handle_errors
+def voices(as_json: bool) -> None:
+    """The speech engines and voices here, whether each works (and how to fix it), and the default."""
+    from voicecoach.speech.registry import engines_report, engines_table
+
+    report = engines_report()
+    click.echo(json.dumps(report, indent=2) if as_json else engines_table(report))
+
+
+@main.command()
+@click.argument("text")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the line to this WAV file instead of playing it.")
+@click.option("--engine", default=None, help="Speech engine: piper (default), espeak or system.")
+@click.option("--voice", default=None, help="A voice of the engine (see `voicecoach voices`).")
+@click.option("--rate", type=float, default=1.0, show_default=True, help="Speech speed factor.")
+@handle_errors
+def say(text: str, output: str | None, engine: str | None, voice: str | None, rate: float) -> None:
+    """Speak TEXT to check a voice, or write it to a WAV file with -o."""
+    from voicecoach.speech.playback import play_clip
+    from voicecoach.speech.synth import say_clip
+    from voicecoach.speech.wavfile import write_wav_atomic
+
+    if output is not None and not output.lower().endswith(".wav"):
+        from voicecoach.errors import UsageError
+
+        raise UsageError(f"say writes WAV files: name the output like {output.rsplit('.', 1)[0]}.wav")
+    clip = say_clip(text, engine, voice, rate)
+    if output is None:
+        play_clip(clip)
+    else:
+        write_wav_atomic(output, clip)
+        click.echo(f"wrote {output} ({clip.duration_s:.2f} s)")
+
+
+@main.command()
+@click.option("--clear", is_flag=True, help="Delete every cached clip.")
+@handle_errors
+def cache(clear: bool) -> None:
+    """Show the speech cache (folder, clips, size), or empty it with --clear."""
+    from voicecoach.speech.cache import ClipCache
+
+    store = ClipCache()
+    if clear:
+        removed = store.clear()
+        click.echo(f"removed {removed} clip{'s' if removed != 1 else ''} from {store.root}")
+        return
+    stats = store.stats()
+    click.echo(f"folder:  {stats.path}\nclips:   {stats.entries}\nsize:    {_size(stats.bytes)}")
+
+
+def _size(n_bytes: int) -> str:
+    if n_bytes < 1024:
+        return f"{n_bytes} bytes"
+    if n_bytes < 1024 ** 2:
+        return f"{n_bytes / 1024:.1f} KB"
+    return f"{n_bytes / 1024 ** 2:.1f} MB"
+
+# ---- end of speech commands ----------------------------------------------------------------------

@@ -14,8 +14,6 @@ from voicecoach.profiles import all_profiles, get_profile
 from voicecoach.routine.durations import DurationError, format_duration, parse_breath
 from voicecoach.routine.loader import load_routine
 from voicecoach.routine.model import Routine
-from voicecoach.speech.base import Engine
-from voicecoach.speech.registry import get_engine
 from voicecoach.timeline import Timeline
 
 
@@ -47,16 +45,6 @@ class SessionOptions:
                               hold_scale=self.hold_scale, breath=breath, cues=self.cues, intro=self.intro)
 
 
-class EngineDurations:
-    """Speech durations measured by synthesising each line with an engine."""
-
-    def __init__(self, engine: Engine, voice: str | None):
-        self.engine, self.voice = engine, voice
-
-    def duration_s(self, text: str, rate: float) -> float:
-        return self.engine.synthesize(text, self.voice, rate).duration_s
-
-
 def load(routine_arg: str) -> Routine:
     """A routine from a file path or a built-in name."""
     path = resolve_routine(routine_arg)
@@ -71,7 +59,9 @@ def plan(routine_arg: str, options: SessionOptions, estimate: bool = False) -> T
     if estimate:
         durations = EstimatedDurations()
     else:
-        durations = EngineDurations(get_engine(options.engine), options.voice)
+        from voicecoach.speech.synth import Synthesizer
+
+        durations = Synthesizer(options.engine, options.voice)  # the clips play and export use, cached
     return compile_routine(routine, compile_options, durations, estimated=estimate)
 
 

@@ -53,6 +53,8 @@ class Engine(ABC):
 
     name: str = ""
     description: str = ""
+    #: How many lines `Synthesizer.clips` may synthesise at once with threads (1: one at a time).
+    workers: int = 1
 
     @abstractmethod
     def is_available(self) -> Availability:

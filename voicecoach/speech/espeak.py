@@ -39,6 +39,8 @@ def read_wav(path: str) -> Clip:
 class EspeakEngine(Engine):
     name = "espeak"
     description = "espeak-ng: fast and robotic, good for drafts and tests"
+    #: Each line is its own espeak-ng process, so threads run several at once.
+    workers = max(1, os.cpu_count() or 1)
 
     def is_available(self) -> Availability:
         if _binary() is None:

@@ -1,0 +1,183 @@
+"""A content-addressed cache of spoken clips, safe to share between processes.
+
+An entry is one small file: a fixed header (magic, the key it belongs to, a sha256 of the
+payload, sample rate, sample count) and the float32 samples. Writes go to a temporary file in
+the same folder and are renamed into place, so a reader sees a whole entry or none. An entry
+that is damaged, cut short or belongs to another key is reported once (a `CacheWarning`),
+deleted, and synthesised again by the caller.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import tempfile
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voicecoach.speech.base import Clip
+
+#: Bump when the entry layout or what goes into a clip (trim, loudness) changes.
+CACHE_FORMAT = 1
+MAGIC = b"VCCLIP\x00\x01"
+_HEADER = struct.Struct("<8s32s32sIQ")  # magic, key, payload sha256, sample_rate, n_samples
+SUFFIX = ".clip"
+_TEMP_PREFIX = ".tmp-"
+
+
+class CacheWarning(UserWarning):
+    """Something in the speech cache was wrong and has been dealt with."""
+
+
+def default_cache_dir() -> Path:
+    """Where clips are kept: $VOICECOACH_CACHE_DIR/speech, else the platform's cache folder."""
+    root = os.environ.get("VOICECOACH_CACHE_DIR")
+    if not root:
+        import platformdirs
+
+        root = platformdirs.user_cache_dir("voicecoach")
+    return Path(root).expanduser() / "speech"
+
+
+def cache_key(engine: str, identity: str, voice: str | None, rate: float, text: str,
+              target_lufs: float) -> str:
+    """The hex sha256 naming a clip: everything that changes its sound goes in."""
+    fields = {"format": CACHE_FORMAT, "engine": engine, "identity": identity, "voice": voice,
+              "rate": f"{rate:.4f}", "text": text, "lufs": f"{target_lufs:.2f}"}
+    blob = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    path: Path
+    entries: int
+    bytes: int
+
+
+_reported: set[str] = set()
+_reported_lock = threading.Lock()
+
+
+def _warn_once(tag: str, message: str) -> None:
+    with _reported_lock:
+        if tag in _reported:
+            return
+        _reported.add(tag)
+    warnings.warn(message, CacheWarning, stacklevel=3)
+
+
+class ClipCache:
+    """Clips by key under `root` (default: `default_cache_dir()`)."""
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = Path(root) if root is not None else default_cache_dir()
+
+    def entry_path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}{SUFFIX}"
+
+    def get(self, key: str) -> Clip | None:
+        """The clip stored under `key`, or None (a damaged entry is reported and removed)."""
+        path = self.entry_path(key)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            _warn_once(f"read:{path}", f"could not read speech cache entry {path}: {exc}; "
+                                       "synthesising the line again")
+            return None
+        clip, problem = _decode(data, key)
+        if problem:
+            _warn_once(f"bad:{path}", f"speech cache entry {path} was {problem}; it has been "
+                                      "removed and the line is synthesised again")
+            try:
+                path.unlink()
+            except OSError:
+                pass
+        return clip
+
+    def put(self, key: str, clip: Clip) -> None:
+        """Store `clip` under `key` atomically. A cache that cannot be written is reported, not fatal."""
+        path = self.entry_path(key)
+        samples = np.ascontiguousarray(clip.samples, dtype="<f4")
+        payload = samples.tobytes()
+        header = _HEADER.pack(MAGIC, bytes.fromhex(key), hashlib.sha256(payload).digest(),
+                              int(clip.sample_rate), samples.size)
+        tmp = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=".part")
+            with os.fdopen(fd, "wb") as f:
+                f.write(header)
+                f.write(payload)
+            os.replace(tmp, path)
+            tmp = None
+        except OSError as exc:
+            _warn_once(f"write:{self.root}", f"could not write to the speech cache at {self.root}: "
+                                             f"{exc}; clips will be synthesised each time "
+                                             "(set VOICECOACH_CACHE_DIR to a writable folder)")
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+
+    def _files(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return [p for p in self.root.glob("*/*") if p.suffix == SUFFIX or p.name.startswith(_TEMP_PREFIX)]
+
+    def stats(self) -> CacheStats:
+        """How many entries the cache holds and their size on disk."""
+        entries = total = 0
+        for p in self._files():
+            try:
+                size = p.stat().st_size
+            except OSError:
+                continue
+            total += size
+            entries += p.suffix == SUFFIX
+        return CacheStats(self.root, entries, total)
+
+    def clear(self) -> int:
+        """Delete every entry (and left-over temporary file); returns how many entries went."""
+        removed = 0
+        for p in self._files():
+            try:
+                p.unlink()
+            except OSError:
+                continue
+            removed += p.suffix == SUFFIX
+        for sub in self.root.glob("*") if self.root.is_dir() else []:
+            if sub.is_dir() and len(sub.name) == 2:
+                try:
+                    sub.rmdir()
+                except OSError:
+                    pass
+        return removed
+
+
+def _decode(data: bytes, key: str) -> tuple[Clip | None, str]:
+    """The clip in an entry's bytes, or None and what is wrong with them."""
+    if len(data) < _HEADER.size:
+        return None, "cut short"
+    magic, stored_key, digest, sample_rate, n_samples = _HEADER.unpack_from(data)
+    if magic != MAGIC:
+        return None, "not a voicecoach clip (or from another version)"
+    if stored_key != bytes.fromhex(key):
+        return None, "holding another line's audio"
+    payload = data[_HEADER.size:]
+    if len(payload) != 4 * n_samples:
+        return None, "cut short" if len(payload) < 4 * n_samples else "longer than its header says"
+    if hashlib.sha256(payload).digest() != digest or sample_rate <= 0:
+        return None, "damaged (checksum mismatch)"
+    samples = np.frombuffer(payload, dtype="<f4").astype(np.float32)
+    return Clip(samples, int(sample_rate)), ""
