@@ -1,0 +1,387 @@
+"""The live schedule: the exact timeline, committed piece by piece while its speech is synthesised.
+
+The problem. A timeline is exact only when it is compiled from the real length of every
+spoken line, and synthesising all of them first (with a cold cache) takes far longer than a
+listener should wait. Estimated lengths are no answer (the plan would not be the plan), and
+re-timing what is already scheduled mid-session is not allowed.
+
+The approach: compile once, in lockstep with synthesis. The compiler is run in a background
+thread with a duration source that synthesises each line the first time the compiler asks
+for its length (lines in the cache cost nothing). The compiler asks in the order it builds
+the session, so lines are synthesised in timeline order, and the compile that finishes is
+exactly the compile `voicecoach plan` does. While it waits for a line, what it has built so
+far is final: the builder only ever appends events, and it never places an event before its
+cursor (holds place their countdown ahead, never behind). So at each pending line the
+schedule commits every event built so far and the *frontier*, the cursor: no event not yet
+built can start before it, and the audio before it cannot change any more. The player renders
+only up to the frontier (minus the bed's look-ahead: ducking starts before speech), so the
+session starts as soon as the first line is ready and synthesis keeps ahead of the playhead
+(piper runs about ten times faster than speech). If the playhead catches up, the player waits
+and the lateness shows in its log.
+
+Committed events are mixed by the same `Mixer` as export, one small mixer per commit (each clip
+is resampled and levelled once), summed block by block; the bed and its ducking come from the
+same `Bed` and `Ducker`. The compiler's state is read through the frames of its call stack
+(the `Builder` and its step spans): `tests/test_live_schedule.py` checks against a plain
+compile that every commit is a true prefix of the final timeline.
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from voicecoach.audio.bed import Bed
+from voicecoach.audio.mixer import DEFAULT_SAMPLE_RATE, MixLevels, Mixer
+from voicecoach.builder import Builder
+from voicecoach.compiler import CompileOptions, compile_routine
+from voicecoach.routine.durations import MAX_DURATION_S
+from voicecoach.routine.model import Routine
+from voicecoach.speech.base import Clip
+from voicecoach.timeline import Event, Hold, StepSpan, Timeline
+
+#: The loudness of export's guided profile; live play is set relative to it (see `gain`).
+REFERENCE_LUFS = -16.0
+
+
+class ClipSource:
+    """Where the schedule gets spoken clips: `cached` is instant or None, `clip` may synthesise."""
+
+    def __init__(self, synth: Any):
+        self.synth = synth
+
+    def cached(self, text: str, rate: float) -> Clip | None:
+        from voicecoach.speech.normalize import normalize_for_speech
+        from voicecoach.speech.synth import check_rate
+
+        spoken = normalize_for_speech(text)
+        if not spoken:
+            return self.synth.clip(text, rate)
+        return self.synth.cache.get(self.synth.key(spoken, check_rate(rate)))
+
+    def clip(self, text: str, rate: float) -> Clip:
+        return self.synth.clip(text, rate)
+
+
+@dataclass(frozen=True)
+class CompileState:
+    """What the compiler has built when it asks for a line it does not know yet."""
+
+    cursor_s: float  # the frontier: nothing still to be built starts before it
+    events: list[Event]  # every event so far, in the order built
+    steps: list[StepSpan]  # the steps already finished
+    holds: list[Hold]
+    step: int  # the step being built
+
+
+def compile_state() -> CompileState | None:
+    """The state of the compile running on this thread's stack (None if there is none)."""
+    frame = sys._getframe(1)
+    builder: Builder | None = None
+    spans: list[StepSpan] | None = None
+    while frame is not None:
+        local = frame.f_locals
+        if builder is None and isinstance(local.get("self"), Builder):
+            builder = local["self"]
+        if frame.f_code is compile_routine.__code__:
+            spans = local.get("spans")
+            break
+        frame = frame.f_back
+    if builder is None or spans is None:
+        return None
+    return CompileState(builder.t, list(builder.events), list(spans), list(builder.holds), builder.step)
+
+
+def _prepare_synthesis() -> None:
+    """Import what the first synthesised clip needs (its loudness meter pulls in scipy, about half a
+    second) on another thread, while this one loads the voice model: the first words come sooner."""
+
+    def work() -> None:
+        try:
+            import pyloudnorm  # noqa: F401
+            import soxr  # noqa: F401
+        except ImportError:
+            pass
+
+    threading.Thread(target=work, name="voicecoach-prepare", daemon=True).start()
+
+
+class _Lockstep:
+    """The compiler's duration source: known lines at once, new ones after committing the state."""
+
+    def __init__(self, schedule: "LiveSchedule"):
+        self.schedule = schedule
+
+    def duration_s(self, text: str, rate: float) -> float:
+        return self.schedule._line(text, rate).duration_s
+
+
+@dataclass(frozen=True)
+class _Segment:
+    mixer: Mixer
+    first: int  # samples: the span its events can sound in
+    last: int
+
+
+class StopSchedule(Exception):
+    """Raised inside the compile thread when the session no longer needs it."""
+
+
+class LiveSchedule:
+    """The timeline of a session as it becomes exact, and its audio up to the frontier."""
+
+    def __init__(self, routine: Routine, options: CompileOptions, source: ClipSource, *,
+                 sample_rate: int = DEFAULT_SAMPLE_RATE, levels: MixLevels | None = None,
+                 extras: tuple[str, ...] = (), on_commit: Callable[["LiveSchedule"], None] | None = None):
+        self.routine, self.options, self.source = routine, options, source
+        self.sample_rate = sample_rate
+        self.levels = levels or MixLevels()
+        self.profile = options.resolved_profile()
+        self.rate = self.profile.rate
+        bed = options.bed or self.profile.bed
+        self.bed = Bed(bed) if bed and bed != "none" else None
+        self.gain = np.float32(10 ** ((self.profile.loudness_lufs - REFERENCE_LUFS) / 20))
+        self.clips: dict[str, Clip] = {}
+        self.extras: dict[str, Clip] = {}
+        self._wanted_extras = list(extras)
+        self.synthesized = 0
+        self.commits = 0
+        self.mismatches = 0  # committed events missing from the final timeline (must stay 0)
+        self._on_commit = on_commit
+        self._cond = threading.Condition()
+        self._segments: list[_Segment] = []
+        self._events: list[Event] = []  # committed, sorted by start
+        self._starts: list[int] = []
+        self._built = 0  # how many of the builder's events are committed
+        self._steps: list[StepSpan] = []
+        self._holds: list[Hold] = []
+        self._current = (0, 0.0)  # (index, start_s) of the step being built
+        self._frontier_s = 0.0
+        self.final: Timeline | None = None
+        self.error: BaseException | None = None
+        self._stopped = False
+        self._ducker = None
+        self._thread = threading.Thread(target=self._run, name="voicecoach-schedule", daemon=True)
+
+    # -- the compile thread -------------------------------------------------------------------
+
+    def start(self) -> "LiveSchedule":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the compile thread to give up at its next line (the session has ended)."""
+        self._stopped = True
+
+    def join(self, timeout: float) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            timeline = compile_routine(self.routine, self.options, _Lockstep(self))
+            self._finish(timeline)
+            self._make_extras()
+        except StopSchedule:
+            pass
+        except BaseException as exc:  # handed to the player, which reports it
+            with self._cond:
+                self.error = exc
+                self._cond.notify_all()
+
+    def _line(self, text: str, rate: float) -> Clip:
+        if self._stopped:
+            raise StopSchedule()
+        clip = self.clips.get(text)
+        if clip is None:
+            clip = self.source.cached(text, rate)
+            if clip is None:
+                if self.synthesized == 0:
+                    _prepare_synthesis()
+                state = compile_state()
+                if state is not None:
+                    self._commit(state)
+                if self._frontier_s > 0:
+                    self._make_extras()
+                clip = self.source.clip(text, rate)
+                self.synthesized += 1
+            self.clips[text] = clip
+        return clip
+
+    def _make_extras(self) -> None:
+        while self._wanted_extras:
+            text = self._wanted_extras.pop(0)
+            self.extras[text] = self.source.clip(text, self.rate)
+
+    def _commit(self, state: CompileState) -> None:
+        new = state.events[self._built:]
+        self._built = len(state.events)
+        segment = self._segment(new)
+        current_start = state.steps[-1].end_s if state.steps else 0.0
+        self._publish(segment, new, state.steps, state.holds, (state.step, current_start), state.cursor_s)
+
+    def _finish(self, timeline: Timeline) -> None:
+        remaining = collections.Counter(timeline.events)
+        remaining.subtract(self._events)
+        self.mismatches = -sum(n for n in remaining.values() if n < 0)
+        new = sorted(remaining.elements(), key=lambda e: (e.start_s, e.kind))
+        segment = self._segment(new)
+        steps = list(timeline.steps)
+        with self._cond:
+            self.final = timeline
+        self._publish(segment, new, steps, list(timeline.holds), (len(steps), timeline.duration_s),
+                      timeline.duration_s)
+
+    def _segment(self, events: list[Event]) -> _Segment | None:
+        if not events:
+            return None
+        part = Timeline(title="", duration_s=MAX_DURATION_S + 60.0, steps=(), holds=(), events=tuple(events))
+        mixer = Mixer(part, {e.text: self.clips[e.text] for e in events if e.kind == "speech" and e.text},
+                      sample_rate=self.sample_rate, levels=self.levels)
+        first = min(int(round(e.start_s * self.sample_rate)) for e in events)
+        last = max(int(round(e.end_s * self.sample_rate)) for e in events) + self.sample_rate
+        return _Segment(mixer, first, last)
+
+    def _publish(self, segment: _Segment | None, new: list[Event], steps: list[StepSpan],
+                 holds: list[Hold], current: tuple[int, float], frontier_s: float) -> None:
+        spans = [span for seg in self._segments + ([segment] if segment else [])
+                 for span in seg.mixer.speech_spans]
+        ducker = None
+        if self.bed is not None:
+            total = self.total_samples() if self.final else int((MAX_DURATION_S + 60) * self.sample_rate)
+            ducker = self.bed.ducker(spans, total, self.sample_rate)
+        with self._cond:
+            if segment is not None:
+                self._segments.append(segment)
+            for event in new:
+                start = int(round(event.start_s * self.sample_rate))
+                at = bisect.bisect_right(self._starts, start)
+                self._starts.insert(at, start)
+                self._events.insert(at, event)
+            self._steps, self._holds, self._current = steps, holds, current
+            self._frontier_s = max(self._frontier_s, frontier_s)
+            self._ducker = ducker
+            self.commits += 1
+            self._cond.notify_all()
+        if self._on_commit is not None:
+            self._on_commit(self)
+
+    # -- the player's side --------------------------------------------------------------------
+
+    def total_samples(self) -> int | None:
+        """The session's length in samples, once the whole timeline is known."""
+        return int(round(self.final.duration_s * self.sample_rate)) if self.final else None
+
+    def playable(self) -> int:
+        """Samples from the start that can be rendered now (the frontier less the bed's look-ahead)."""
+        with self._cond:
+            if self.final is not None:
+                return self.total_samples() or 0
+            margin = 0.0
+            if self.bed is not None:
+                margin = max(self.bed.attack_s, self.bed.fade_out_s)
+            return max(0, int((self._frontier_s - margin) * self.sample_rate))
+
+    def wait_playable(self, end_sample: int, timeout: float) -> bool:
+        """Wait until samples up to `end_sample` can be rendered; re-raises the compile's error."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                if self.error is not None:
+                    raise self.error
+                if self.playable() >= end_sample:
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+
+    def render(self, start: int, n: int) -> np.ndarray:
+        """The events for samples [start, start + n) (no bed): the sum of the committed mixers."""
+        out = np.zeros(n, dtype=np.float32)
+        with self._cond:
+            segments = list(self._segments)
+        for seg in segments:
+            if seg.first < start + n and seg.last > start:
+                out += seg.mixer.render_events(start, n)
+        return out
+
+    def reader(self, start: int) -> "LiveReader":
+        return LiveReader(self, start)
+
+    def events_in(self, start: int, end: int) -> list[tuple[int, Event]]:
+        """Committed events whose first sample lies in [start, end), with that sample."""
+        with self._cond:
+            a = bisect.bisect_left(self._starts, start)
+            b = bisect.bisect_left(self._starts, end)
+            return list(zip(self._starts[a:b], self._events[a:b]))
+
+    def step_at(self, position_s: float) -> tuple[int, float, float | None]:
+        """(index, start_s, end_s or None while unknown) of the step playing at `position_s`."""
+        with self._cond:
+            for span in self._steps:
+                if span.start_s <= position_s < span.end_s:
+                    return span.index, span.start_s, span.end_s
+            if self._steps and position_s >= self._steps[-1].end_s and self.final is not None:
+                last = self._steps[-1]
+                return last.index, last.start_s, last.end_s
+            index, start = self._current
+            return index, start, None
+
+    def step_end(self, index: int) -> float | None:
+        """Where step `index` ends (None while it is still being built)."""
+        with self._cond:
+            for span in self._steps:
+                if span.index == index:
+                    return span.end_s
+        return None
+
+    def hold_at(self, position_s: float) -> Hold | None:
+        with self._cond:
+            for hold in self._holds:
+                if hold.start_s <= position_s < hold.end_s:
+                    return hold
+        return None
+
+    def step_title(self, index: int) -> str:
+        steps = self.routine.steps
+        return steps[index].title if 0 <= index < len(steps) else ""
+
+    def frontier_s(self) -> float:
+        with self._cond:
+            return self._frontier_s
+
+    def committed_events(self) -> list[Event]:
+        with self._cond:
+            return list(self._events)
+
+    def ducker(self) -> Any:
+        with self._cond:
+            return self._ducker
+
+
+class LiveReader:
+    """Consecutive blocks of the live mix from one position: events, bed and ducking, profile gain."""
+
+    def __init__(self, schedule: LiveSchedule, start: int):
+        self.schedule = schedule
+        self.position = start
+        bed = schedule.bed
+        self._bed = bed.stream(schedule.sample_rate, start) if bed is not None else None
+
+    def read(self, n: int) -> np.ndarray:
+        block = self.schedule.render(self.position, n)
+        ducker = self.schedule.ducker()
+        if self._bed is not None and ducker is not None:
+            block += self._bed.read(n) * ducker.gain(self.position, n)
+        self.position += n
+        block *= self.schedule.gain
+        return block
+
