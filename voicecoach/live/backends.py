@@ -205,7 +205,8 @@ class ClockedBackend(AudioBackend):
 
     def frames_queued(self) -> int:
         with self._cond:
-            return self._queued
+            flying = self._flying[2] - self._flying_played() if self._flying is not None else 0
+            return self._queued + flying
 
     def position(self) -> int | None:
         with self._cond:
@@ -439,9 +440,18 @@ class NullBackend(ClockedBackend):
     name = "null"
     description = "plays into nothing at real speed (for tests and machines without a sound device)"
 
+    def __init__(self, capture: bool = False) -> None:
+        super().__init__()
+        self.capture = capture
+        self.captured: list[np.ndarray] = []  # with `capture`: every period output, in order
+
     @classmethod
     def is_available(cls) -> Availability:
         return Availability(True)
+
+    def _output(self, data: np.ndarray) -> None:
+        if self.capture:
+            self.captured.append(np.array(data, dtype=np.float32))
 
 
 def to_int16(samples: np.ndarray) -> np.ndarray:

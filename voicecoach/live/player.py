@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import queue
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ PAUSED_LINE = "Paused."
 RESUME_CUE = "tick"
 SLEEP_FADE_S = 30.0
 WAIT_S = 0.02  # how long the loop blocks at most before it looks at the keys again
+GIL_SWITCH_S = 0.001  # Python's default (5 ms) lets a busy thread delay the device thread that long
 
 
 @dataclass(frozen=True)
@@ -113,11 +115,14 @@ class Player:
     def run(self) -> PlayResult:
         self.backend.open(self.sample_rate, self.speed, on_mark=self.log.on_mark)
         self._opened = True
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(GIL_SWITCH_S)  # synthesis in the background must not hold up the device
         try:
             self._loop()
             if self.ended_by in ("end", "sleep"):
                 self.backend.drain(timeout=10.0)
         finally:
+            sys.setswitchinterval(switch)
             self.backend.close()
             if self.status is not None:
                 self.status.clear()

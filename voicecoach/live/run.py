@@ -11,7 +11,8 @@ from voicecoach.errors import UsageError, VoicecoachError
 from voicecoach.live.backends import get_backend
 from voicecoach.live.keys import KeyReader, StatusLine
 from voicecoach.live.player import PAUSED_LINE, Player, PlayResult
-from voicecoach.live.schedule import ClipSource, LiveSchedule
+from voicecoach.live.schedule import LiveSchedule
+from voicecoach.live.worker import SynthWorker, WorkerClipSource
 
 MIN_SPEED, MAX_SPEED = 0.1, 100.0
 
@@ -33,19 +34,32 @@ def play_session(routine_arg: str, options: object, *, backend_name: str | None 
                  status: bool | None = None, record: bool = True) -> PlayResult:
     """Play a routine live (see `voicecoach.live.schedule` and `player`); the session goes in the history."""
     clock_start = time.perf_counter()
+    if not MIN_SPEED <= speed <= MAX_SPEED:
+        raise UsageError(f"--speed {speed:g} is out of range: use {MIN_SPEED:g} to {MAX_SPEED:g} (1 = real time)")
+    worker = SynthWorker(options.engine, options.voice)  # type: ignore[attr-defined]
+    worker.start()  # its start-up overlaps ours; new lines are synthesised there, not in this process
+    try:
+        return _play(routine_arg, options, worker, clock_start, backend_name=backend_name, speed=speed,
+                     log_path=log_path, sleep_after_s=sleep_after_s, keys=keys, status=status, record=record)
+    finally:
+        worker.close()
+
+
+def _play(routine_arg: str, options: object, worker: SynthWorker, clock_start: float, *,
+          backend_name: str | None, speed: float, log_path: str | None, sleep_after_s: float | None,
+          keys: bool, status: bool | None, record: bool) -> PlayResult:
     from voicecoach import session
     from voicecoach.compiler import compile_routine
     from voicecoach.estimate import EstimatedDurations
     from voicecoach.speech.synth import Synthesizer
 
-    if not MIN_SPEED <= speed <= MAX_SPEED:
-        raise UsageError(f"--speed {speed:g} is out of range: use {MIN_SPEED:g} to {MAX_SPEED:g} (1 = real time)")
     assert isinstance(options, session.SessionOptions)
     routine = session.load(routine_arg)
     compile_options = options.compile_options()
     backend = get_backend(backend_name)
     synth = Synthesizer(options.engine, options.voice)
-    schedule = LiveSchedule(routine, compile_options, ClipSource(synth), extras=(PAUSED_LINE,)).start()
+    schedule = LiveSchedule(routine, compile_options, WorkerClipSource(synth, worker),
+                            extras=(PAUSED_LINE,)).start()
     estimate = compile_routine(routine, compile_options, EstimatedDurations(), estimated=True).duration_s
     log = _open_log(log_path)
     started_at = datetime.now().astimezone()
@@ -66,7 +80,6 @@ def play_session(routine_arg: str, options: object, *, backend_name: str | None 
         if record and played_s > 0:
             _record(routine_arg, routine.title, schedule.profile.name, started_at, played_s,
                     bool(result and result.completed))
-        schedule.join(timeout=2.0)
 
 
 def _open_log(path: str | None) -> TextIO | None:

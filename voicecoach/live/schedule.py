@@ -99,20 +99,6 @@ def compile_state() -> CompileState | None:
     return CompileState(builder.t, list(builder.events), list(spans), list(builder.holds), builder.step)
 
 
-def _prepare_synthesis() -> None:
-    """Import what the first synthesised clip needs (its loudness meter pulls in scipy, about half a
-    second) on another thread, while this one loads the voice model: the first words come sooner."""
-
-    def work() -> None:
-        try:
-            import pyloudnorm  # noqa: F401
-            import soxr  # noqa: F401
-        except ImportError:
-            pass
-
-    threading.Thread(target=work, name="voicecoach-prepare", daemon=True).start()
-
-
 class _Lockstep:
     """The compiler's duration source: known lines at once, new ones after committing the state."""
 
@@ -203,8 +189,6 @@ class LiveSchedule:
         if clip is None:
             clip = self.source.cached(text, rate)
             if clip is None:
-                if self.synthesized == 0:
-                    _prepare_synthesis()
                 state = compile_state()
                 if state is not None:
                     self._commit(state)

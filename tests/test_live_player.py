@@ -1,0 +1,115 @@
+"""The player: every planned event plays on time, the audio is export's mix, cold starts, sleep-after."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+
+from conftest import run_voicecoach
+from live_support import exact_plan, logged, planned, read_log, write_tiny
+from voicecoach import session
+from voicecoach.audio.mixer import Mixer
+from voicecoach.live.backends import NullBackend
+from voicecoach.live.player import Player, sleep_fade
+from voicecoach.live.schedule import ClipSource, LiveSchedule
+from voicecoach.speech.synth import Synthesizer
+
+SPEED = 20.0
+
+
+def wall_errors_ms(lines: list[dict], speed: float) -> list[float]:
+    """How far (wall ms) each event played from where the session clock says it should have."""
+    return [(d["wall_s"] - d["paused_s"] - d["started_s"] / speed) * 1000 for d in lines]
+
+
+def test_every_planned_event_plays_once_on_time_without_drift(tmp_path):
+    routine = write_tiny(tmp_path)
+    timeline = exact_plan(routine)  # fills the cache: a warm start
+    log = tmp_path / "log.jsonl"
+    result = run_voicecoach("play", str(routine), "--engine", "espeak", "--backend", "null",
+                            "--speed", str(SPEED), "--log", str(log))
+    assert result.returncode == 0, result.stderr
+    assert "completed" in result.stderr and "Traceback" not in result.stderr
+    lines = read_log(log)
+    assert logged(lines) == planned(timeline)
+    assert [d["started_s"] for d in lines] == sorted(d["started_s"] for d in lines)
+    for d in lines:
+        assert abs(d["started_s"] - d["scheduled_s"]) <= 0.010, d
+    errors = wall_errors_ms(lines, SPEED)
+    assert max(abs(e) for e in errors) <= 10.0, errors
+    assert abs(errors[-1] - errors[0]) <= 5.0  # no drift from first to last
+    history = json.loads(run_voicecoach("history", "--json").stdout)
+    assert history["streak_days"] == 1
+    [entry] = history["sessions"]
+    assert entry["completed"] is True and entry["title"] == "Tiny"
+    assert abs(entry["minutes_played"] - timeline.duration_s / 60) < 0.02
+
+
+def test_a_cold_cache_plays_every_event_and_logs_lateness_truthfully(tmp_path):
+    routine = write_tiny(tmp_path)
+    log = tmp_path / "log.jsonl"
+    speed = 50.0  # faster than espeak can keep up with at first: some events may come late
+    result = run_voicecoach("play", str(routine), "--engine", "espeak", "--backend", "null",
+                            "--speed", str(speed), "--log", str(log))
+    assert result.returncode == 0, result.stderr
+    lines = read_log(log)
+    assert logged(lines) == planned(exact_plan(routine))
+    lateness = [d["started_s"] - d["scheduled_s"] for d in lines]
+    assert min(lateness) >= -0.0001
+    assert all(b >= a - 0.0001 for a, b in zip(lateness, lateness[1:]))  # a wait delays all after it
+    # The session clock is the device's: waiting for speech is silence heard, so it runs on.
+    assert max(abs(e) for e in wall_errors_ms(lines, speed)) <= 10.0
+
+
+def live_run(routine_path, options, speed, sleep_after_s=None):
+    routine = session.load(str(routine_path))
+    schedule = LiveSchedule(routine, options, ClipSource(Synthesizer("espeak"))).start()
+    backend = NullBackend(capture=True)
+    result = Player(schedule, backend, speed=speed, sleep_after_s=sleep_after_s).run()
+    return schedule, result, np.concatenate(backend.captured)
+
+
+def export_mix(schedule: LiveSchedule) -> np.ndarray:
+    timeline = schedule.final
+    clips = {e.text: schedule.clips[e.text] for e in timeline.speech()}
+    mixer = Mixer(timeline, clips, sample_rate=schedule.sample_rate, bed=schedule.bed)
+    return np.concatenate(list(mixer.blocks())) * schedule.gain
+
+
+def test_live_audio_is_the_export_mixers_bed_and_ducking_included(tmp_path):
+    routine = write_tiny(tmp_path)
+    exact_plan(routine, profile="bedtime")
+    options = session.SessionOptions(engine="espeak", profile="bedtime").compile_options()
+    options = dataclasses.replace(options, tail_s=4.0)  # a short bed-only tail keeps the test fast
+    schedule, result, played = live_run(routine, options, speed=50.0)
+    assert result.completed and schedule.bed is not None
+    expected = export_mix(schedule)
+    assert len(played) == len(expected) == schedule.total_samples()
+    assert np.max(np.abs(played - expected)) < 1e-5
+    assert np.sqrt(np.mean(np.square(played))) > 1e-3  # not silence
+
+
+def test_sleep_after_fades_out_over_30_seconds_and_stops(tmp_path):
+    routine = write_tiny(tmp_path)
+    exact_plan(routine)
+    options = session.SessionOptions(engine="espeak").compile_options()
+    schedule, result, played = live_run(routine, options, speed=50.0, sleep_after_s=40.0)
+    rate = schedule.sample_rate
+    assert result.ended_by == "sleep" and not result.completed
+    assert len(played) == 40 * rate and abs(result.played_s - 40.0) < 1e-6
+    expected = export_mix(schedule)[:40 * rate] * sleep_fade(0, 40 * rate, 40 * rate, rate)
+    assert np.max(np.abs(played - expected)) < 1e-5
+    assert np.all(played[:10 * rate] == expected[:10 * rate])  # untouched before the last 30 s
+    assert np.max(np.abs(played[-rate // 10:])) < 1e-3  # silent at the end
+
+
+def test_bad_play_options_are_refused_with_one_line(tmp_path):
+    routine = str(write_tiny(tmp_path))
+    for args, message in [(["--speed", "0"], "--speed 0 is out of range"),
+                          (["--sleep-after", "soon"], "--sleep-after: 'soon' is not a duration"),
+                          (["--log", str(tmp_path / "no" / "log.jsonl")], "--log: cannot write")]:
+        result = run_voicecoach("play", routine, "--engine", "espeak", "--backend", "null", *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.strip() == f"error: {result.stderr.strip()[7:]}" and message in result.stderr
