@@ -17,10 +17,12 @@ SPEED = 10.0
 BLOCK = 4800  # 0.1 s of session, 10 ms of wall time at SPEED
 
 
-def open_null(capture: bool = False) -> tuple[NullBackend, list[tuple[int, int, float]]]:
-    marks: list[tuple[int, int, float]] = []
+def open_null(capture: bool = False) -> tuple[NullBackend, list[tuple]]:
+    """A null backend whose marks are kept as (payload, frame, device wall time, when reported)."""
+    marks: list[tuple] = []
     backend = NullBackend(capture=capture)
-    backend.open(RATE, SPEED, on_mark=lambda payload, frame, wall: marks.append((payload, frame, wall)))
+    backend.open(RATE, SPEED, on_mark=lambda payload, frame, wall: marks.append(
+        (payload, frame, wall, time.perf_counter())))
     return backend, marks
 
 
@@ -37,9 +39,11 @@ def test_marks_play_at_their_frame_in_real_time_without_drift():
     backend.close()
     assert [m[0] for m in marks] == list(range(60))
     assert [m[1] for m in marks] == [i * BLOCK + 123 for i in range(60)]
-    errors_ms = [(wall - backend.t0 - frame / (RATE * SPEED)) * 1000 for _, frame, wall in marks]
-    assert max(abs(e) for e in errors_ms) < 10.0, errors_ms
-    assert abs(errors_ms[-1] - errors_ms[0]) < 5.0  # no drift over 60 blocks
+    for _, frame, wall, _ in marks:  # the device clock: frame f plays at t0 + f / rate
+        assert abs(wall - backend.t0 - frame / (RATE * SPEED)) < 1e-6
+    delays_ms = [(reported - wall) * 1000 for _, _, wall, reported in marks]
+    assert min(delays_ms) >= 0 and max(delays_ms) < 25.0, delays_ms  # reported as it plays
+    assert abs(delays_ms[-1] - delays_ms[0]) < 10.0  # no drift over 60 blocks
     played = np.concatenate(backend.captured)
     assert len(played) == 60 * BLOCK and np.all(played == np.float32(0.25))
     assert backend.frames_played() == 60 * BLOCK
@@ -73,10 +77,11 @@ def test_pause_stops_the_clock_and_resume_continues_without_losing_a_frame():
     backend.close()
     assert [m[1] for m in marks] == [i * BLOCK + 123 for i in range(25)]
     assert 0.25 < backend.paused_s() < 0.4
-    after = [(frame, wall) for _, frame, wall in marks if frame > frozen]
+    after = [(frame, wall, reported) for _, frame, wall, reported in marks if frame > frozen]
     assert after, "some marks must play after the pause"
-    for frame, wall in after:  # later audio is later in wall time by exactly the paused time
-        assert abs(wall - backend.t0 - frame / (RATE * SPEED) - backend.paused_s()) < 0.01
+    for frame, wall, reported in after:  # later audio is later in wall time by exactly the paused time
+        assert abs(wall - backend.t0 - frame / (RATE * SPEED) - backend.paused_s()) < 1e-6
+        assert 0 <= reported - wall < 0.025
 
 
 def test_flush_drops_what_is_queued_and_the_next_chunk_plays_at_once():

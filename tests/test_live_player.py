@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 
 import numpy as np
 
@@ -19,27 +20,23 @@ from voicecoach.speech.synth import Synthesizer
 SPEED = 20.0
 
 
-def wall_errors_ms(lines: list[dict], speed: float) -> list[float]:
-    """How far (wall ms) each event played from where the session clock says it should have."""
-    return [(d["wall_s"] - d["paused_s"] - d["started_s"] / speed) * 1000 for d in lines]
-
-
 def test_every_planned_event_plays_once_on_time_without_drift(tmp_path):
     routine = write_tiny(tmp_path)
     timeline = exact_plan(routine)  # fills the cache: a warm start
     log = tmp_path / "log.jsonl"
+    began = time.perf_counter()
     result = run_voicecoach("play", str(routine), "--engine", "espeak", "--backend", "null",
                             "--speed", str(SPEED), "--log", str(log))
+    elapsed = time.perf_counter() - began
     assert result.returncode == 0, result.stderr
     assert "completed" in result.stderr and "Traceback" not in result.stderr
+    assert timeline.duration_s / SPEED < elapsed < timeline.duration_s / SPEED + 10  # real time, times SPEED
     lines = read_log(log)
     assert logged(lines) == planned(timeline)
     assert [d["started_s"] for d in lines] == sorted(d["started_s"] for d in lines)
-    for d in lines:
+    for d in lines:  # within 10 ms of its schedule (in fact to the sample), the last one as the first
         assert abs(d["started_s"] - d["scheduled_s"]) <= 0.010, d
-    errors = wall_errors_ms(lines, SPEED)
-    assert max(abs(e) for e in errors) <= 10.0, errors
-    assert abs(errors[-1] - errors[0]) <= 5.0  # no drift from first to last
+        assert abs(d["wall_s"] - d["started_s"] / SPEED) <= 0.010 / SPEED, d
     history = json.loads(run_voicecoach("history", "--json").stdout)
     assert history["streak_days"] == 1
     [entry] = history["sessions"]
@@ -59,8 +56,9 @@ def test_a_cold_cache_plays_every_event_and_logs_lateness_truthfully(tmp_path):
     lateness = [d["started_s"] - d["scheduled_s"] for d in lines]
     assert min(lateness) >= -0.0001
     assert all(b >= a - 0.0001 for a, b in zip(lateness, lateness[1:]))  # a wait delays all after it
-    # The session clock is the device's: waiting for speech is silence heard, so it runs on.
-    assert max(abs(e) for e in wall_errors_ms(lines, speed)) <= 10.0
+    # The session clock is the device's: a wait for speech is silence heard, and it counts.
+    [entry] = json.loads(run_voicecoach("history", "--json").stdout)["sessions"]
+    assert abs(entry["minutes_played"] * 60 - (exact_plan(routine).duration_s + lateness[-1])) < 1.0
 
 
 def live_run(routine_path, options, speed, sleep_after_s=None):

@@ -36,6 +36,7 @@ from voicecoach.errors import DeviceError, UsageError
 from voicecoach.speech.base import Availability
 
 #: Called from the device thread when a marked frame plays: (payload, session frame, wall time).
+#: The wall time is the device clock's (when the card plays that frame), not when the thread ran.
 MarkCallback = Callable[[Any, int, float], None]
 
 NO_DEVICE_HINT = ("write the session to a file instead with `voicecoach export ROUTINE`, or install "
@@ -353,8 +354,9 @@ class ClockedBackend(AudioBackend):
                 self._cond.wait(0.1)
                 continue
             if self._pause_started is not None:  # resumed: the clock restarts now
-                self._paused_total += max(0.0, time.perf_counter() - self._pause_started)
-                self._pause_started, self._deadline = None, None
+                now = time.perf_counter()
+                self._paused_total += max(0.0, now - self._pause_started)
+                self._pause_started, self._deadline = None, now
             if self._queue:
                 return self._take(), True
             if self._draining or self._frames == 0:
@@ -392,7 +394,7 @@ class ClockedBackend(AudioBackend):
             if not self.device_paced and not self._sleep_until(due, interruptible=True):
                 return self._played_since(start, length)
             if self._on_mark is not None:
-                self._on_mark(payload, self._frames + offset, max(due, time.perf_counter()))
+                self._on_mark(payload, self._frames + offset, due)
         if self.device_paced or self.period_s < 0.05:
             return length  # a short period runs to its end; the next deadline does the waiting
         if not self._sleep_until(start + length / self.rate, interruptible=True):
