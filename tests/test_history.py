@@ -71,15 +71,16 @@ def test_history_command_shows_the_streak_and_sessions():
     assert "completed" in lines[2]
     report = json.loads(run_voicecoach("history", "--json", "--limit", "1").stdout)
     assert report["streak_days"] == 1
-    assert report["sessions"] == [{"routine": "tiny.yaml", "title": "Evening Hips", "profile": "guided",
-                                   "started_at": at(today).isoformat(timespec="seconds"),
-                                   "minutes_played": 1.58, "completed": False}]
+    assert report["sessions"] == [{
+        "routine": "tiny.yaml", "title": "Evening Hips", "profile": "guided",
+        "started_at": at(today).isoformat(timespec="seconds"), "minutes_played": 1.58, "completed": False}]
 
 
 def test_an_empty_history_says_how_to_start(tmp_path):
     result = run_voicecoach("history")
     assert result.returncode == 0
-    assert result.stdout.splitlines() == ["streak: 0 days", "no sessions yet: `voicecoach play ROUTINE` starts one"]
+    assert result.stdout.splitlines() == ["streak: 0 days",
+                                          "no sessions yet: `voicecoach play ROUTINE` starts one"]
 
 
 def test_an_unwritable_data_folder_is_one_clear_error(tmp_path):
@@ -87,4 +88,5 @@ def test_an_unwritable_data_folder_is_one_clear_error(tmp_path):
     blocker.write_text("not a folder", encoding="utf-8")
     result = run_voicecoach("history", env={"VOICECOACH_DATA_DIR": str(blocker / "data")})
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.startswith("error: cannot open the session history") and "VOICECOACH_DATA_DIR" in result.stderr
+    assert result.stderr.startswith("error: cannot open the session history")
+    assert "VOICECOACH_DATA_DIR" in result.stderr

@@ -34,7 +34,8 @@ class SynthWorker:
         env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "voicecoach.live.synth_worker", self.engine or "", self.voice or ""],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            start_new_session=os.name == "posix")  # keys and Ctrl-C in the terminal are the player's
         threading.Thread(target=self._relay_stderr, name="voicecoach-worker-stderr", daemon=True).start()
 
     def _relay_stderr(self) -> None:
