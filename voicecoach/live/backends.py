@@ -39,6 +39,9 @@ from voicecoach.speech.base import Availability
 #: The wall time is the device clock's (when the card plays that frame), not when the thread ran.
 MarkCallback = Callable[[Any, int, float], None]
 
+#: The position of audio that is not the session's (underrun silence, pause and resume sounds).
+SILENCE = -1
+
 NO_DEVICE_HINT = ("write the session to a file instead with `voicecoach export ROUTINE`, or install "
                   "live sound output: pip install 'voicecoach[live]' (it needs the ALSA library on "
                   "Linux: sudo apt-get install libasound2-dev before installing)")
@@ -164,8 +167,9 @@ class ClockedBackend(AudioBackend):
         self._aside: deque[np.ndarray] = deque()
         self._frames = 0
         self._paused = self._closed = self._draining = self._interrupt = False
-        self._flying: tuple[int, float, int] | None = None  # (position, start wall, length) playing
+        self._flying: tuple[int | None, float, int] | None = None  # (position, start wall, length) playing
         self._last_position: int | None = None
+        self._generation = 0  # bumped by flush: what was in flight no longer says where we are
         self._pause_started: float | None = None
         self._paused_total = 0.0
         self._deadline: float | None = None  # None: the clock is idle and restarts at "now"
@@ -211,7 +215,7 @@ class ClockedBackend(AudioBackend):
 
     def position(self) -> int | None:
         with self._cond:
-            if self._flying is not None:
+            if self._flying is not None and self._flying[0] is not None:
                 return self._flying[0] + self._flying_played()
             return self._last_position
 
@@ -234,6 +238,10 @@ class ClockedBackend(AudioBackend):
             self._queue.clear()
             self._queued = 0
             self._interrupt = True
+            self._generation += 1
+            self._last_position = None
+            if self._flying is not None:
+                self._flying = (None, self._flying[1], self._flying[2])
             self._cond.notify_all()
 
     def play_aside(self, samples: np.ndarray) -> None:
@@ -310,11 +318,12 @@ class ClockedBackend(AudioBackend):
             if piece is None:
                 return False
             self._interrupt = False
+            generation = self._generation
             length = len(piece.samples)
             start = self._start_time(length)
             if counted and self.t0 is None:
                 self.t0 = start
-            self._flying = (piece.position, start, length)
+            self._flying = (piece.position if piece.position >= 0 else None, start, length)
         if not self.device_paced:
             self._sleep_until(start, interruptible=False)
         self._output(piece.samples)
@@ -325,11 +334,13 @@ class ClockedBackend(AudioBackend):
             self._flying = None
             if counted:
                 self._frames += played
-                self._last_position = piece.position + played
+                if piece.position >= 0 and generation == self._generation:
+                    self._last_position = piece.position + played
             if played < length:  # cut short by a pause or a jump: silence the device now
                 self._stop_output()
                 self._deadline = None
-                if counted and self._paused and not self._closed:
+                if counted and piece.position >= 0 and generation == self._generation and self._paused \
+                        and not self._closed:
                     rest = piece.split(played)
                     self._queue.appendleft((rest, 0.0))
                     self._queued += len(rest.samples)
@@ -350,7 +361,7 @@ class ClockedBackend(AudioBackend):
                     self._pause_started = self._deadline or time.perf_counter()
                     self._deadline = None
                 if self._aside:
-                    return Chunk(self._aside.popleft(), 0), False
+                    return Chunk(self._aside.popleft(), SILENCE), False
                 self._cond.wait(0.1)
                 continue
             if self._pause_started is not None:  # resumed: the clock restarts now
@@ -384,7 +395,7 @@ class ClockedBackend(AudioBackend):
         return piece
 
     def _silence(self, length: int) -> Chunk:
-        return Chunk(np.zeros(length, dtype=np.float32), self._last_position or 0)
+        return Chunk(np.zeros(length, dtype=np.float32), SILENCE)
 
     def _play_out(self, piece: Chunk, start: float, counted: bool) -> int:
         """Report each mark as its frame plays; the frames played (fewer if cut short)."""

@@ -194,6 +194,7 @@ class Player:
         elif command in ("next", "back"):
             index, start_s, _ = self.schedule.step_at(self._audible_s())
             if command == "back":
+                self._jump = None
                 self._go_to(int(round(start_s * self.sample_rate)))
             else:
                 self.backend.flush()
