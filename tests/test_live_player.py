@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import queue
+import threading
 import time
 
 import numpy as np
@@ -13,7 +15,7 @@ from live_support import exact_plan, logged, planned, read_log, write_tiny
 from voicecoach import session
 from voicecoach.audio.mixer import Mixer
 from voicecoach.live.backends import NullBackend
-from voicecoach.live.player import Player, sleep_fade
+from voicecoach.live.player import PAUSED_LINE, RESUME_CUE, Player, aside_sound, sleep_fade
 from voicecoach.live.schedule import ClipSource, LiveSchedule
 from voicecoach.speech.synth import Synthesizer
 
@@ -111,3 +113,38 @@ def test_bad_play_options_are_refused_with_one_line(tmp_path):
         result = run_voicecoach("play", routine, "--engine", "espeak", "--backend", "null", *args)
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.strip() == f"error: {result.stderr.strip()[7:]}" and message in result.stderr
+
+
+def test_pause_says_paused_then_a_soft_cue_marks_the_resume(tmp_path):
+    routine_path = write_tiny(tmp_path)
+    exact_plan(routine_path)
+    routine = session.load(str(routine_path))
+    options = session.SessionOptions(engine="espeak").compile_options()
+    schedule = LiveSchedule(routine, options, ClipSource(Synthesizer("espeak")), extras=(PAUSED_LINE,)).start()
+    backend = NullBackend(capture=True)
+    commands: queue.Queue[str] = queue.Queue()
+    player = Player(schedule, backend, speed=20.0, commands=commands)
+    paused_at: list[int] = []
+
+    def press() -> None:
+        while backend.frames_played() < 10 * schedule.sample_rate or PAUSED_LINE not in schedule.extras:
+            time.sleep(0.005)
+        commands.put("pause")
+        while backend.paused_s() == 0:
+            time.sleep(0.001)
+        paused_at.append(backend.frames_played())  # the session clock has stopped here
+        time.sleep(0.3)
+        commands.put("pause")
+
+    presser = threading.Thread(target=press)
+    presser.start()
+    result = player.run()
+    presser.join()
+    assert result.completed and abs(result.played_s - schedule.final.duration_s) < 1e-3
+    voice = aside_sound(schedule, "speech", PAUSED_LINE)
+    tick = aside_sound(schedule, "chime", RESUME_CUE)
+    assert np.max(np.abs(voice)) > 0.05 and np.max(np.abs(tick)) > 0.01
+    played, mix, k = np.concatenate(backend.captured), export_mix(schedule), paused_at[0]
+    expected = np.concatenate([mix[:k], voice, tick, mix[k:]])  # the session stands still meanwhile
+    assert len(played) == len(expected)
+    assert np.max(np.abs(played - expected)) < 1e-5
