@@ -66,6 +66,102 @@ def bench_plan() -> dict[str, Any]:
             "detail": {"load_s": round(parse_s, 4), "compile_s": round(compile_s, 4)}}
 
 
+# ---- speech (issue 3): synthesis speed per engine, cold and warm `say` ----------------------------
+
+SPEECH_LINES = [
+    "Lie on your back and pull one knee toward your chest.",
+    "Hold it for 20 to 30 seconds, then switch legs.",
+    "Start on your hands and knees, then sit back on your heels.",
+    "Step one foot forward into a deep lunge.",
+    "Keep the back leg straight and the heel off the floor.",
+    "Sit with your feet together and your knees bent outward.",
+    "Gently press your knees toward the floor as you lean forward.",
+    "Cross one leg over the other and twist toward the bent knee.",
+    "Breathe in slowly through your nose.",
+    "Let each breath out be a little longer.",
+    "Slowly let the leg down.",
+    "Find a soft surface and lie down on your back.",
+]
+
+
+def _synthesis_run(engine: str, workers: int | None = None) -> tuple[float, float]:
+    """(seconds of speech, wall seconds) for SPEECH_LINES into an empty cache, engine warmed up first."""
+    import tempfile
+
+    from voicecoach.speech.cache import ClipCache
+    from voicecoach.speech.synth import Synthesizer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        synth = Synthesizer(engine, cache=ClipCache(tmp))
+        synth.clip("Warm up.")  # loads the model (piper), so the timing is synthesis only
+        if workers is not None:
+            synth.engine.workers = workers
+        start = time.perf_counter()
+        clips = synth.clips(SPEECH_LINES)
+        wall = time.perf_counter() - start
+    return sum(c.duration_s for c in clips.values()), wall
+
+
+def _best_run(engine: str, workers: int | None = None, runs: int = 3) -> tuple[float, float]:
+    return min((_synthesis_run(engine, workers) for _ in range(runs)), key=lambda r: r[1] / r[0])
+
+
+def measure_synthesis_speed() -> dict[str, dict[str, float]]:
+    """Seconds of speech synthesised per wall second, per engine, best of 3 (the machine is shared).
+
+    Through the whole path (normalise, synthesise, loudness, cache write) with the engine's workers
+    on all cores; piper also with one worker, to show what the threads bring.
+    """
+    from voicecoach.speech.registry import engine_class, engine_names
+
+    speeds: dict[str, dict[str, float]] = {}
+    for name in engine_names():
+        if not engine_class(name)().is_available():
+            continue
+        speech_s, wall_s = _best_run(name)
+        speeds[name] = {"speech_s": round(speech_s, 2), "wall_s": round(wall_s, 3),
+                        "speed_x": round(speech_s / wall_s, 1)}
+        if name == "piper":
+            one_s, one_wall = _best_run(name, workers=1)
+            speeds[name]["one_worker_speed_x"] = round(one_s / one_wall, 1)
+    return speeds
+
+
+def bench_synthesis() -> list[dict[str, Any]]:
+    """Synthesis of 12 lines per engine into an empty cache; the floor is the speech's own length."""
+    rows = []
+    for name, r in measure_synthesis_speed().items():
+        rows.append({"name": f"synthesis, {name}: {r['speech_s']:.0f} s of speech", "seconds": r["wall_s"],
+                     "floor": r["speech_s"], "floor_name": f"real time ({r['speed_x']:.1f}x faster)",
+                     "ratio": round(r["wall_s"] / r["speech_s"], 4), "detail": r})
+    return rows
+
+
+def bench_say() -> list[dict[str, Any]]:
+    """`voicecoach say -o` with the default engine: cold (empty cache, loads the model) then warm (cache)."""
+    import subprocess
+    import tempfile
+
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env["VOICECOACH_CACHE_DIR"] = tmp
+        for _ in range(2):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "voicecoach", "say", "Breathe in slowly.", "-o",
+                            str(Path(tmp) / "say.wav")], env=env, check=True, capture_output=True)
+            times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import voicecoach.cli"], env=env, check=True)
+        floor = time.perf_counter() - start
+    return [{"name": label, "seconds": round(t, 3), "floor": round(floor, 3),
+             "floor_name": "importing the CLI", "ratio": round(t / floor, 2)}
+            for label, t in (("say -o, cold (empty cache, loads piper)", times[0]),
+                             ("say -o, warm (from the cache, no model)", times[1]))]
+
+
+# ---- live (issue 5): time to first sound of `play` -------------------------------------------------
+
 _FIRST_SOUND = """
 import json, sys
 from voicecoach import session
@@ -134,15 +230,18 @@ def bench_live_first_sound_full() -> dict[str, Any]:
             "floor": 0.5, "floor_name": "target 0.5 s", "ratio": round(warm / 0.5, 3)}
 
 
-BENCHES: list[Callable[[], dict[str, Any]]] = [bench_plan, bench_live_first_sound_empty,
-                                               bench_live_first_sound_full]
+BENCHES: list[Callable[[], Any]] = [bench_plan, bench_synthesis, bench_say, bench_live_first_sound_empty,
+                                    bench_live_first_sound_full]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
-    results = [bench() for bench in BENCHES]
+    results = []
+    for bench in BENCHES:
+        result = bench()
+        results.extend(result if isinstance(result, list) else [result])
     report = {"cores": os.cpu_count(), "python": sys.version.split()[0], "results": results}
     if args.json:
         print(json.dumps(report, indent=2))

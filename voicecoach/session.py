@@ -11,9 +11,10 @@ from voicecoach.compiler import CompileOptions, SpeechDurations, compile_routine
 from voicecoach.estimate import EstimatedDurations
 from voicecoach.library import builtin_names, builtin_path, resolve_routine
 from voicecoach.profiles import all_profiles, get_profile
-from voicecoach.routine.durations import DurationError, format_duration, parse_breath
+from voicecoach.routine.durations import DurationError, format_duration, parse_breath, parse_duration
 from voicecoach.routine.loader import load_routine
 from voicecoach.routine.model import Routine
+from voicecoach.speech.synth import Synthesizer
 from voicecoach.timeline import Timeline
 
 
@@ -29,6 +30,7 @@ class SessionOptions:
     breath: str | None = None
     cues: str | None = None
     intro: bool = True
+    tail: str | None = None  # a duration: how long the bed plays on alone at the end
 
     def compile_options(self) -> CompileOptions:
         if self.rate is not None and not 0.3 <= self.rate <= 3.0:
@@ -41,8 +43,18 @@ class SessionOptions:
                 breath = parse_breath(self.breath)
             except DurationError as exc:
                 raise UsageError(f"--breath: {exc}") from None
-        return CompileOptions(profile=get_profile(self.profile), rate=self.rate,
-                              hold_scale=self.hold_scale, breath=breath, cues=self.cues, intro=self.intro)
+        return CompileOptions(profile=get_profile(self.profile), rate=self.rate, hold_scale=self.hold_scale,
+                              breath=breath, cues=self.cues, intro=self.intro, tail_s=self._tail_s())
+
+    def _tail_s(self) -> float | None:
+        if self.tail is None:
+            return None
+        if self.tail.strip() in ("0", "0s", "none"):
+            return 0.0
+        try:
+            return parse_duration(self.tail)
+        except DurationError as exc:
+            raise UsageError(f"--tail: {exc}") from None
 
 
 def load(routine_arg: str) -> Routine:
@@ -59,10 +71,22 @@ def plan(routine_arg: str, options: SessionOptions, estimate: bool = False) -> T
     if estimate:
         durations = EstimatedDurations()
     else:
-        from voicecoach.speech.synth import Synthesizer
-
-        durations = Synthesizer(options.engine, options.voice)  # the clips play and export use, cached
+        durations = _warmed_synthesizer(routine, compile_options, options)
     return compile_routine(routine, compile_options, durations, estimated=estimate)
+
+
+def _warmed_synthesizer(routine: Routine, compile_options: CompileOptions,
+                        options: SessionOptions) -> Synthesizer:
+    """A synthesizer (cached, normalised: durations as played) with the routine's lines made ahead.
+
+    The lines are found by a draft compile with estimated durations, then synthesised together,
+    on every core, instead of one by one as the compiler asks for them.
+    """
+    synth = Synthesizer(options.engine, options.voice)
+    draft = compile_routine(routine, compile_options, EstimatedDurations(), estimated=True)
+    lines = [e.text for e in draft.events if e.kind == "speech" and e.text]
+    synth.warm(lines, compile_options.resolved_profile().rate)
+    return synth
 
 
 def builtin_routines() -> list[dict[str, Any]]:
@@ -90,7 +114,8 @@ def validate_files(paths: list[str]) -> tuple[list[Problem], list[str]]:
         except UsageError as exc:
             problems.append(Problem(path, 1, 1, str(exc)))
             continue
-        summaries.append(f"{path}: ok, {len(routine.steps)} steps, about {clock(timeline.duration_s)}")
+        count = len(routine.steps)
+        summaries.append(f"{path}: ok, {count} step{'' if count == 1 else 's'}, about {clock(timeline.duration_s)}")
     return problems, summaries
 
 

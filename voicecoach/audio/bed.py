@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.errors import ExportError
+from voicecoach.errors import ExportError, UsageError
 
 NOISE_COLOURS = ("brown", "pink")
 #: The longest stretch of a bed FILE that is kept (it loops anyway); bounds memory.
@@ -36,7 +36,7 @@ class Bed:
     """What plays under the session and how it behaves. `source` is 'brown', 'pink' or a file path."""
 
     source: str
-    level_db: float = -34.0  # RMS of the bed when not ducked, before loudness normalisation
+    level_lufs: float = -38.0  # loudness of the bed when not ducked, before the final normalisation
     duck_db: float = -12.0  # gain under speech
     attack_s: float = 0.25  # ramp down, finishing as speech starts
     release_s: float = 0.3  # ramp up after speech ends
@@ -47,8 +47,8 @@ class Bed:
     def stream(self, sample_rate: int, start_sample: int = 0) -> "NoiseStream | LoopStream":
         """A reader of consecutive bed samples, positioned at `start_sample`."""
         if self.source in NOISE_COLOURS:
-            return NoiseStream(self.source, sample_rate, self.level_db, self.seed, start_sample)
-        loop = load_loop(self.source, sample_rate, self.level_db)
+            return NoiseStream(self.source, sample_rate, self.level_lufs, self.seed, start_sample)
+        loop = load_loop(self.source, sample_rate, self.level_lufs)
         return LoopStream(loop, start_sample)
 
     def ducker(self, speech_spans: Sequence[tuple[int, int]], total_samples: int,
@@ -64,33 +64,35 @@ def _noise_filter(colour: str, sample_rate: int) -> tuple[np.ndarray, np.ndarray
 
 
 @functools.lru_cache(maxsize=8)
-def _filter_rms_gain(colour: str, sample_rate: int) -> float:
-    """RMS of the filter's output for unit-variance white noise (from its impulse response)."""
+def _noise_loudness(colour: str, sample_rate: int) -> float:
+    """Loudness (LUFS) of the filtered noise for unit-variance white input, from a fixed sample."""
     from scipy.signal import lfilter
 
+    from voicecoach.audio.loudness import clip_loudness
+
     b, a = _noise_filter(colour, sample_rate)
-    impulse = np.zeros(1 << 17)
-    impulse[0] = 1.0
-    return float(np.sqrt(np.sum(np.square(lfilter(b, a, impulse)))))
+    white = np.random.default_rng(0).standard_normal(10 * sample_rate)
+    return clip_loudness(lfilter(b, a, white)[sample_rate:], sample_rate)
 
 
 class NoiseStream:
     """Seamless coloured noise at a fixed RMS, generated on demand."""
 
-    def __init__(self, colour: str, sample_rate: int, level_db: float, seed: int, start_sample: int):
-        from scipy.signal import lfilter, lfilter_zi
+    def __init__(self, colour: str, sample_rate: int, level_lufs: float, seed: int, start_sample: int):
+        from scipy.signal import lfilter
 
         self._lfilter = lfilter
-        self._b, self._a = _noise_filter(colour, sample_rate)
-        self._scale = 10 ** (level_db / 20) / _filter_rms_gain(colour, sample_rate)
+        b, a = _noise_filter(colour, sample_rate)
+        self._b, self._a = b.astype(np.float32), a.astype(np.float32)
+        self._scale = 10 ** ((level_lufs - _noise_loudness(colour, sample_rate)) / 20)
         self._rng = np.random.default_rng([seed, max(0, start_sample)])
-        self._zi = lfilter_zi(self._b, self._a) * 0.0
+        self._zi = np.zeros(len(self._a) - 1, dtype=np.float32)
         self.read(sample_rate // 2)  # settle the filter so the first block is already coloured
 
     def read(self, n: int) -> np.ndarray:
-        white = self._rng.standard_normal(n)
+        white = self._rng.standard_normal(n, dtype=np.float32)
         out, self._zi = self._lfilter(self._b, self._a, white, zi=self._zi)
-        return (out * self._scale).astype(np.float32)
+        return out.astype(np.float32) * np.float32(self._scale)
 
 
 class LoopStream:
@@ -127,24 +129,26 @@ def make_loop(samples: np.ndarray, sample_rate: int, crossfade_s: float = 2.0) -
 
 
 @functools.lru_cache(maxsize=2)
-def _decoded_loop(path: str, mtime_ns: int, sample_rate: int, level_db: float) -> np.ndarray:
+def _decoded_loop(path: str, mtime_ns: int, sample_rate: int, level_lufs: float) -> np.ndarray:
+    from voicecoach.audio.loudness import clip_loudness
+
     samples = decode_file(path, sample_rate, MAX_FILE_S)
-    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
-    if len(samples) < sample_rate // 2 or rms < 1e-5:
+    loudness = clip_loudness(samples, sample_rate) if len(samples) >= sample_rate // 2 else float("-inf")
+    if not np.isfinite(loudness):
         raise ExportError(f"the bed file {path} is silent or shorter than half a second: choose another")
-    loop = make_loop(samples * np.float32(10 ** (level_db / 20) / rms), sample_rate)
+    loop = make_loop(samples * np.float32(10 ** ((level_lufs - loudness) / 20)), sample_rate)
     loop.setflags(write=False)
     return loop
 
 
-def load_loop(path: str, sample_rate: int, level_db: float) -> np.ndarray:
-    """The bed file as a seamless loop at `level_db` RMS (decoded once, then cached)."""
+def load_loop(path: str, sample_rate: int, level_lufs: float) -> np.ndarray:
+    """The bed file as a seamless loop at `level_lufs` (decoded once, then cached)."""
     try:
         mtime_ns = os.stat(path).st_mtime_ns
     except OSError as exc:
-        raise ExportError(f"cannot read the bed file {path}: {exc.strerror} "
-                          "(use --bed brown, --bed pink or an existing sound file)") from exc
-    return _decoded_loop(os.path.abspath(path), mtime_ns, sample_rate, level_db)
+        raise UsageError(f"cannot read the bed file {path}: {exc.strerror} "
+                         "(use --bed brown, --bed pink, --bed none or an existing sound file)") from exc
+    return _decoded_loop(os.path.abspath(path), mtime_ns, sample_rate, level_lufs)
 
 
 def decode_file(path: str, sample_rate: int, max_s: float) -> np.ndarray:
@@ -191,23 +195,38 @@ class Ducker:
         self._fade_out = max(1, int(bed.fade_out_s * sample_rate))
         self._total = total_samples
 
-    def duck_amount(self, start_sample: int, n: int) -> np.ndarray:
-        """0 where the bed plays at its level, 1 where it is fully ducked, raised-cosine in between."""
-        t = np.arange(start_sample, start_sample + n, dtype=np.float64)
-        amount = np.zeros(n)
+    def _spans_near(self, start_sample: int, n: int) -> list[tuple[int, int]]:
         first = int(np.searchsorted(self._ends, start_sample - self._release, side="left"))
         last = int(np.searchsorted(self._starts, start_sample + n + self._attack, side="right"))
-        for s, e in zip(self._starts[first:last], self._ends[first:last]):
-            rise = np.clip((t - (s - self._attack)) / self._attack, 0.0, 1.0)
-            fall = np.clip(((e + self._release) - t) / self._release, 0.0, 1.0)
-            amount = np.maximum(amount, np.minimum(rise, fall))
-        return 0.5 - 0.5 * np.cos(np.pi * amount)
+        return list(zip(self._starts[first:last].tolist(), self._ends[first:last].tolist()))
 
     def gain(self, start_sample: int, n: int) -> np.ndarray:
-        """Linear gain for samples [start_sample, start_sample + n)."""
-        t = np.arange(start_sample, start_sample + n, dtype=np.float64)
-        gain = 10 ** (self._depth_db * self.duck_amount(start_sample, n) / 20)
-        fade_in = np.clip(t / self._fade_in, 0.0, 1.0)
-        fade_out = np.clip((self._total - t) / self._fade_out, 0.0, 1.0)
-        gain *= (0.5 - 0.5 * np.cos(np.pi * fade_in)) * (0.5 - 0.5 * np.cos(np.pi * fade_out))
-        return gain.astype(np.float32)
+        """Linear gain for samples [start_sample, start_sample + n).
+
+        Under each line the bed dips by `duck_db`: a raised-cosine ramp (in dB) over `attack_s`
+        that ends as the line starts, and one over `release_s` after it ends.
+        """
+        gain = np.ones(n, dtype=np.float32)
+        end_sample = start_sample + n
+        for s, e in self._spans_near(start_sample, n):
+            lo, hi = max(start_sample, s - self._attack), min(end_sample, e + self._release)
+            t = np.arange(lo, hi, dtype=np.float64)
+            rise = np.clip((t - (s - self._attack)) / self._attack, 0.0, 1.0)
+            fall = np.clip(((e + self._release) - t) / self._release, 0.0, 1.0)
+            amount = 0.5 - 0.5 * np.cos(np.pi * np.minimum(rise, fall))
+            region = gain[lo - start_sample:hi - start_sample]
+            np.minimum(region, (10 ** (self._depth_db * amount / 20)).astype(np.float32), out=region)
+        self._apply_fades(gain, start_sample)
+        return gain
+
+    def _apply_fades(self, gain: np.ndarray, start_sample: int) -> None:
+        end_sample = start_sample + len(gain)
+        if start_sample < self._fade_in:
+            hi = min(end_sample, self._fade_in)
+            x = np.arange(start_sample, hi) / self._fade_in
+            gain[:hi - start_sample] *= (0.5 - 0.5 * np.cos(np.pi * x)).astype(np.float32)
+        fade_from = self._total - self._fade_out
+        if end_sample > fade_from:
+            lo = max(start_sample, fade_from)
+            x = np.clip((self._total - np.arange(lo, end_sample)) / self._fade_out, 0.0, 1.0)
+            gain[lo - start_sample:] *= (0.5 - 0.5 * np.cos(np.pi * x)).astype(np.float32)

@@ -17,6 +17,7 @@ import numpy as np
 
 from voicecoach.audio.bed import Bed
 from voicecoach.audio.cues import load_cue
+from voicecoach.audio.loudness import TruePeakLimiter, clip_loudness
 from voicecoach.cues import BREATH_CUES
 from voicecoach.errors import ExportError
 from voicecoach.speech.base import Clip
@@ -30,10 +31,11 @@ DEFAULT_BLOCK_S = 1.0
 class MixLevels:
     """How loud each kind of sound sits in the mix, before the final loudness normalisation."""
 
-    speech_rms_db: float = -20.0  # each clip's RMS over its voiced frames is set to this
-    speech_peak_db: float = -0.5  # ... unless that would push its peak above this
-    cue_gain_db: float = -8.0  # applied to the shipped cue WAVs (peaks at -3 dBFS)
-    breath_gain_db: float = -16.0  # applied to the breath tones (peaks at -6 dBFS)
+    speech_lufs: float = -20.0  # every spoken clip is brought to this loudness (BS.1770)
+    speech_peak_to_loudness_db: float = 10.0  # and its true peaks limited to this far above it
+    cue_lufs: float = -23.0  # bells, chimes, bowls and ticks: a little under the voice
+    breath_lufs: float = -27.0  # breath tones: soft, yet not so soft that a breathing-only
+    # stretch, normalised to the loudness target on its own, would leave the voice far too loud
 
 
 @dataclass(frozen=True)
@@ -57,19 +59,26 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
                                 dtype=np.float32)
 
 
-def speech_gain(samples: np.ndarray, sample_rate: int, levels: MixLevels) -> float:
-    """The linear gain that brings a spoken clip to `levels.speech_rms_db` over its voiced frames."""
-    frame = max(1, sample_rate // 100)
-    n = len(samples) // frame * frame
-    if n == 0:
-        return 1.0
-    power = np.mean(np.square(samples[:n].reshape(-1, frame), dtype=np.float64), axis=1)
-    voiced = power[power > 10 ** (-50 / 10)]
-    if voiced.size == 0:
-        return 1.0
-    gain = 10 ** (levels.speech_rms_db / 20) / np.sqrt(np.mean(voiced))
-    peak = float(np.max(np.abs(samples)))
-    return float(min(gain, 10 ** (levels.speech_peak_db / 20) / peak))
+def level_speech(samples: np.ndarray, sample_rate: int, levels: MixLevels) -> np.ndarray:
+    """A spoken clip at the speech loudness, its high peaks limited: a steady, even voice.
+
+    Voices differ in crest factor (espeak's peaks sit far above its loudness). Limiting each
+    clip's peaks keeps the final loudness target reachable without the final limiter having
+    to squash the whole mix.
+    """
+    ceiling_db = levels.speech_lufs + levels.speech_peak_to_loudness_db
+    out = np.array(samples, dtype=np.float32)
+    loud = clip_loudness(out, sample_rate)
+    for _ in range(3):  # limiting lowers the loudness a little: level again (converges fast)
+        if not np.isfinite(loud):
+            break
+        limiter = TruePeakLimiter(sample_rate, ceiling_db)
+        gained = out * np.float32(10 ** ((levels.speech_lufs - loud) / 20))
+        out = np.concatenate([limiter.process(gained), limiter.flush()])
+        loud = clip_loudness(out, sample_rate)
+        if abs(loud - levels.speech_lufs) < 0.2:
+            break
+    return out
 
 
 def breath_envelope(index: np.ndarray, length: int, phase: str) -> np.ndarray:
@@ -77,10 +86,13 @@ def breath_envelope(index: np.ndarray, length: int, phase: str) -> np.ndarray:
     rise_fraction = 0.7 if phase == "inhale" else 0.15
     attack = max(1, int(length * rise_fraction))
     release = max(1, length - attack)
-    idx = index.astype(np.float64)
-    up = 0.5 - 0.5 * np.cos(np.pi * np.clip(idx / attack, 0.0, 1.0))
-    down = 0.5 + 0.5 * np.cos(np.pi * np.clip((idx - attack) / release, 0.0, 1.0))
-    return np.where(idx < attack, up, down).astype(np.float32)
+    idx = index.astype(np.float32)
+    out = np.empty(len(idx), dtype=np.float32)
+    rising = idx < attack
+    out[rising] = 0.5 - 0.5 * np.cos(np.float32(np.pi / attack) * idx[rising])
+    falling = np.clip((idx[~rising] - attack) * np.float32(np.pi / release), 0.0, np.pi)
+    out[~rising] = 0.5 + 0.5 * np.cos(falling)
+    return out
 
 
 class Mixer:
@@ -117,23 +129,23 @@ class Mixer:
             if key not in self._sources:
                 clip = clips[event.text]
                 samples = resample(clip.samples, clip.sample_rate, self.sample_rate)
-                samples *= np.float32(speech_gain(samples, self.sample_rate, self.levels))
-                self._sources[key] = samples
+                self._sources[key] = level_speech(samples, self.sample_rate, self.levels)
             return _Voice(start, len(self._sources[key]), "speech", key)
         if event.kind == "chime":
-            key = self._cue_source(event.cue or "", self.levels.cue_gain_db)
+            key = self._cue_source(event.cue or "", self.levels.cue_lufs)
             return _Voice(start, len(self._sources[key]), "chime", key)
         if event.kind == "breath" and event.phase in BREATH_CUES:
-            key = self._cue_source(BREATH_CUES[event.phase], self.levels.breath_gain_db)
+            key = self._cue_source(BREATH_CUES[event.phase], self.levels.breath_lufs)
             length = int(round(event.end_s * self.sample_rate)) - start
             return _Voice(start, min(length, len(self._sources[key])), "breath", key, event.phase)
         return None  # breath holds are silent
 
-    def _cue_source(self, name: str, gain_db: float) -> str:
+    def _cue_source(self, name: str, target_lufs: float) -> str:
         key = "cue:" + name
         if key not in self._sources:
             clip = load_cue(name)
             samples = resample(clip.samples, clip.sample_rate, self.sample_rate)
+            gain_db = target_lufs - clip_loudness(samples, self.sample_rate)
             self._sources[key] = samples * np.float32(10 ** (gain_db / 20))
         return key
 

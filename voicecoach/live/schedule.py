@@ -52,10 +52,6 @@ from voicecoach.routine.model import Routine
 from voicecoach.speech.base import Clip
 from voicecoach.timeline import Event, Hold, StepSpan, Timeline
 
-#: The loudness of export's guided profile; live play is set relative to it (see `gain`).
-REFERENCE_LUFS = -16.0
-
-
 class ClipSource:
     """Where the schedule gets spoken clips: `cached` is instant or None, `clip` may synthesise."""
 
@@ -138,7 +134,10 @@ class LiveSchedule:
         self.rate = self.profile.rate
         bed = options.bed or self.profile.bed
         self.bed = Bed(bed) if bed and bed != "none" else None
-        self.gain = np.float32(10 ** ((self.profile.loudness_lufs - REFERENCE_LUFS) / 20))
+        # Export measures the whole mix and brings it to the profile's loudness; live play cannot
+        # wait for the end, so it uses the gain that export's measurement comes to for a mix led by
+        # speech at its level (the mixer puts every line there): a few dB, well within the headroom.
+        self.gain = np.float32(10 ** ((self.profile.loudness_lufs - self.levels.speech_lufs) / 20))
         self.clips: dict[str, Clip] = {}
         self.extras: dict[str, Clip] = {}
         self._wanted_extras = list(extras)

@@ -8,10 +8,10 @@ import yaml
 
 from voicecoach.errors import Problem, RoutineError
 from voicecoach.routine import yamlpos
-from voicecoach.routine.durations import parse_breath, parse_duration, parse_hold
+from voicecoach.routine.durations import parse_breath, parse_duration
 from voicecoach.routine.model import Defaults, Routine
 from voicecoach.routine.reader import NodeReader
-from voicecoach.routine.steps import read_steps
+from voicecoach.routine.steps import read_hold, read_steps
 
 TOP_KEYS = ("format", "title", "summary", "source", "tags", "intro", "defaults", "steps")
 DEFAULT_KEYS = ("hold", "transition", "rest", "breath")
@@ -50,7 +50,7 @@ def parse_routine(data: bytes | str, path: str = "<routine>") -> Routine:
 
 def _read_top(r: NodeReader, root: yaml.Node) -> Routine | None:
     keys = r.mapping(root, "routine", TOP_KEYS)
-    if not isinstance(root, yaml.MappingNode):
+    if not isinstance(root, yaml.MappingNode) or yamlpos.tag_problem(r.path, root):
         return None
     for required in ("title", "steps"):
         if required not in keys:
@@ -82,10 +82,10 @@ def _read_tags(r: NodeReader, node: yaml.Node) -> tuple[str, ...]:
 def _read_defaults(r: NodeReader, node: yaml.Node) -> Defaults:
     keys = r.mapping(node, "defaults", DEFAULT_KEYS)
     base = Defaults()
-    hold = r.parsed(keys["hold"][1], "hold", parse_hold) if "hold" in keys else None
+    breath = r.parsed(keys["breath"][1], "breath", parse_breath) if "breath" in keys else None
+    hold = read_hold(r, keys["hold"][1], breath or base.breath) if "hold" in keys else None
     transition = r.parsed(keys["transition"][1], "transition", parse_duration) if "transition" in keys else None
     rest = r.parsed(keys["rest"][1], "rest", parse_duration) if "rest" in keys else None
-    breath = r.parsed(keys["breath"][1], "breath", parse_breath) if "breath" in keys else None
     return Defaults(hold=hold or base.hold,
                     transition_s=transition if transition is not None else base.transition_s,
                     rest_s=rest if rest is not None else base.rest_s,

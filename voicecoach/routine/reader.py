@@ -36,7 +36,8 @@ class NodeReader:
             return False
         return True
 
-    def mapping(self, node: yaml.Node, where: str, allowed: tuple[str, ...]) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    def mapping(self, node: yaml.Node, where: str, allowed: tuple[str, ...],
+                ignored: tuple[str, ...] = ()) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """Keys of a mapping node (unknown and duplicate keys reported), each with its key and value node."""
         if not self.visit(node):
             return {}
@@ -53,8 +54,10 @@ class NodeReader:
                 self.problem(key_node, f"{where}: a key must be a plain word")
             elif key in out:
                 self.problem(key_node, f"duplicate key '{key}': each key may appear once")
+            elif key in ignored:
+                continue
             elif key not in allowed:
-                self.problem(key_node, f"unknown key '{key}'{did_you_mean(key, allowed)}")
+                self.problem(key_node, f"unknown key '{key}'{_unknown_hint(key, where, allowed)}")
             else:
                 out[key] = (key_node, value_node)
         return out
@@ -110,6 +113,12 @@ class NodeReader:
                 raise DurationError(f"{number} is out of range: use a whole number from {low} to {high}")
             return number
         return self.parsed(node, key, parse)
+
+
+def _unknown_hint(key: str, where: str, allowed: tuple[str, ...]) -> str:
+    if len(allowed) == 1 and where == allowed[0]:
+        return f" (a {where} step has no other keys)"
+    return did_you_mean(key, allowed)
 
 
 def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:

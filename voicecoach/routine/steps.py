@@ -7,7 +7,8 @@ import re
 import yaml
 
 from voicecoach.cues import CUE_NAMES
-from voicecoach.routine.durations import MAX_DURATION_S, parse_breath, parse_duration, parse_hold
+from voicecoach.routine.durations import (MAX_DURATION_S, BreathPattern, HoldLength, parse_breath,
+                                          parse_duration, parse_hold)
 from voicecoach.routine.model import Breathe, Chime, Defaults, Flow, Rest, Step, Stretch, Talk
 from voicecoach.routine.reader import NodeReader, did_you_mean
 
@@ -67,8 +68,7 @@ def _read_step(r: NodeReader, node: yaml.Node, defaults: Defaults) -> Step | Non
         if key in STEP_KEYS and key != kind:
             r.problem(key_node, f"a step has exactly one kind: '{kind}' and '{key}' are both kinds "
                                 f"(start a new step with '- {key}: ...')")
-    keys = r.mapping(node, kind, allowed + tuple(k for k in STEP_KEYS if k != kind))
-    keys = {k: v for k, v in keys.items() if k in allowed}
+    keys = r.mapping(node, kind, allowed, ignored=tuple(k for k in STEP_KEYS if k != kind))
     line = first_key.start_mark.line + 1
     return _READERS[kind](r, keys, line, defaults)
 
@@ -83,7 +83,7 @@ def _read_talk(r: NodeReader, keys: dict, line: int, defaults: Defaults) -> Step
 def _read_stretch(r: NodeReader, keys: dict, line: int, defaults: Defaults) -> Step | None:
     name = r.text(keys["stretch"][1], "stretch")
     sides = _read_sides(r, keys["sides"][1]) if "sides" in keys else ()
-    hold = r.parsed(keys["hold"][1], "hold", parse_hold) if "hold" in keys else None
+    hold = read_hold(r, keys["hold"][1], defaults.breath) if "hold" in keys else None
     reps = r.whole(keys["reps"][1], "reps", 1, 100) if "reps" in keys else 1
     texts = {k: r.texts(keys[k][1], k) for k in ("setup", "cues", "tips") if k in keys}
     release = r.text(keys["release"][1], "release") if "release" in keys else None
@@ -94,6 +94,17 @@ def _read_stretch(r: NodeReader, keys: dict, line: int, defaults: Defaults) -> S
         return None
     return Stretch(name=name, setup=texts.get("setup", ()), hold=hold, sides=sides, reps=reps,
                    cues=texts.get("cues", ()), tips=texts.get("tips", ()), release=release, line=line)
+
+
+def read_hold(r: NodeReader, node: yaml.Node, pattern: BreathPattern) -> HoldLength | None:
+    """A hold, checked to last at most 4 hours with the routine's breathing pattern."""
+    hold = r.parsed(node, "hold", parse_hold)
+    if hold is not None and hold.resolve_s(pattern) > MAX_DURATION_S:
+        hours = hold.resolve_s(pattern) / 3600
+        r.problem(node, f"hold: {node.value!r} lasts {hours:,.1f} hours at the breathing pattern {pattern}; "
+                        "a hold may be at most 4 hours")
+        return None
+    return hold
 
 
 def _read_flow(r: NodeReader, keys: dict, line: int, defaults: Defaults) -> Step | None:

@@ -5,15 +5,21 @@ Errors from the YAML layer are turned into `Problem`s with 1-based line and colu
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from voicecoach.errors import Problem
 
 MAX_FILE_BYTES = 1_000_000
 MAX_EXPANDED_NODES = 50_000
+MAX_DEPTH = 100
 
 _STD = "tag:yaml.org,2002:"
-ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+# Plain YAML types, including those PyYAML resolves on its own (a date, `=`, `<<`): values are
+# always read as text, never constructed, so only other tags (python/..., !custom) are refused.
+ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp",
+                                   "value", "merge")}
 
 
 def decode(path: str, data: bytes) -> tuple[str | None, list[Problem]]:
@@ -34,19 +40,27 @@ def decode(path: str, data: bytes) -> tuple[str | None, list[Problem]]:
     return text, []
 
 
+_LINE_BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
+
+
 def _position_of(data: bytes | str, offset: int) -> tuple[int, int]:
-    nl = b"\n" if isinstance(data, bytes) else "\n"
-    line = data.count(nl, 0, offset) + 1
-    last = data.rfind(nl, 0, offset)
-    return line, offset - last
+    """1-based line and column (in characters, any YAML line break) of `offset`."""
+    prefix = data[:offset].decode("utf-8", "replace") if isinstance(data, bytes) else data[:offset]
+    lines = _LINE_BREAK.split(prefix)
+    return len(lines), len(lines[-1]) + 1
 
 
 def compose(path: str, text: str) -> tuple[yaml.Node | None, list[Problem]]:
     """The YAML node tree of `text` (safe: nothing is constructed), or the syntax problem."""
     try:
+        deep = _too_deep(text)
+        if deep is not None:
+            return None, [Problem(path, deep.line + 1, deep.column + 1,
+                                  f"lists or keys are nested more than {MAX_DEPTH} levels deep here: "
+                                  "a routine needs only a few levels")]
         root = _compose_fast(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark = _error_mark(exc)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return None, [Problem(path, line, col, _syntax_message(exc))]
     except yaml.reader.ReaderError as exc:
@@ -97,6 +111,33 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [part for pair in node.value for part in pair]
     return []
+
+
+def _error_mark(exc: yaml.MarkedYAMLError) -> yaml.Mark | None:
+    """Where to point: the opening of an unclosed quote or bracket, else where the parser stopped."""
+    if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
+        return exc.context_mark
+    return exc.problem_mark or exc.context_mark
+
+
+def _too_deep(text: str) -> yaml.Mark | None:
+    """Where collections nest past MAX_DEPTH (composing that deep would exhaust Python's stack)."""
+    loaders = [getattr(yaml, "CSafeLoader", None), yaml.SafeLoader]
+    for loader in (l for l in loaders if l is not None):
+        depth = 0
+        try:
+            for event in yaml.parse(text, Loader=loader):
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        return event.start_mark
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    depth -= 1
+            return None
+        except yaml.YAMLError:
+            if loader is yaml.SafeLoader:
+                raise
+    return None
 
 
 def _compose_fast(text: str) -> yaml.Node | None:

@@ -87,7 +87,7 @@ class ClipCache:
         path = self.entry_path(key)
         try:
             data = path.read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:
             _warn_once(f"read:{path}", f"could not read speech cache entry {path}: {exc}; "

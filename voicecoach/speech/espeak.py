@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -54,6 +55,7 @@ class EspeakEngine(Engine):
         exe = _binary()
         if exe is None:
             raise EngineError(f"the espeak engine needs espeak-ng: {INSTALL_HINT}")
+        self.check_voice(voice)
         wpm = max(80, min(450, int(round(BASE_WPM * rate))))
         fd, out = tempfile.mkstemp(suffix=".wav", prefix="voicecoach-espeak-")
         os.close(fd)
@@ -71,19 +73,36 @@ class EspeakEngine(Engine):
         return Clip(trim_silence(clip.samples, sample_rate=clip.sample_rate), clip.sample_rate)
 
     def voices(self) -> list[str]:
-        exe = _binary()
-        if exe is None:
-            return []
-        proc = subprocess.run([exe, "--voices"], capture_output=True, text=True, timeout=30)
-        names = []
-        for line in proc.stdout.splitlines()[1:]:
-            parts = line.split()
-            if len(parts) >= 2:
-                names.append(parts[1])
-        return sorted(set(names))
+        return sorted({row[0] for row in _voice_table()})
+
+    def check_voice(self, voice: str | None) -> None:
+        """EngineError unless espeak-ng knows `voice` (espeak-ng itself falls back silently)."""
+        if not voice:
+            return
+        known = {name.lower() for row in _voice_table() for name in row}
+        if voice.split("+", 1)[0].lower() not in known:
+            raise EngineError(f"unknown espeak voice {voice!r}: run `voicecoach voices` to see the "
+                              "voices here (a variant such as en-us+f3 is allowed)")
 
     def identity(self, voice: str | None) -> str:
+        self.check_voice(voice)
         return f"espeak-ng {_version()} voice={voice or 'en-us'}"
+
+
+@functools.lru_cache(maxsize=1)
+def _voice_table() -> tuple[tuple[str, ...], ...]:
+    """Per voice: its language, voice name, file and other language codes (`espeak-ng --voices`)."""
+    exe = _binary()
+    if exe is None:
+        return ()
+    proc = subprocess.run([exe, "--voices"], capture_output=True, text=True, timeout=30)
+    rows = []
+    for line in proc.stdout.splitlines()[1:]:
+        parts = line.split()
+        if len(parts) >= 5:
+            others = re.findall(r"\(([^\s()]+)\s+\d+\)", " ".join(parts[5:]))
+            rows.append((parts[1], parts[3], parts[4], *others))
+    return tuple(rows)
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,0 +1,65 @@
+"""The system engine: pyttsx3 in a child process (here, on Linux, through libespeak-ng)."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from voicecoach.errors import EngineError
+from voicecoach.speech import system
+from voicecoach.speech.registry import engines_report
+from voicecoach.speech.system import SystemEngine
+
+
+@pytest.fixture(scope="module")
+def engine() -> SystemEngine:
+    return SystemEngine()
+
+
+def test_available_here_with_voices(engine: SystemEngine) -> None:
+    state = engine.is_available()
+    assert state, state.reason
+    assert engine.voices() and engine.default_voice() in engine.voices()
+    ident = engine.identity(None)
+    assert "pyttsx3" in ident and "driver=" in ident
+
+
+def test_speaks_a_line(engine: SystemEngine) -> None:
+    clip = engine.synthesize("Relax your jaw.", None, 1.0)
+    assert clip.samples.dtype == np.float32
+    assert 0.4 < clip.duration_s < 4.0
+    assert float(np.max(np.abs(clip.samples))) > 0.05
+
+
+def test_rate_and_voice_change_the_sound(engine: SystemEngine) -> None:
+    text = "Slowly let the leg down to the floor."
+    slow, fast = engine.synthesize(text, None, 0.7), engine.synthesize(text, None, 1.5)
+    assert fast.duration_s < 0.75 * slow.duration_s
+    english = [v for v in engine.voices() if "en" in v.lower() and v != engine.default_voice()]
+    other = engine.synthesize(text, english[0], 1.0)
+    assert other.duration_s > 0.5
+
+
+def test_unknown_voice_is_an_engine_error(engine: SystemEngine) -> None:
+    with pytest.raises(EngineError, match="unknown system voice"):
+        engine.synthesize("Hello.", "no/such-voice", 1.0)
+
+
+def test_broken_driver_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that cannot start a driver makes the engine unavailable, saying why and what to install."""
+    monkeypatch.setattr(system, "WORKER", system.WORKER.with_name("no_such_worker.py"))
+    system._probe.cache_clear()
+    try:
+        state = SystemEngine().is_available()
+        assert not state
+        assert "pyttsx3 could not start a speech driver" in state.reason
+        if sys.platform.startswith("linux"):
+            assert "libespeak-ng" in state.reason
+        row = next(r for r in engines_report()["engines"] if r["name"] == "system")
+        assert row["available"] is False and row["reason"] == state.reason and row["voices"] == []
+        with pytest.raises(EngineError, match="failed twice"):
+            SystemEngine().synthesize("Hello.", None, 1.0)
+    finally:
+        system._probe.cache_clear()

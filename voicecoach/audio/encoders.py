@@ -1,0 +1,263 @@
+"""Encoders that take float32 blocks as they are mixed and write a file: MP3, WAV, and via ffmpeg
+M4A (AAC), Ogg Vorbis, Opus and FLAC. The conversion to 16-bit (with clipping) happens only here.
+
+The MP3 is CBR from lameenc, preceded by an Info/LAME tag frame (see lametag.py) that records
+the encoder delay and the end padding, so decoders trim both and the decoded audio is exactly
+as long as what was mixed, starting on time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import wave
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+from voicecoach.audio import lametag
+from voicecoach.errors import ExportError, UsageError
+
+FFMPEG_HINT = "install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg)"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One --quality of one format: encoder arguments and the true-peak headroom it needs.
+
+    Lossy codecs add quantisation noise that can push decoded peaks above the encoded ones;
+    `headroom_db` is how far below the requested true peak the limiter aims, measured for
+    each setting on limited speech (the worst case) with a margin.
+    """
+
+    args: tuple[str, ...]
+    headroom_db: float
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    """How one file suffix is written."""
+
+    name: str
+    suffix: str
+    settings: dict[str, Setting]
+    ffmpeg_muxer: str = ""  # empty: written here, not by ffmpeg
+
+    @property
+    def via_ffmpeg(self) -> bool:
+        return bool(self.ffmpeg_muxer)
+
+
+def _both(args: tuple[str, ...], headroom_db: float) -> dict[str, Setting]:
+    return {"phone": Setting(args, headroom_db), "high": Setting(args, headroom_db)}
+
+
+FORMATS: dict[str, FormatSpec] = {
+    # MP3 arguments: bitrate in kbps, LAME quality (0 best .. 9 fastest). Mono voice.
+    ".mp3": FormatSpec("mp3", ".mp3", {"phone": Setting(("96", "5"), 1.5), "high": Setting(("160", "2"), 0.7)}),
+    ".wav": FormatSpec("wav", ".wav", _both((), 0.1)),
+    ".flac": FormatSpec("flac", ".flac", _both(("-c:a", "flac"), 0.1), "flac"),
+    ".m4a": FormatSpec("m4a", ".m4a", {"phone": Setting(("-c:a", "aac", "-b:a", "96k"), 1.5),
+                                       "high": Setting(("-c:a", "aac", "-b:a", "160k"), 0.7)}, "ipod"),
+    ".ogg": FormatSpec("ogg", ".ogg", {"phone": Setting(("-c:a", "libvorbis", "-q:a", "3"), 1.5),
+                                       "high": Setting(("-c:a", "libvorbis", "-q:a", "6"), 1.0)}, "ogg"),
+    ".opus": FormatSpec("opus", ".opus", {"phone": Setting(("-c:a", "libopus", "-b:a", "64k"), 2.0),
+                                          "high": Setting(("-c:a", "libopus", "-b:a", "128k"), 1.5)}, "opus"),
+}
+QUALITIES = ("phone", "high")
+
+#: LAME's output decodes 0.445 dB quieter than its input (a fixed 0.95 scale, measured at every
+#: level, frequency and bitrate); the MP3 encoder scales its input up by as much to undo it.
+LAME_LEVEL_CORRECTION = np.float32(1 / 0.95)
+
+
+def format_for(path_or_format: str) -> FormatSpec:
+    """The format a file name asks for by its suffix, or a format named directly ('mp3', '.wav').
+
+    An unknown one is a UsageError (bad input, exit 2)."""
+    bare = "." + path_or_format.lower().lstrip(".")
+    suffix = bare if bare in FORMATS else os.path.splitext(path_or_format)[1].lower()
+    if suffix not in FORMATS:
+        raise UsageError(f"cannot write {os.path.basename(path_or_format)!r}: unknown format "
+                          f"{suffix or '(no suffix)'}; use one of {', '.join(FORMATS)}")
+    return FORMATS[suffix]
+
+
+def to_int16(block: np.ndarray) -> np.ndarray:
+    """float32 in [-1, 1] to 16-bit PCM, rounding and clipping."""
+    return np.clip(np.round(block * 32767.0), -32768, 32767).astype("<i2")
+
+
+class Encoder(ABC):
+    """Receives mono float32 blocks, writes one file. `close()` finishes it; `abort()` gives up."""
+
+    samples_written = 0
+
+    @abstractmethod
+    def write(self, block: np.ndarray) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def abort(self) -> None:
+        """Stop without finishing (the caller deletes the file)."""
+
+
+class WavEncoder(Encoder):
+    """16-bit PCM mono WAV."""
+
+    def __init__(self, path: str, sample_rate: int):
+        self._wav = wave.open(path, "wb")
+        self._wav.setnchannels(1)
+        self._wav.setsampwidth(2)
+        self._wav.setframerate(sample_rate)
+        self.samples_written = 0
+
+    def write(self, block: np.ndarray) -> None:
+        self._wav.writeframes(to_int16(block).tobytes())
+        self.samples_written += len(block)
+
+    def close(self) -> None:
+        self._wav.close()
+
+    def abort(self) -> None:
+        try:
+            self._wav.close()
+        except (OSError, wave.Error):
+            pass
+
+
+class Mp3Encoder(Encoder):
+    """Gapless CBR MP3 (mono) via lameenc, with the Info/LAME tag frame written in front."""
+
+    def __init__(self, path: str, sample_rate: int, quality: str = "phone", id3: bytes = b""):
+        import lameenc
+
+        bitrate, lame_quality = FORMATS[".mp3"].settings[quality].args
+        self._bitrate = int(bitrate)
+        self._rate = sample_rate
+        self._lame = lameenc.Encoder()
+        self._lame.set_bit_rate(self._bitrate)
+        self._lame.set_in_sample_rate(sample_rate)
+        self._lame.set_out_sample_rate(sample_rate)
+        self._lame.set_channels(1)
+        self._lame.set_quality(int(lame_quality))
+        self._file = open(path, "wb")
+        self._file.write(id3)  # the ID3v2 tag goes first; the Info frame follows it
+        self._info_offset = len(id3)
+        self._tag_size = lametag.FrameHeader(self._bitrate, sample_rate, False, True).length
+        try:
+            self._info_frame(0, 0, 0)  # fails early if this rate or bitrate cannot hold the tag
+        except ValueError as exc:
+            self._file.close()
+            raise ExportError(f"cannot write this MP3: {exc} (use 32000, 44100 or 48000 Hz)") from exc
+        self._file.write(bytes(self._tag_size))  # placeholder, filled in by close()
+        self._pending = bytearray()  # encoded bytes not yet split into whole frames
+        self._frames = 0
+        self._audio_bytes = 0
+        self.samples_written = 0
+
+    def _info_frame(self, frames: int, audio_bytes: int, padding: int) -> bytes:
+        return lametag.info_frame(self._bitrate, self._rate, True, audio_frames=frames,
+                                  stream_bytes=audio_bytes + self._tag_size,
+                                  delay=lametag.LAME_ENCODER_DELAY, padding=padding)
+
+    def _put(self, data: bytes) -> None:
+        self._file.write(data)
+        self._pending += data
+        pos = 0
+        while len(self._pending) - pos >= 4:
+            header = lametag.parse_header(self._pending, pos)
+            if header is None:
+                raise ExportError("the MP3 encoder produced an invalid frame (lameenc); please report this")
+            if len(self._pending) - pos < header.length:
+                break
+            pos += header.length
+            self._frames += 1
+        del self._pending[:pos]
+        self._audio_bytes += len(data)
+
+    def write(self, block: np.ndarray) -> None:
+        self._put(bytes(self._lame.encode(to_int16(block * LAME_LEVEL_CORRECTION).tobytes())))
+        self.samples_written += len(block)
+
+    def close(self) -> None:
+        if self.samples_written == 0:
+            raise ExportError("nothing to encode: the session has no audio (check its duration)")
+        self._put(bytes(self._lame.flush()))
+        padding = self._frames * lametag.SAMPLES_PER_FRAME - lametag.LAME_ENCODER_DELAY - self.samples_written
+        if self._pending or not 0 <= padding < 4096:
+            raise ExportError(f"the MP3 stream did not end on a whole frame (padding {padding}); please report this")
+        self._file.seek(self._info_offset)
+        self._file.write(self._info_frame(self._frames, self._audio_bytes, padding))
+        self._file.close()
+
+    def abort(self) -> None:
+        self._file.close()
+
+
+class FfmpegEncoder(Encoder):
+    """Pipes 16-bit PCM into ffmpeg, which encodes (and muxes tags and chapters from a metadata file)."""
+
+    def __init__(self, path: str, sample_rate: int, spec: FormatSpec, quality: str,
+                 metadata_file: str | None = None):
+        ffmpeg = shutil.which("ffmpeg")
+        if ffmpeg is None:
+            raise ExportError(f"writing {spec.suffix} files needs ffmpeg: {FFMPEG_HINT} (or export .mp3 / .wav)")
+        cmd = [ffmpeg, "-v", "error", "-y", "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+        if metadata_file:
+            cmd += ["-f", "ffmetadata", "-i", metadata_file, "-map_metadata", "1", "-map_chapters", "1"]
+        cmd += ["-map", "0:a", *spec.settings[quality].args, "-f", spec.ffmpeg_muxer, path]
+        self._errors = tempfile.TemporaryFile()
+        # Its own session: Ctrl-C reaches only us, and we stop ffmpeg ourselves (abort).
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                      stderr=self._errors, start_new_session=os.name == "posix")
+        self._what = spec.suffix
+        self.samples_written = 0
+
+    def _failure(self) -> ExportError:
+        self._proc.wait()
+        self._errors.seek(0)
+        lines = self._errors.read().decode("utf-8", "replace").strip().splitlines()
+        return ExportError(f"ffmpeg failed writing the {self._what} file: "
+                           f"{lines[-1] if lines else f'exit {self._proc.returncode}'}")
+
+    def write(self, block: np.ndarray) -> None:
+        try:
+            self._proc.stdin.write(to_int16(block).tobytes())
+        except BrokenPipeError:
+            raise self._failure() from None
+        self.samples_written += len(block)
+
+    def close(self) -> None:
+        try:
+            self._proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        if self._proc.wait() != 0:
+            raise self._failure()
+        self._errors.close()
+
+    def abort(self) -> None:
+        self._proc.kill()
+        self._proc.wait()
+        self._errors.close()
+
+
+def open_encoder(path: str, spec: FormatSpec, sample_rate: int, quality: str,
+                 metadata_file: str | None = None, id3: bytes = b"") -> Encoder:
+    """An encoder writing `path` (usually a temporary name) in the format `spec`.
+
+    `id3` is a ready ID3v2 tag written at the start of an MP3; `metadata_file` an FFMETADATA
+    file of tags and chapters for the ffmpeg formats.
+    """
+    if quality not in spec.settings:
+        raise ExportError(f"unknown quality {quality!r}: use {' or '.join(QUALITIES)}")
+    if spec.name == "mp3":
+        return Mp3Encoder(path, sample_rate, quality, id3)
+    if spec.name == "wav":
+        return WavEncoder(path, sample_rate)
+    return FfmpegEncoder(path, sample_rate, spec, quality, metadata_file)
