@@ -154,6 +154,7 @@ class LiveSchedule:
         self._holds: list[Hold] = []
         self._current = (0, 0.0)  # (index, start_s) of the step being built
         self._frontier_s = 0.0
+        self._mixed_s = float("inf")  # every committed event starting before this is mixed
         self.final: Timeline | None = None
         self.error: BaseException | None = None
         self._stopped = False
@@ -211,43 +212,23 @@ class LiveSchedule:
     def _commit(self, state: CompileState) -> None:
         new = state.events[self._built:]
         self._built = len(state.events)
-        segment = self._segment(new)
         current_start = state.steps[-1].end_s if state.steps else 0.0
-        self._publish(segment, new, state.steps, state.holds, (state.step, current_start), state.cursor_s)
+        self._publish(new, state.steps, state.holds, (state.step, current_start), state.cursor_s)
 
     def _finish(self, timeline: Timeline) -> None:
         remaining = collections.Counter(timeline.events)
         remaining.subtract(self._events)
         self.mismatches = -sum(n for n in remaining.values() if n < 0)
-        new = sorted(remaining.elements(), key=lambda e: (e.start_s, e.kind))
-        segment = self._segment(new)
         steps = list(timeline.steps)
-        with self._cond:
-            self.final = timeline
-        self._publish(segment, new, steps, list(timeline.holds), (len(steps), timeline.duration_s),
-                      timeline.duration_s)
+        self._publish(list(remaining.elements()), steps, list(timeline.holds), (len(steps), timeline.duration_s),
+                      timeline.duration_s, final=timeline)
 
-    def _segment(self, events: list[Event]) -> _Segment | None:
-        if not events:
-            return None
-        part = Timeline(title="", duration_s=MAX_DURATION_S + 60.0, steps=(), holds=(), events=tuple(events))
-        mixer = Mixer(part, {e.text: self.clips[e.text] for e in events if e.kind == "speech" and e.text},
-                      sample_rate=self.sample_rate, levels=self.levels)
-        first = min(int(round(e.start_s * self.sample_rate)) for e in events)
-        last = max(int(round(e.end_s * self.sample_rate)) for e in events) + self.sample_rate
-        return _Segment(mixer, first, last)
-
-    def _publish(self, segment: _Segment | None, new: list[Event], steps: list[StepSpan],
-                 holds: list[Hold], current: tuple[int, float], frontier_s: float) -> None:
-        spans = [span for seg in self._segments + ([segment] if segment else [])
-                 for span in seg.mixer.speech_spans]
-        ducker = None
-        if self.bed is not None:
-            total = self.total_samples() if self.final else int((MAX_DURATION_S + 60) * self.sample_rate)
-            ducker = self.bed.ducker(spans, total, self.sample_rate)
+    def _publish(self, new: list[Event], steps: list[StepSpan], holds: list[Hold], current: tuple[int, float],
+                 frontier_s: float, final: Timeline | None = None) -> None:
+        """Commit events and what is known of the steps; then mix the new events window by window,
+        in time order, so the player can go on as soon as the audio it needs next is mixed."""
+        windows = mix_windows(sorted(new, key=lambda e: (e.start_s, e.kind)))
         with self._cond:
-            if segment is not None:
-                self._segments.append(segment)
             for event in new:
                 start = int(round(event.start_s * self.sample_rate))
                 at = bisect.bisect_right(self._starts, start)
@@ -255,11 +236,37 @@ class LiveSchedule:
                 self._events.insert(at, event)
             self._steps, self._holds, self._current = steps, holds, current
             self._frontier_s = max(self._frontier_s, frontier_s)
-            self._ducker = ducker
-            self.commits += 1
+            self.final = final or self.final
+            self._mixed_s = windows[0][0].start_s if windows else float("inf")
             self._cond.notify_all()
+        for i, window in enumerate(windows):
+            segment = self._segment(window)
+            with self._cond:
+                self._segments.append(segment)
+                self._mixed_s = windows[i + 1][0].start_s if i + 1 < len(windows) else float("inf")
+                self._ducker = self._make_ducker()
+                self._cond.notify_all()
+        with self._cond:
+            self._ducker = self._make_ducker()
+            self.commits += 1
         if self._on_commit is not None:
             self._on_commit(self)
+
+    def _segment(self, events: list[Event]) -> _Segment:
+        part = Timeline(title="", duration_s=MAX_DURATION_S + 60.0, steps=(), holds=(), events=tuple(events))
+        mixer = Mixer(part, {e.text: self.clips[e.text] for e in events if e.kind == "speech" and e.text},
+                      sample_rate=self.sample_rate, levels=self.levels)
+        first = min(int(round(e.start_s * self.sample_rate)) for e in events)
+        last = max(int(round(e.end_s * self.sample_rate)) for e in events) + self.sample_rate
+        return _Segment(mixer, first, last)
+
+    def _make_ducker(self) -> Any:
+        """Under the lock: the bed's gain curve from the speech mixed so far."""
+        if self.bed is None:
+            return None
+        spans = [span for seg in self._segments for span in seg.mixer.speech_spans]
+        total = self.total_samples() if self.final else int((MAX_DURATION_S + 60) * self.sample_rate)
+        return self.bed.ducker(spans, total, self.sample_rate)
 
     # -- the player's side --------------------------------------------------------------------
 
@@ -268,14 +275,19 @@ class LiveSchedule:
         return int(round(self.final.duration_s * self.sample_rate)) if self.final else None
 
     def playable(self) -> int:
-        """Samples from the start that can be rendered now (the frontier less the bed's look-ahead)."""
+        """Samples from the start that can be rendered now: up to the frontier, and to the events
+        mixed so far, less the bed's look-ahead (its ducking starts before speech, its fade-out
+        before the end)."""
         with self._cond:
-            if self.final is not None:
-                return self.total_samples() or 0
-            margin = 0.0
-            if self.bed is not None:
-                margin = max(self.bed.attack_s, self.bed.fade_out_s)
-            return max(0, int((self._frontier_s - margin) * self.sample_rate))
+            attack = self.bed.attack_s if self.bed is not None else 0.0
+            limit_s = self._mixed_s - attack
+            if self.final is None:
+                fade = self.bed.fade_out_s if self.bed is not None else 0.0
+                limit_s = min(limit_s, self._frontier_s - max(attack, fade))
+            total = self.total_samples()
+            if total is not None and limit_s * self.sample_rate >= total:
+                return total
+            return max(0, int(limit_s * self.sample_rate))
 
     def wait_playable(self, end_sample: int, timeout: float) -> bool:
         """Wait until samples up to `end_sample` can be rendered; re-raises the compile's error."""
@@ -353,6 +365,22 @@ class LiveSchedule:
     def ducker(self) -> Any:
         with self._cond:
             return self._ducker
+
+
+#: Committed events are mixed in windows of this much session time (the first one is small, so
+#: playback can start while the rest is being mixed).
+MIX_WINDOW_S = 20.0
+
+
+def mix_windows(events: list[Event]) -> list[list[Event]]:
+    """Events (sorted by start) in groups each starting within MIX_WINDOW_S of its first event."""
+    windows: list[list[Event]] = []
+    for event in events:
+        if windows and event.start_s < windows[-1][0].start_s + MIX_WINDOW_S:
+            windows[-1].append(event)
+        else:
+            windows.append([event])
+    return windows
 
 
 class LiveReader:
