@@ -100,6 +100,12 @@ def compile_state() -> CompileState | None:
     return CompileState(builder.t, list(builder.events), list(spans), list(builder.holds), builder.step)
 
 
+def _import_mixing() -> None:
+    """Import what mixing the first clip needs (its loudness meter pulls in scipy, half a second)."""
+    from voicecoach.audio import loudness  # noqa: F401
+    import scipy.signal  # noqa: F401
+
+
 class _Lockstep:
     """The compiler's duration source: known lines at once, new ones after committing the state."""
 
@@ -199,6 +205,8 @@ class LiveSchedule:
                     self._commit(state)
                 if self._frontier_s > 0:
                     self._make_extras()
+                if self.synthesized == 0:  # the first wait is the longest (the model loads): use it
+                    threading.Thread(target=_import_mixing, name="voicecoach-import", daemon=True).start()
                 clip = self.source.clip(text, rate)
                 self.synthesized += 1
             self.clips[text] = clip
