@@ -21,8 +21,10 @@ and the lateness shows in its log. For `voicecoach play` the lines themselves ar
 in a worker process (`live.worker`), so inference never holds this process's interpreter lock
 while the device thread needs it.
 
-Measured (scripts/bench.py, 2 cores, piper): first sound 2.3 s after `play` starts with an
-empty cache, of which 1.3 s is loading the voice model; 0.12 s with a full cache.
+Measured (scripts/bench.py, 2 shared cores, piper): first sound 2.3 s after `play` starts with
+an empty cache, of which 1.3 s is loading the voice model (the parent imports the mixer's
+loudness meter meanwhile); about 0.7-0.9 s with a full cache, of which the compile takes 0.15 s
+and the rest is the first use of the mixer's loudness meter (importing scipy.signal).
 
 Committed events are mixed by the same `Mixer` as export, one small mixer per commit (each clip
 is resampled and levelled once), summed block by block; the bed and its ducking come from the
@@ -375,16 +377,18 @@ class LiveSchedule:
             return self._ducker
 
 
-#: Committed events are mixed in windows of this much session time (the first one is small, so
-#: playback can start while the rest is being mixed).
+#: Committed events are mixed in windows of this much session time, the first of each commit
+#: shorter, so that playback can start (or go on) while the rest is being mixed.
 MIX_WINDOW_S = 20.0
+FIRST_WINDOW_S = 2.0
 
 
 def mix_windows(events: list[Event]) -> list[list[Event]]:
-    """Events (sorted by start) in groups each starting within MIX_WINDOW_S of its first event."""
+    """Events (sorted by start) in groups, each starting within a window of its first event."""
     windows: list[list[Event]] = []
     for event in events:
-        if windows and event.start_s < windows[-1][0].start_s + MIX_WINDOW_S:
+        span = FIRST_WINDOW_S if len(windows) == 1 else MIX_WINDOW_S
+        if windows and event.start_s < windows[-1][0].start_s + span:
             windows[-1].append(event)
         else:
             windows.append([event])
