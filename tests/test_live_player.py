@@ -83,7 +83,7 @@ def test_live_audio_is_the_export_mixers_bed_and_ducking_included(tmp_path):
     exact_plan(routine, profile="bedtime")
     options = session.SessionOptions(engine="espeak", profile="bedtime").compile_options()
     options = dataclasses.replace(options, tail_s=4.0)  # a short bed-only tail keeps the test fast
-    schedule, result, played = live_run(routine, options, speed=50.0)
+    schedule, result, played = live_run(routine, options, speed=20.0)
     assert result.completed and schedule.bed is not None
     expected = export_mix(schedule)
     assert len(played) == len(expected) == schedule.total_samples()
@@ -95,7 +95,7 @@ def test_sleep_after_fades_out_over_30_seconds_and_stops(tmp_path):
     routine = write_tiny(tmp_path)
     exact_plan(routine)
     options = session.SessionOptions(engine="espeak").compile_options()
-    schedule, result, played = live_run(routine, options, speed=50.0, sleep_after_s=40.0)
+    schedule, result, played = live_run(routine, options, speed=20.0, sleep_after_s=40.0)
     rate = schedule.sample_rate
     assert result.ended_by == "sleep" and not result.completed
     assert len(played) == 40 * rate and abs(result.played_s - 40.0) < 1e-6

@@ -377,18 +377,16 @@ class LiveSchedule:
             return self._ducker
 
 
-#: Committed events are mixed in windows of this much session time, the first of each commit
-#: shorter, so that playback can start (or go on) while the rest is being mixed.
+#: Committed events are mixed in windows of this much session time, in time order, so that
+#: playback can start (or go on) while the rest is being mixed.
 MIX_WINDOW_S = 20.0
-FIRST_WINDOW_S = 2.0
 
 
 def mix_windows(events: list[Event]) -> list[list[Event]]:
-    """Events (sorted by start) in groups, each starting within a window of its first event."""
+    """Events (sorted by start) in groups each starting within MIX_WINDOW_S of its first event."""
     windows: list[list[Event]] = []
     for event in events:
-        span = FIRST_WINDOW_S if len(windows) == 1 else MIX_WINDOW_S
-        if windows and event.start_s < windows[-1][0].start_s + span:
+        if windows and event.start_s < windows[-1][0].start_s + MIX_WINDOW_S:
             windows[-1].append(event)
         else:
             windows.append([event])
