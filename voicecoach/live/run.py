@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from voicecoach.errors import UsageError, VoicecoachError
 from voicecoach.live.backends import get_backend
@@ -13,6 +13,9 @@ from voicecoach.live.keys import KeyReader, StatusLine
 from voicecoach.live.player import PAUSED_LINE, Player, PlayResult
 from voicecoach.live.schedule import LiveSchedule
 from voicecoach.live.worker import SynthWorker, WorkerClipSource
+
+if TYPE_CHECKING:
+    from voicecoach.session import SessionOptions
 
 MIN_SPEED, MAX_SPEED = 0.1, 100.0
 
@@ -29,14 +32,14 @@ def parse_sleep_after(text: str | None) -> float | None:
         raise UsageError(f"--sleep-after: {exc}") from None
 
 
-def play_session(routine_arg: str, options: object, *, backend_name: str | None = None, speed: float = 1.0,
+def play_session(routine_arg: str, options: SessionOptions, *, backend_name: str | None = None, speed: float = 1.0,
                  log_path: str | None = None, sleep_after_s: float | None = None, keys: bool = True,
                  status: bool | None = None, record: bool = True) -> PlayResult:
     """Play a routine live (see `voicecoach.live.schedule` and `player`); the session goes in the history."""
     clock_start = time.perf_counter()
     if not MIN_SPEED <= speed <= MAX_SPEED:
         raise UsageError(f"--speed {speed:g} is out of range: use {MIN_SPEED:g} to {MAX_SPEED:g} (1 = real time)")
-    worker = SynthWorker(options.engine, options.voice)  # type: ignore[attr-defined]
+    worker = SynthWorker(options.engine, options.voice)
     worker.start()  # its start-up overlaps ours; new lines are synthesised there, not in this process
     try:
         return _play(routine_arg, options, worker, clock_start, backend_name=backend_name, speed=speed,
@@ -45,7 +48,7 @@ def play_session(routine_arg: str, options: object, *, backend_name: str | None 
         worker.close()
 
 
-def _play(routine_arg: str, options: object, worker: SynthWorker, clock_start: float, *,
+def _play(routine_arg: str, options: SessionOptions, worker: SynthWorker, clock_start: float, *,
           backend_name: str | None, speed: float, log_path: str | None, sleep_after_s: float | None,
           keys: bool, status: bool | None, record: bool) -> PlayResult:
     from voicecoach import session
@@ -53,15 +56,14 @@ def _play(routine_arg: str, options: object, worker: SynthWorker, clock_start: f
     from voicecoach.estimate import EstimatedDurations
     from voicecoach.speech.synth import Synthesizer
 
-    assert isinstance(options, session.SessionOptions)
     routine = session.load(routine_arg)
     compile_options = options.compile_options()
     backend = get_backend(backend_name)
     synth = Synthesizer(options.engine, options.voice)
-    schedule = LiveSchedule(routine, compile_options, WorkerClipSource(synth, worker),
-                            extras=(PAUSED_LINE,)).start()
     estimate = compile_routine(routine, compile_options, EstimatedDurations(), estimated=True).duration_s
     log = _open_log(log_path)
+    schedule = LiveSchedule(routine, compile_options, WorkerClipSource(synth, worker),
+                            extras=(PAUSED_LINE,)).start()
     started_at = datetime.now().astimezone()
     player: Player | None = None
     result: PlayResult | None = None
