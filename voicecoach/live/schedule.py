@@ -28,16 +28,15 @@ and the rest is the first use of the mixer's loudness meter (importing scipy.sig
 
 Committed events are mixed by the same `Mixer` as export, one small mixer per commit (each clip
 is resampled and levelled once), summed block by block; the bed and its ducking come from the
-same `Bed` and `Ducker`. The compiler's state is read through the frames of its call stack
-(the `Builder` and its step spans): `tests/test_live_schedule.py` checks against a plain
-compile that every commit is a true prefix of the final timeline.
+same `Bed` and `Ducker`. The compiler hands its duration source a view of its progress
+(`CompileState`, through the source's `watch`): `tests/test_live_schedule.py` checks against a
+plain compile that every commit is a true prefix of the final timeline.
 """
 
 from __future__ import annotations
 
 import bisect
 import collections
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -47,8 +46,7 @@ import numpy as np
 
 from voicecoach.audio.bed import Bed
 from voicecoach.audio.mixer import DEFAULT_SAMPLE_RATE, MixLevels, Mixer
-from voicecoach.builder import Builder
-from voicecoach.compiler import CompileOptions, compile_routine
+from voicecoach.compiler import CompileOptions, CompileState, compile_routine
 from voicecoach.routine.durations import MAX_DURATION_S
 from voicecoach.routine.model import Routine
 from voicecoach.speech.base import Clip
@@ -73,35 +71,6 @@ class ClipSource:
         return self.synth.clip(text, rate)
 
 
-@dataclass(frozen=True)
-class CompileState:
-    """What the compiler has built when it asks for a line it does not know yet."""
-
-    cursor_s: float  # the frontier: nothing still to be built starts before it
-    events: list[Event]  # every event so far, in the order built
-    steps: list[StepSpan]  # the steps already finished
-    holds: list[Hold]
-    step: int  # the step being built
-
-
-def compile_state() -> CompileState | None:
-    """The state of the compile running on this thread's stack (None if there is none)."""
-    frame = sys._getframe(1)
-    builder: Builder | None = None
-    spans: list[StepSpan] | None = None
-    while frame is not None:
-        local = frame.f_locals
-        if builder is None and isinstance(local.get("self"), Builder):
-            builder = local["self"]
-        if frame.f_code is compile_routine.__code__:
-            spans = local.get("spans")
-            break
-        frame = frame.f_back
-    if builder is None or spans is None:
-        return None
-    return CompileState(builder.t, list(builder.events), list(spans), list(builder.holds), builder.step)
-
-
 def _import_mixing() -> None:
     """Import what mixing the first clip needs (its loudness meter pulls in scipy, half a second)."""
     from voicecoach.audio import loudness  # noqa: F401
@@ -113,6 +82,10 @@ class _Lockstep:
 
     def __init__(self, schedule: "LiveSchedule"):
         self.schedule = schedule
+
+    def watch(self, state: Callable[[], CompileState]) -> None:
+        """The compiler hands over a view of its progress (see `CompileState`)."""
+        self.schedule._compile_state = state
 
     def duration_s(self, text: str, rate: float) -> float:
         return self.schedule._line(text, rate).duration_s
@@ -158,6 +131,7 @@ class LiveSchedule:
         self._events: list[Event] = []  # committed, sorted by start
         self._starts: list[int] = []
         self._built = 0  # how many of the builder's events are committed
+        self._compile_state: Callable[[], CompileState] | None = None  # set by the compiler (watch)
         self._steps: list[StepSpan] = []
         self._holds: list[Hold] = []
         self._current = (0, 0.0)  # (index, start_s) of the step being built
@@ -202,9 +176,8 @@ class LiveSchedule:
         if clip is None:
             clip = self.source.cached(text, rate)
             if clip is None:
-                state = compile_state()
-                if state is not None:
-                    self._commit(state)
+                if self._compile_state is not None:
+                    self._commit(self._compile_state())
                 if self._frontier_s > 0:
                     self._make_extras()
                 if self.synthesized == 0:  # the first wait is the longest (the model loads): use it
