@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import os
 import sys
@@ -159,7 +160,78 @@ def bench_say() -> list[dict[str, Any]]:
                              ("say -o, warm (from the cache, no model)", times[1]))]
 
 
-BENCHES: list[Callable[[], Any]] = [bench_plan, bench_synthesis, bench_say]
+# ---- live (issue 5): time to first sound of `play` -------------------------------------------------
+
+_FIRST_SOUND = """
+import json, sys
+from voicecoach import session
+from voicecoach.live.run import play_session
+result = play_session(sys.argv[1], session.SessionOptions(), backend_name="null", keys=False, status=False,
+                      record=False, sleep_after_s=1.0)
+print(json.dumps({"first_sound_s": result.first_sound_s}))
+"""
+
+_MODEL_LOAD = """
+import json, time
+from voicecoach.speech.piper import PiperEngine, _load
+engine = PiperEngine()
+start = time.perf_counter()
+_load(engine.model_for(None))
+print(json.dumps({"model_load_s": time.perf_counter() - start}))
+"""
+
+
+def _child(code: str, *args: str, cache: str) -> dict[str, Any]:
+    """Run `code` in a fresh Python (this checkout's package) with its own speech cache; its JSON."""
+    import subprocess
+    import tempfile
+
+    root = str(Path(__file__).resolve().parents[1])
+    with tempfile.TemporaryDirectory() as data:
+        env = dict(os.environ, PYTHONPATH=root, VOICECOACH_CACHE_DIR=cache, VOICECOACH_DATA_DIR=data)
+        out = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True,
+                             check=True, timeout=300)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@functools.lru_cache(maxsize=None)
+def _first_sound_runs() -> tuple[float, float, float]:
+    """(model load, best empty-cache, best full-cache) time to first sound of `play`, in seconds."""
+    import shutil
+    import tempfile
+
+    routine = "reclining-hip-release"
+    load_s = min(_child(_MODEL_LOAD, cache="unused")["model_load_s"] for _ in range(2))
+    empty, full = [], []
+    for _ in range(2):
+        cache = tempfile.mkdtemp(prefix="vc-bench-")
+        try:
+            empty.append(_child(_FIRST_SOUND, routine, cache=cache)["first_sound_s"])
+            full.append(_child(_FIRST_SOUND, routine, cache=cache)["first_sound_s"])
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+    return load_s, min(empty), min(full)
+
+
+def bench_live_first_sound_empty() -> dict[str, Any]:
+    """`play` (null backend, default piper voice) from the call to the first event heard, with an empty
+    speech cache: the voice model loads first, then the first line (target: model load + 2 s)."""
+    load_s, cold, _ = _first_sound_runs()
+    return {"name": "live time-to-first-sound (null backend), empty cache", "seconds": round(cold, 3),
+            "floor": round(load_s + 2.0, 3), "floor_name": "target model load + 2 s",
+            "ratio": round(cold / (load_s + 2.0), 3),
+            "detail": {"model_load_s": round(load_s, 3), "after_model_load_s": round(cold - load_s, 3)}}
+
+
+def bench_live_first_sound_full() -> dict[str, Any]:
+    """The same with every line already in the cache (target 0.5 s: near-instant)."""
+    _, _, warm = _first_sound_runs()
+    return {"name": "live time-to-first-sound (null backend), full cache", "seconds": round(warm, 3),
+            "floor": 0.5, "floor_name": "target 0.5 s", "ratio": round(warm / 0.5, 3)}
+
+
+BENCHES: list[Callable[[], Any]] = [bench_plan, bench_synthesis, bench_say, bench_live_first_sound_empty,
+                                    bench_live_first_sound_full]
 
 
 def main() -> None:

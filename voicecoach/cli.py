@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import warnings
+from pathlib import Path
 from typing import Any, Callable
 
 import click
@@ -14,6 +16,7 @@ from voicecoach.errors import RoutineError, VoicecoachError
 from voicecoach.profiles import CUE_STYLES, all_profiles, settings
 from voicecoach.render import plan_table, render_description
 
+_PYTHON_SHOWWARNING = warnings.showwarning
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -38,6 +41,16 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+    """voicecoach's own warnings (a replaced cache entry) print as one plain line on stderr."""
+    from voicecoach.speech.cache import CacheWarning
+
+    if issubclass(category, CacheWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        _PYTHON_SHOWWARNING(message, category, filename, lineno, file, line)
+
+
 def _debug() -> bool:
     ctx = click.get_current_context(silent=True)
     return bool(ctx and ctx.find_root().params.get("debug"))
@@ -58,6 +71,8 @@ def session_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--cues", type=click.Choice(CUE_STYLES), default=None,
                      help="Spoken prompts and tones (both), spoken only (voice), or tones only."),
         click.option("--no-intro", "no_intro", is_flag=True, help="Skip the routine's safety reminder."),
+        click.option("--tail", default=None, metavar="DURATION",
+                     help="How long the bed plays on alone, fading out, after the last words (bedtime: 3m)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -65,7 +80,7 @@ def session_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _session_options(kwargs: dict[str, Any]) -> session.SessionOptions:
-    keys = ("profile", "engine", "voice", "rate", "hold_scale", "breath", "cues")
+    keys = ("profile", "engine", "voice", "rate", "hold_scale", "breath", "cues", "tail")
     values = {k: kwargs.pop(k) for k in keys}
     return session.SessionOptions(**values, intro=not kwargs.pop("no_intro"))
 
@@ -79,6 +94,8 @@ def main(debug: bool) -> None:
     Write a routine as a YAML file (or use a built-in one: `voicecoach list`), look at its timed plan
     with `voicecoach plan`, and check files with `voicecoach validate`.
     """
+    warnings.showwarning = _show_warning
+
 
 
 @main.command("list")
@@ -164,21 +181,6 @@ def new(name: str, output: str | None, force: bool) -> None:
 
 # ---- speech commands: voices, say, cache (issue 3, "Voices") -------------------------------------
 
-import warnings as _warnings  # noqa: E402
-
-
-def _show_cache_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
-    """Cache warnings print as one plain line on stderr; every other warning as Python prints it."""
-    from voicecoach.speech.cache import CacheWarning
-
-    if issubclass(category, CacheWarning):
-        click.echo(f"warning: {message}", err=True)
-    else:
-        _python_showwarning(message, category, filename, lineno, file, line)
-
-
-_python_showwarning = _warnings.showwarning
-_warnings.showwarning = _show_cache_warning
 
 
 @main.command()
@@ -265,10 +267,13 @@ def _progress_callback():
 
 
 @main.command()
-@click.argument("routine")
+@click.argument("routines", nargs=-1, required=True, metavar="ROUTINE...")
 @click.option("-o", "--output", default=None, metavar="OUT",
               help="The file to write; its suffix picks the format (.mp3, .wav, .m4a, .ogg, .opus, .flac). "
-                   "Default: named after the routine, here. With --split: a folder.")
+                   "Default: named after the routine, here. A folder (ending in /) with several routines "
+                   "or --split.")
+@click.option("--format", "fmt", default=None, metavar="FORMAT",
+              help="mp3, wav, m4a, ogg, opus or flac, for files named after their routine (default mp3).")
 @click.option("--quality", type=click.Choice(["phone", "high"]), default="phone", show_default=True,
               help="Encoding quality (phone: smaller files; high: higher bitrates).")
 @click.option("--bed", default=None, metavar="brown|pink|none|FILE",
@@ -278,24 +283,78 @@ def _progress_callback():
 @click.option("--split", is_flag=True, help="One file per step plus an .m3u8 playlist, into a folder.")
 @session_options
 @handle_errors
-def export(routine: str, output: str | None, quality: str, bed: str | None, lrc: bool, srt: bool,
-           split: bool, **kwargs: Any) -> None:
-    """Write ROUTINE as an audio file (MP3 by default) with tags and one chapter per step."""
+def export(routines: tuple[str, ...], output: str | None, fmt: str | None, quality: str, bed: str | None,
+           lrc: bool, srt: bool, split: bool, **kwargs: Any) -> None:
+    """Write each ROUTINE (a file, a built-in name or a folder of routines) as an audio file.
+
+    MP3 by default, with tags and one chapter per step, at even loudness. Several routines (or a
+    folder) go into the folder named by -o, one file each.
+    """
     from voicecoach import exporting
     from voicecoach.audio.export import ExportOptions
 
+    options = _session_options(kwargs)
+    names = exporting.expand_routines(list(routines))
     progress, bar = _progress_callback()
-    options = ExportOptions(quality=quality, bed=bed, lrc=lrc, srt=srt, progress=progress)
+    export_options = ExportOptions(quality=quality, bed=bed, lrc=lrc, srt=srt, progress=progress, format=fmt)
     try:
         if split:
-            done = exporting.export_routine_split(routine, _session_options(kwargs), output, options)
-            message = f"wrote {len(done.files)} files and {done.playlist}"
+            for name in names:
+                done = exporting.export_routine_split(name, options, output if len(names) == 1 else None,
+                                                      export_options)
+                click.echo(f"wrote {len(done.files)} files and {done.playlist}")
+        elif len(names) > 1 or (output and (output.endswith(("/", "\\")) or Path(output).is_dir())):
+            for result in exporting.export_many(names, options, output, export_options):
+                click.echo(_export_summary(result))
         else:
-            result = exporting.export_routine(routine, _session_options(kwargs), output, options)
-            extra = "".join(f", {p}" for p in result.extra_paths)
-            message = (f"wrote {result.path} ({session.clock(result.duration_s)}, {result.chapters} chapters, "
-                       f"{result.target_lufs:g} LUFS){extra}")
+            click.echo(_export_summary(exporting.export_routine(names[0], options, output, export_options)))
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    click.echo(message)
+
+
+def _export_summary(result: Any) -> str:
+    extra = "".join(f", {p}" for p in result.extra_paths)
+    return (f"wrote {result.path} ({session.clock(result.duration_s)}, {result.chapters} chapters, "
+            f"{result.target_lufs:g} LUFS){extra}")
+
+
+# ---- live play and history (issue 5, "Live sessions") --------------------------------------------
+
+
+@main.command()
+@click.argument("routine")
+@session_options
+@click.option("--backend", default=None, metavar="NAME",
+              help="Audio output: simpleaudio, sounddevice or null (default: the first that works).")
+@click.option("--speed", type=float, default=1.0, show_default=True,
+              help="Run the session faster than real time (tests, demos).")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False), default=None,
+              help="Write one JSON line per event as it plays, with its scheduled and actual time.")
+@click.option("--sleep-after", default=None, metavar="DURATION",
+              help="Fade out over 30 s and stop after this long, e.g. 20m.")
+@handle_errors
+def play(routine: str, backend: str | None, speed: float, log_path: str | None, sleep_after: str | None,
+         **kwargs: Any) -> None:
+    """Play ROUTINE live. Keys: space pause/resume, n next step, b back to the step's start, q quit."""
+    from voicecoach.live.run import parse_sleep_after, play_session
+
+    result = play_session(routine, _session_options(kwargs), backend_name=backend, speed=speed,
+                          log_path=log_path, sleep_after_s=parse_sleep_after(sleep_after))
+    state = {"end": "completed", "quit": "stopped", "sleep": "faded out (--sleep-after)"}[result.ended_by]
+    click.echo(f"{state}: {session.clock(result.played_s)} played", err=True)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="How many recent sessions to show.")
+@handle_errors
+def history(as_json: bool, limit: int) -> None:
+    """Show your recent sessions and your current streak of days."""
+    from voicecoach.history import history_report, render_history
+
+    report = history_report(limit)
+    click.echo(json.dumps(report, indent=2) if as_json else render_history(report))
+
+# ---- end of live play and history -----------------------------------------------------------------

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach import session
+from voicecoach.errors import UsageError
 from voicecoach.audio.export import (ExportOptions, ExportResult, check_request, default_output_name,
                                      export_session)
+from voicecoach.audio.encoders import format_for
 from voicecoach.audio.split import SplitResult, export_split
 from voicecoach.compiler import compile_routine
 from voicecoach.speech.base import Clip
@@ -54,3 +56,36 @@ def export_routine_split(routine_arg: str, options: session.SessionOptions, out_
     prepared = prepare(routine_arg, options)
     folder = Path(out_dir) if out_dir else default_output(routine_arg, "")
     return export_split(prepared.timeline, prepared.clips, folder, export_options)
+
+
+def expand_routines(args: list[str]) -> list[str]:
+    """Routine arguments with each folder replaced by the routine files in it, in name order."""
+    found: list[str] = []
+    for arg in args:
+        path = Path(arg)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+            if not files:
+                raise UsageError(f"{arg} is a folder with no routine files (*.yaml) in it")
+            found.extend(str(p) for p in files)
+        else:
+            found.append(arg)
+    return found
+
+
+def export_many(routine_args: list[str], options: session.SessionOptions, out_dir: str | None,
+                export_options: ExportOptions) -> list[ExportResult]:
+    """Export several routines into one folder (default: here), each named after its routine.
+
+    Every routine is checked before the first is synthesised, so a typo in the fifth file does not
+    cost four exports' time.
+    """
+    folder = Path(out_dir) if out_dir else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file: with several routines, -o names a folder (end it with /)")
+    for arg in routine_args:
+        session.load(arg)
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = format_for(export_options.format).suffix if export_options.format else ".mp3"
+    return [export_routine(arg, options, str(folder / default_output(arg, suffix).name), export_options)
+            for arg in routine_args]

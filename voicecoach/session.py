@@ -11,7 +11,7 @@ from voicecoach.compiler import CompileOptions, SpeechDurations, compile_routine
 from voicecoach.estimate import EstimatedDurations
 from voicecoach.library import builtin_names, builtin_path, resolve_routine
 from voicecoach.profiles import all_profiles, get_profile
-from voicecoach.routine.durations import DurationError, format_duration, parse_breath
+from voicecoach.routine.durations import DurationError, format_duration, parse_breath, parse_duration
 from voicecoach.routine.loader import load_routine
 from voicecoach.routine.model import Routine
 from voicecoach.speech.synth import Synthesizer
@@ -30,6 +30,7 @@ class SessionOptions:
     breath: str | None = None
     cues: str | None = None
     intro: bool = True
+    tail: str | None = None  # a duration: how long the bed plays on alone at the end
 
     def compile_options(self) -> CompileOptions:
         if self.rate is not None and not 0.3 <= self.rate <= 3.0:
@@ -42,8 +43,18 @@ class SessionOptions:
                 breath = parse_breath(self.breath)
             except DurationError as exc:
                 raise UsageError(f"--breath: {exc}") from None
-        return CompileOptions(profile=get_profile(self.profile), rate=self.rate,
-                              hold_scale=self.hold_scale, breath=breath, cues=self.cues, intro=self.intro)
+        return CompileOptions(profile=get_profile(self.profile), rate=self.rate, hold_scale=self.hold_scale,
+                              breath=breath, cues=self.cues, intro=self.intro, tail_s=self._tail_s())
+
+    def _tail_s(self) -> float | None:
+        if self.tail is None:
+            return None
+        if self.tail.strip() in ("0", "0s", "none"):
+            return 0.0
+        try:
+            return parse_duration(self.tail)
+        except DurationError as exc:
+            raise UsageError(f"--tail: {exc}") from None
 
 
 def load(routine_arg: str) -> Routine:
