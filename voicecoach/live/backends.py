@@ -457,12 +457,20 @@ class NullBackend(ClockedBackend):
         super().__init__()
         self.capture = capture
         self.captured: list[np.ndarray] = []  # with `capture`: every period output, in order
+        self._output_frames = 0
+        # Like a card pulled out mid-session: the device fails after this many seconds of session
+        # (VOICECOACH_NULL_FAIL_AFTER_S), so the player's handling of a lost device can be tried here.
+        fail_after = os.environ.get("VOICECOACH_NULL_FAIL_AFTER_S")
+        self.fail_after_s = float(fail_after) if fail_after else None
 
     @classmethod
     def is_available(cls) -> Availability:
         return Availability(True)
 
     def _output(self, data: np.ndarray) -> None:
+        self._output_frames += len(data)
+        if self.fail_after_s is not None and self._output_frames > self.fail_after_s * self.sample_rate:
+            raise OSError("the device went away (VOICECOACH_NULL_FAIL_AFTER_S)")
         if self.capture:
             self.captured.append(np.array(data, dtype=np.float32))
 

@@ -7,12 +7,13 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
-from voicecoach.errors import UsageError, VoicecoachError
+from voicecoach.errors import DeviceError, UsageError, VoicecoachError
 from voicecoach.live.backends import get_backend
 from voicecoach.live.keys import KeyReader, StatusLine
 from voicecoach.live.player import PAUSED_LINE, Player, PlayResult
 from voicecoach.live.schedule import LiveSchedule
 from voicecoach.live.worker import SynthWorker, WorkerClipSource
+from voicecoach.routine.durations import format_duration
 
 if TYPE_CHECKING:
     from voicecoach.session import SessionOptions
@@ -74,6 +75,10 @@ def _play(routine_arg: str, options: SessionOptions, worker: SynthWorker, clock_
                             clock_start=clock_start, estimated_total_s=estimate)
             result = player.run()
         return result
+    except DeviceError as exc:
+        raise DeviceError(f"{exc}; stopped {_where(schedule, player)}. The part played is in your "
+                          "history (`voicecoach history`); `voicecoach export` makes a file to play "
+                          "elsewhere") from None
     finally:
         schedule.stop()
         if log is not None:
@@ -82,6 +87,14 @@ def _play(routine_arg: str, options: SessionOptions, worker: SynthWorker, clock_
         if record and played_s > 0:
             _record(routine_arg, routine.title, schedule.profile.name, started_at, played_s,
                     bool(result and result.completed))
+
+
+def _where(schedule: LiveSchedule, player: Player | None) -> str:
+    """`at 1:20 of the session, in step 3 (Figure Four)`: where a failed session got to."""
+    played_s = player.played_s() if player else 0.0
+    index, _, _ = schedule.step_at(played_s)
+    title = schedule.routine.steps[index].title if 0 <= index < len(schedule.routine.steps) else ""
+    return f"at {format_duration(played_s)} of the session, in step {index + 1} ({title})"
 
 
 def _open_log(path: str | None) -> TextIO | None:
