@@ -36,7 +36,7 @@ from voicecoach.audio.kweight import HOP_S, TAIL_S, gated_loudness
 #: Spots whose peak comes within this of the ceiling are handed to the limiter.
 LIMITER_MARGIN_DB = 0.5
 #: Stop correcting the gain when the loudness is this close to the target.
-TOLERANCE_LU = 0.05
+TOLERANCE_LU = 0.1
 #: How far before or after the peaks that cause it the limiter's gain dip can reach (its hold and
 #: look-ahead, with room to spare).
 REACH_S = 0.06
@@ -162,10 +162,13 @@ def _limit_kind(mixer, spot: Spot, gain: float, ceiling_db: float) -> LimitedKin
     plain *= np.float32(gain)
     limiter = TruePeakLimiter(mixer.sample_rate, ceiling_db)
     limited = np.concatenate([limiter.process(plain), limiter.flush()])
-    peak = float(np.max(oversampled_peaks(limited, mixer.sample_rate), initial=0.0))
     changed = np.flatnonzero(limited != plain)
     if changed.size == 0:
+        peak = limiter.input_peak
+        if limiter.skipped_quiet:  # parts too quiet to matter to the limiter: measure them all
+            peak = float(np.max(oversampled_peaks(plain, mixer.sample_rate), initial=0.0))
         return LimitedKind(0, None, tuple(np.zeros(len(mixer.facts(v).energies)) for v in spot.voices), peak)
+    peak = 10 ** (ceiling_db / 20)  # where the limiter worked it held the peaks at the ceiling
     a, b = int(changed[0]), int(changed[-1]) + 1
     curve = np.divide(limited[a:b], plain[a:b], out=np.ones(b - a, dtype=np.float32), where=plain[a:b] != 0)
     before = np.concatenate(([0.0], np.cumsum(np.square(plain, dtype=np.float64))))

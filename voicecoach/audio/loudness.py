@@ -226,6 +226,8 @@ class TruePeakLimiter:
         self._received = 0
         self._emitted = 0
         self.min_gain = 1.0  # deepest gain reduction applied so far (linear)
+        self.input_peak = 0.0  # highest true peak of the input seen, where it was measured...
+        self.skipped_quiet = False  # ...and whether some of it was too quiet to need measuring
 
     def process(self, block: np.ndarray) -> np.ndarray:
         """Feed the next samples; returns the samples that are now final (maybe none)."""
@@ -257,8 +259,10 @@ class TruePeakLimiter:
         self._buf = self._buf[keep_from - self._buf_start:]
         self._buf_start = keep_from
         if np.max(np.abs(x), initial=0.0) < self._ceiling * QUIET_FRACTION:
+            self.skipped_quiet = True
             return out.copy()  # far below the ceiling: nothing to limit
         peaks = oversampled_peaks(x, self._rate)[margin:len(x) - margin]
+        self.input_peak = max(self.input_peak, float(np.max(peaks, initial=0.0)))
         gain = self._gain(peaks)
         if gain is None:
             return out.copy()  # nothing reaches the ceiling
