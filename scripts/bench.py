@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -160,6 +161,261 @@ def bench_say() -> list[dict[str, Any]]:
                              ("say -o, warm (from the cache, no model)", times[1]))]
 
 
+# ---- export (issue 8): whole commands against floors measured in the same run --------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+LONGEST_BUILTIN = "hip-stretches-for-lower-back"
+#: (label, routine, minutes to generate or None for a built-in, engines to export with, runs of the
+#: full-cache export and the encode floor: the fastest counts, as the machine is shared).
+#: A 60-minute piper export would take minutes, so the long routine is exported with espeak.
+EXPORT_CASES = [
+    ("25-min built-in", LONGEST_BUILTIN, None, ("piper",), 3),
+    ("10-min generated", "generated-10", 10, ("piper", "espeak"), 3),
+    ("60-min generated", "generated-60", 60, ("espeak",), 2),
+]
+FULL_CACHE_TARGET = 1.3
+EMPTY_CACHE_TARGET = 1.1
+MEMORY_GROWTH_TARGET_MB = 40.0
+
+
+def _env(cache_dir: str | None = None) -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if cache_dir is not None:
+        env["VOICECOACH_CACHE_DIR"] = cache_dir
+    return env
+
+
+def steps_for_minutes(minutes: float) -> int:
+    """How many generated steps make a routine of about `minutes` (by the estimate)."""
+    def length(steps: int) -> float:
+        routine = parse_routine(generated_routine(steps))
+        return compile_routine(routine, CompileOptions(), EstimatedDurations(), estimated=True).duration_s
+
+    per_step = length(50) / 50
+    steps = max(1, round(minutes * 60 / per_step))
+    return min(500, steps)
+
+
+def routine_arg(case: tuple, folder: Path) -> str:
+    """The built-in name, or the path of a generated routine file written into `folder`."""
+    label, name, minutes = case[:3]
+    if minutes is None:
+        return name
+    path = folder / f"{name}.yaml"
+    if not path.exists():
+        path.write_text(generated_routine(steps_for_minutes(minutes)), encoding="utf-8")
+    return str(path)
+
+
+def unique_lines(routine: str, engine: str) -> list[str]:
+    """The distinct normalised lines of the session as exported with `engine` (cache must be full)."""
+    from voicecoach import session
+    from voicecoach.speech.normalize import normalize_for_speech
+
+    timeline = session.plan(routine, session.SessionOptions(engine=engine))
+    return sorted({normalize_for_speech(e.text) for e in timeline.speech() if e.text})
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        return int(re.search(rf"{field}:\s+(\d+)", Path(f"/proc/{pid}/status").read_text()).group(1))
+    except (OSError, AttributeError):
+        return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return children + [d for c in children for d in _descendants(c)]
+
+
+def note(text: str) -> None:
+    """Progress on stderr (the figures go to stdout)."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, peak memory in MB) of a command. Memory, polled every 10 ms from /proc: the
+    command's own resident high-water mark (VmHWM, which starts afresh when it runs its program)
+    plus what its helper processes (an encoder, espeak) hold at that moment; the largest such
+    sum. (wait4's ru_maxrss would count the benchmark's own memory, which a forked child shares
+    until it runs its program.)"""
+    import subprocess
+    import tempfile
+
+    peak_kb = 0
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        while proc.poll() is None:
+            helpers = sum(_status_kb(p, "VmRSS") for p in _descendants(proc.pid))
+            peak_kb = max(peak_kb, _status_kb(proc.pid, "VmHWM") + helpers)
+            time.sleep(0.01)
+        wall = time.perf_counter() - start
+        if proc.returncode:
+            errors.seek(0)
+            raise RuntimeError(f"{' '.join(cmd)} failed: {errors.read().decode()[-600:]}")
+    return wall, peak_kb / 1024
+
+
+def row(name: str, value: float, floor: float, floor_name: str, unit: str = "s",
+        target: float | None = None, detail: dict | None = None) -> dict[str, Any]:
+    """One figure with its floor, the ratio to it and, when there is one, the target ratio and whether it is met."""
+    key = "seconds" if unit == "s" else "mb"
+    ratio = value / floor if floor else float("nan")
+    result = {"name": name, key: round(value, 3), "unit": unit, "floor": round(floor, 3),
+              "floor_name": floor_name, "ratio": round(ratio, 3), "detail": detail or {}}
+    if target is not None:
+        result["target"] = target
+        result["met"] = bool(ratio <= target)
+    return result
+
+
+def synth_floor_child(engine_name: str, lines_file: str) -> None:
+    """In a child process: the engine alone speaks every line once (threads as the engine allows)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from voicecoach.speech.registry import get_engine
+
+    lines = json.loads(Path(lines_file).read_text(encoding="utf-8"))
+    start = time.perf_counter()
+    engine = get_engine(engine_name)
+    voice = engine.default_voice()
+    engine.synthesize("Ready.", voice, 1.0)  # imports and loads the model
+    loaded = time.perf_counter()
+    with ThreadPoolExecutor(max(1, engine.workers)) as pool:
+        clips = list(pool.map(lambda line: engine.synthesize(line, voice, 1.0), lines))
+    done = time.perf_counter()
+    print(json.dumps({"load_s": loaded - start, "synth_s": done - loaded,
+                      "speech_s": sum(c.duration_s for c in clips), "lines": len(lines)}))
+
+
+def synth_floor(engine: str, lines: list[str], folder: Path) -> tuple[float, dict[str, float]]:
+    """(wall seconds of a whole process that only synthesises `lines` with `engine`, its figures)."""
+    import subprocess
+
+    lines_file = folder / f"lines-{engine}.json"
+    lines_file.write_text(json.dumps(lines), encoding="utf-8")
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--synth-floor", engine,
+                          str(lines_file)], env=_env(), check=True, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    return wall, {k: round(v, 3) for k, v in json.loads(out.stdout.splitlines()[-1]).items()}
+
+
+def encode_floor(mp3: Path) -> float:
+    """Seconds lameenc takes to encode the session's own audio (the export decoded by ffmpeg) with
+    the export's settings; only the encoder's calls are timed."""
+    import shutil
+    import subprocess
+
+    import lameenc
+
+    from voicecoach.audio.encoders import FORMATS
+    from voicecoach.audio.mixer import DEFAULT_SAMPLE_RATE
+
+    bitrate, quality = FORMATS[".mp3"].settings["phone"].args
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(int(bitrate))
+    encoder.set_in_sample_rate(DEFAULT_SAMPLE_RATE)
+    encoder.set_out_sample_rate(DEFAULT_SAMPLE_RATE)
+    encoder.set_channels(1)
+    encoder.set_quality(int(quality))
+    decode = subprocess.Popen([shutil.which("ffmpeg") or "ffmpeg", "-v", "error", "-i", str(mp3), "-f", "s16le",
+                               "-ac", "1", "-ar", str(DEFAULT_SAMPLE_RATE), "-"], stdout=subprocess.PIPE)
+    total = 0.0
+    while chunk := decode.stdout.read(2 * DEFAULT_SAMPLE_RATE):
+        start = time.perf_counter()
+        encoder.encode(chunk)
+        total += time.perf_counter() - start
+    start = time.perf_counter()
+    encoder.flush()
+    total += time.perf_counter() - start
+    decode.wait()
+    return total
+
+
+def session_lines(routine: str) -> list[str]:
+    """The distinct normalised spoken lines of a routine (as export makes them, before synthesis)."""
+    from voicecoach import session
+    from voicecoach.speech.normalize import normalize_for_speech
+
+    timeline = session.plan(routine, session.SessionOptions(), estimate=True)
+    return sorted({normalize_for_speech(e.text) for e in timeline.speech() if e.text} - {""})
+
+
+def export_command(routine: str, engine: str, out: Path) -> list[str]:
+    return [sys.executable, "-m", "voicecoach", "export", routine, "-o", str(out), "--engine", engine]
+
+
+def bench_export_case(case: tuple, folder: Path, memory: dict[tuple[str, str, str], float]) -> list[dict]:
+    """Floors (synthesis with piper and espeak, encoding) and the export with an empty then a full
+    cache, as whole commands, for one routine; peak memory of each export goes into `memory`."""
+    label, _, _, engines, runs = case
+    routine = routine_arg(case, folder)
+    lines = session_lines(routine)
+    note(f"{label}: floors ({len(lines)} lines)")
+    floors = {engine: synth_floor(engine, lines, folder) for engine in ("piper", "espeak")}
+    rows = [row(f"{label}: synthesis floor, {engine} ({figures['lines']} lines, {figures['speech_s']:.0f} s)",
+                wall, figures["speech_s"], "real time", detail=figures)
+            for engine, (wall, figures) in floors.items()]
+    encode_s = None
+    for engine in engines:
+        out = folder / f"{label}-{engine}.mp3".replace(" ", "-")
+        cache = folder / f"cache-{label}-{engine}".replace(" ", "-")
+        note(f"{label}: export with {engine}, empty then full cache")
+        empty_s, empty_mb = run_measured(export_command(routine, engine, out), _env(str(cache)))
+        full = [run_measured(export_command(routine, engine, out), _env(str(cache))) for _ in range(runs)]
+        full_s, full_mb = min(t for t, _ in full), max(mb for _, mb in full)
+        if encode_s is None:
+            encode_s = min(encode_floor(out) for _ in range(runs))
+            rows.append(row(f"{label}: encode floor (lameenc, the session's audio)", encode_s,
+                            _mp3_seconds(out), "real time"))
+        synth_s = floors[engine][0]
+        rows.append(row(f"{label}: export, {engine}, empty cache", empty_s, synth_s + encode_s,
+                        "synthesis + encode floors", target=EMPTY_CACHE_TARGET,
+                        detail={"peak_rss_mb": round(empty_mb, 1)}))
+        rows.append(row(f"{label}: export, {engine}, full cache", full_s, encode_s, "encode floor",
+                        target=FULL_CACHE_TARGET, detail={"peak_rss_mb": round(full_mb, 1), "runs": runs}))
+        memory[(label, engine, "empty")], memory[(label, engine, "full")] = empty_mb, full_mb
+    return rows
+
+
+def _mp3_seconds(path: Path) -> float:
+    from mutagen.mp3 import MP3
+
+    return float(MP3(str(path)).info.length)
+
+
+def memory_rows(memory: dict[tuple[str, str, str], float]) -> list[dict]:
+    """Peak RSS of the 60-minute export against the 10-minute one, same engine and cache state."""
+    rows = []
+    for (label, engine, state), long_mb in memory.items():
+        if not label.startswith("60"):
+            continue
+        short_mb = memory.get(("10-min generated", engine, state))
+        if short_mb is None:
+            continue
+        growth = long_mb - short_mb
+        rows.append(row(f"peak RSS growth, 60- vs 10-min export, {engine}, {state} cache", growth,
+                        MEMORY_GROWTH_TARGET_MB, f"target +{MEMORY_GROWTH_TARGET_MB:g} MB", unit="MB",
+                        target=1.0, detail={"10_min_mb": round(short_mb, 1), "60_min_mb": round(long_mb, 1)}))
+    return rows
+
+
+def bench_exports() -> list[dict]:
+    import tempfile
+
+    rows: list[dict] = []
+    memory: dict[tuple[str, str, str], float] = {}
+    with tempfile.TemporaryDirectory(prefix="voicecoach-bench-") as tmp:
+        for case in EXPORT_CASES:
+            rows += bench_export_case(case, Path(tmp), memory)
+    return rows + memory_rows(memory)
+
+
 # ---- live (issue 5): time to first sound of `play` -------------------------------------------------
 
 _FIRST_SOUND = """
@@ -230,25 +486,29 @@ def bench_live_first_sound_full() -> dict[str, Any]:
             "floor": 0.5, "floor_name": "target 0.5 s", "ratio": round(warm / 0.5, 3)}
 
 
-BENCHES: list[Callable[[], Any]] = [bench_plan, bench_synthesis, bench_say, bench_live_first_sound_empty,
-                                    bench_live_first_sound_full]
+BENCHES: list[Callable[[], Any]] = [bench_plan, bench_synthesis, bench_say, bench_exports,
+                                    bench_live_first_sound_empty, bench_live_first_sound_full]
 
 
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--synth-floor":
+        synth_floor_child(sys.argv[2], sys.argv[3])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--only", default=None, help="run only the benches whose name contains this")
     args = parser.parse_args()
     results = []
     for bench in BENCHES:
+        if args.only and args.only not in bench.__name__:
+            continue
         result = bench()
         results.extend(result if isinstance(result, list) else [result])
     report = {"cores": os.cpu_count(), "python": sys.version.split()[0], "results": results}
     if args.json:
         print(json.dumps(report, indent=2))
-        return
-    print(f"voicecoach bench: {report['cores']} cores, Python {report['python']}")
-    for r in results:
-        print(f"  {r['name']:<55} {r['seconds']:>9.3f} s   {r['ratio']:>6.2f}x {r['floor_name']}")
+    else:
+        _print_table(report)
 
 
 if __name__ == "__main__":

@@ -108,3 +108,36 @@ def test_unknown_formats_and_qualities_are_export_errors(tmp_path):
         format_for("session.aiff")
     with pytest.raises(ExportError, match="phone"):
         open_encoder(str(tmp_path / "x.mp3"), format_for(".mp3"), RATE, "studio")
+
+
+@pytest.mark.parametrize("rate,bitrate", [(44100, 96), (48000, 96), (32000, 160)])
+def test_mp3_worker_counts_frames_alike_by_size_and_by_header(rate, bitrate):
+    import lameenc
+
+    from voicecoach.audio.mp3_worker import FrameCounter
+
+    lame = lameenc.Encoder()
+    lame.set_bit_rate(bitrate)
+    lame.set_in_sample_rate(rate)
+    lame.set_out_sample_rate(rate)
+    lame.set_channels(1)
+    noise = (np.random.default_rng(1).standard_normal(3 * rate) * 3000).astype("<i2").tobytes()
+    stream = bytes(lame.encode(noise)) + bytes(lame.flush())
+    fixed_size = 144_000 * bitrate // rate if (144_000 * bitrate) % rate == 0 else None
+    by_size, by_header = FrameCounter(fixed_size), FrameCounter()
+    for i in range(0, len(stream), 7777):
+        by_size.add(stream[i:i + 7777])
+        by_header.add(stream[i:i + 7777])
+    assert by_size.frames == by_header.frames > 3 * rate // lametag.SAMPLES_PER_FRAME
+    assert by_size.pending == by_header.pending == 0
+
+
+def test_mp3_encoder_failure_is_an_export_error(tmp_path):
+    encoder = open_encoder(str(tmp_path / "x.mp3"), format_for(".mp3"), RATE, "phone")
+    encoder._proc.kill()  # the worker dies mid-way
+    encoder._proc.wait()
+    with pytest.raises(ExportError, match="MP3 encoder failed"):
+        for _ in range(200):
+            encoder.write(np.zeros(RATE, dtype=np.float32))
+        encoder.close()
+    encoder.abort()

@@ -8,7 +8,8 @@ import pytest
 from scipy.signal import butter, resample_poly, sosfilt
 
 from audio_helpers import RATE
-from voicecoach.audio.loudness import LoudnessMeter, TruePeakLimiter, TruePeakMeter, measure, normalise
+from voicecoach.audio.loudness import (LoudnessMeter, TruePeakLimiter, TruePeakMeter, measure, normalise,
+                                       sliding_min)
 
 
 def _true_peak_db(x: np.ndarray) -> float:
@@ -92,3 +93,10 @@ def test_true_peak_meter_streams():
         meter.add(block)
     meter.add(np.zeros(0, dtype=np.float32), last=True)
     assert meter.peak_db == pytest.approx(_true_peak_db(x), abs=0.15)
+
+
+@pytest.mark.parametrize("n,size", [(1000, 7), (5000, 2161), (2161, 2161), (300, 1), (999, 8), (10, 20)])
+def test_sliding_minimum_is_the_minimum_of_each_run(n: int, size: int):
+    x = np.random.default_rng(n).random(n)
+    expected = [x[i:i + size].min() for i in range(n - size + 1)]
+    np.testing.assert_array_equal(sliding_min(x, size), np.array(expected))

@@ -114,3 +114,29 @@ def test_rendering_streams_in_memory_independent_of_session_length():
     full_session_bytes = samples_60 * 4  # float32: 691 MB
     assert peak_60 < full_session_bytes / 100
     assert peak_60 < 1.5 * peak_10 + 1_000_000  # does not grow with the session
+
+
+def test_a_clip_levelled_when_synthesised_is_only_resampled():
+    from voicecoach.audio.mixer import mix_ready, resample
+
+    ready = mix_ready(tone(300, 1.0, amp=0.6))
+    assert ready.facts.levelled_for == (-20.0, 10.0) and ready.facts.sample_rate == RATE
+    out = _render(Mixer(_timeline([Event(0.5, 1.5, "speech", 0, text="x")], 2.0), {"x": ready}))
+    expected = resample(ready.samples, ready.sample_rate, RATE)
+    np.testing.assert_array_equal(out[RATE // 2:RATE // 2 + len(expected)], expected)
+
+
+def test_streaming_lets_go_of_each_clip_after_its_last_line():
+    clips = {"a": tone(300, 1.0), "b": tone(500, 1.0)}
+    events = [Event(0.2, 1.2, "speech", 0, text="a"), Event(2.0, 3.0, "speech", 0, text="b"),
+              Event(4.0, 5.0, "speech", 0, text="a")]
+    mixer = Mixer(_timeline(events), clips)
+    held = []
+    for block in mixer.blocks(block_samples=RATE // 2):
+        held.append(sorted(k for k in mixer._sources if k.startswith("speech:")))
+    assert held[2] == ["speech:a"]  # 1.0-1.5 s: "a" comes back later
+    assert held[5] == ["speech:a", "speech:b"]  # 2.5-3.0 s
+    assert held[7] == ["speech:a"]  # "b" is done
+    assert held[-1] == []  # everything is done
+    whole = _render(mixer)  # and it all comes back for another pass
+    assert np.array_equal(whole, _render(Mixer(_timeline(events), clips)))

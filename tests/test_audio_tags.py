@@ -40,3 +40,14 @@ def test_ffmetadata_escapes_special_characters_and_lists_chapters():
     assert "title=Hips \\= open\\; \\#1 \\\\ ok" in text
     assert "comment=two\\\nlines" in text
     assert "[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=5000" in text
+
+
+def test_more_chapters_than_one_table_can_list_are_nested_in_ordered_sub_tables():
+    count = 600  # a CTOC counts its entries in one byte
+    timeline = _timeline([f"Step {i}" for i in range(count)], [float(i) for i in range(count)], count + 1.0)
+    tags = ID3(io.BytesIO(id3_bytes(TrackInfo("T", (count + 1) * 1000), chapters_for(timeline))))
+    top = tags["CTOC:toc"]
+    assert top.child_element_ids == ["toc0", "toc1", "toc2"]
+    listed = [cid for sub in top.child_element_ids for cid in tags[f"CTOC:{sub}"].child_element_ids]
+    assert listed == [f"chp{i}" for i in range(count)]
+    assert str(tags[f"CHAP:chp{count - 1}"].sub_frames["TIT2"]) == f"Step {count - 1}"

@@ -38,16 +38,20 @@ steps:
 """
 
 
+def _entry_with_samples(data: bytes, value: float) -> bytes:
+    """The entry with every sample set to `value`, its facts kept, its checksum made to match."""
+    magic, key, _, rate, n, n_facts = _HEADER.unpack_from(data)
+    facts = data[_HEADER.size + 4 * n:_HEADER.size + 4 * n + n_facts]
+    payload = np.full(n, value, dtype="<f4").tobytes() + facts
+    return _HEADER.pack(magic, key, hashlib.sha256(payload).digest(), rate, n, n_facts) + payload
+
+
 def _nan_entry(data: bytes) -> bytes:
-    magic, key, _, rate, n = _HEADER.unpack_from(data)
-    payload = np.full(n, np.nan, dtype="<f4").tobytes()
-    return _HEADER.pack(magic, key, hashlib.sha256(payload).digest(), rate, n) + payload
+    return _entry_with_samples(data, np.nan)
 
 
 def _loud_entry(data: bytes) -> bytes:
-    magic, key, _, rate, n = _HEADER.unpack_from(data)
-    payload = np.full(n, 4.0, dtype="<f4").tobytes()
-    return _HEADER.pack(magic, key, hashlib.sha256(payload).digest(), rate, n) + payload
+    return _entry_with_samples(data, 4.0)
 
 
 def _flip(data: bytes) -> bytes:

@@ -93,3 +93,17 @@ def test_cached_lines_never_load_the_model(tmp_path: Path) -> None:
     assert second.duration_s("Soften your knees.") == made["Soften your knees."].duration_s
     assert piper.loaded_models() == [] and second.synthesized == 0
     np.testing.assert_array_equal(again["Look up."].samples, made["Look up."].samples)
+
+
+def test_file_hashes_are_remembered_beside_the_cache_and_redone_when_a_file_changes(tmp_path: Path) -> None:
+    model = tmp_path / "voice.onnx"
+    model.write_bytes(b"first version")
+    assert piper.file_sha256(model) == hashlib.sha256(b"first version").hexdigest()
+    stored = json.loads(piper._hashes_file().read_text())
+    assert stored[str(model.resolve())][2] == hashlib.sha256(b"first version").hexdigest()
+    stored[str(model.resolve())][2] = "remembered"
+    piper._hashes_file().write_text(json.dumps(stored))
+    piper._hashes.clear()  # as in a new process: the stored hash is used, the file is not read
+    assert piper.file_sha256(model) == "remembered"
+    model.write_bytes(b"second, longer version")
+    assert piper.file_sha256(model) == hashlib.sha256(b"second, longer version").hexdigest()

@@ -18,15 +18,23 @@ def synth(tmp_path: Path, **kw) -> Synthesizer:
 
 
 def test_clip_is_trimmed_loudness_normalised_and_cached(tmp_path: Path) -> None:
+    from voicecoach.audio.loudness import oversampled_peaks
+
     s = synth(tmp_path)
     clip = s.clip("Let your shoulders drop.")
     assert clip.samples.dtype == np.float32 and float(np.max(np.abs(clip.samples))) <= 1.0
     assert 0.5 < clip.duration_s < 4.0
-    assert loudness_db(clip.samples, clip.sample_rate) == pytest.approx(-20.0, abs=0.5)
+    # levelled for the mix: at the speech loudness, less what limiting espeak's peaks to 10 dB
+    # above it takes away
+    assert -22.5 < loudness_db(clip.samples, clip.sample_rate) < -19.5
+    assert 20 * np.log10(np.max(oversampled_peaks(clip.samples, clip.sample_rate))) <= -10.0 + 0.1
+    assert clip.facts.levelled_for == (-20.0, 10.0) and clip.facts.sample_rate == 48000
     assert s.synthesized == 1
     again = synth(tmp_path)
-    np.testing.assert_array_equal(again.clip("Let your shoulders drop.").samples, clip.samples)
-    assert again.synthesized == 0
+    cached = again.clip("Let your shoulders drop.")
+    np.testing.assert_array_equal(cached.samples, clip.samples)
+    np.testing.assert_array_equal(cached.facts.energies, clip.facts.energies.astype(np.float32))
+    assert cached.facts.true_peak == clip.facts.true_peak and again.synthesized == 0
 
 
 def test_lines_that_normalise_alike_share_one_clip(tmp_path: Path) -> None:
@@ -72,3 +80,21 @@ def test_bad_input_is_refused(tmp_path: Path) -> None:
         say_clip("   ", "espeak")
     with pytest.raises(EngineError):
         Synthesizer("espeak", voice="no-such-voice", cache=ClipCache(tmp_path)).clip("Hello.")
+
+
+def test_lengths_and_facts_stay_known_while_clips_are_held_only_up_to_a_budget(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voicecoach.speech import synth as synth_module
+
+    monkeypatch.setattr(synth_module, "MEMO_BYTES", 100_000)  # about one line
+    s = synth(tmp_path)
+    lines = ["One, two.", "Three, four.", "Five, six.", "Seven, eight."]
+    lengths = {line: s.clip(line).duration_s for line in lines}
+    assert s._memo_bytes <= 100_000 or len(s._memo) == 1
+    ClipCache(tmp_path).clear()  # nothing left to read: what is known must come from memory
+    for line in lines:
+        assert s.duration_s(line) == lengths[line]
+        assert s.facts(line).sample_rate == 48000
+    assert s.synthesized == 4
+    s.clip(lines[0])  # its samples were let go and the cache is empty: made again
+    assert s.synthesized == 5

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,26 +14,61 @@ from voicecoach.audio.export import (ExportOptions, ExportResult, check_request,
 from voicecoach.audio.encoders import format_for
 from voicecoach.audio.split import SplitResult, export_split
 from voicecoach.compiler import compile_routine
+from voicecoach.audio.facts import SoundFacts
 from voicecoach.speech.base import Clip
+from voicecoach.speech.synth import Synthesizer
 from voicecoach.timeline import Timeline
+
+
+class SessionClips(Mapping[str, Clip]):
+    """The clip of each spoken line of a session, fetched through its synthesizer when asked for
+    (from its memory, else the cache): the clips of a long session are not all held at once."""
+
+    def __init__(self, synth: Synthesizer, texts: list[str], rate: float):
+        self._synth, self._texts, self._rate = synth, dict.fromkeys(texts), rate
+
+    def __getitem__(self, text: str) -> Clip:
+        if text not in self._texts:
+            raise KeyError(text)
+        return self._synth.clip(text, self._rate)
+
+    def facts(self, text: str) -> SoundFacts | None:
+        """The clip's facts for the mix (kept in memory for every line, unlike its samples)."""
+        return self._synth.facts(text, self._rate)
+
+    def __contains__(self, text: object) -> bool:
+        return text in self._texts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
 
 
 @dataclass(frozen=True)
 class PreparedSession:
     timeline: Timeline
-    clips: dict[str, Clip]
+    clips: Mapping[str, Clip]
 
 
 def prepare(routine_arg: str, options: session.SessionOptions) -> PreparedSession:
     """Compile the routine exactly as `plan` does (speech durations from the synthesizer: cached,
-    normalised, as played) and keep the clips it made, keyed by each spoken event's text."""
+    normalised, as played), every line synthesised or found in the cache; the clips by line.
+
+    Meanwhile a thread levels the cue sounds for the mix (work numpy does outside Python's lock).
+    """
+    from voicecoach.audio.mixer import level_all_cues
+
+    threading.Thread(target=level_all_cues, name="voicecoach-cues", daemon=True).start()
     routine = session.load(routine_arg)
     compile_options = options.compile_options()
     synth = session._warmed_synthesizer(routine, compile_options, options)
     timeline = compile_routine(routine, compile_options, synth)
     rate = compile_options.resolved_profile().rate
-    clips = synth.clips([e.text for e in timeline.speech() if e.text is not None], rate)
-    return PreparedSession(timeline, clips)
+    texts = [e.text for e in timeline.speech() if e.text is not None]
+    synth.warm(texts, rate)  # any line the draft did not have
+    return PreparedSession(timeline, SessionClips(synth, texts, rate))
 
 
 def default_output(routine_arg: str, suffix: str = ".mp3") -> Path:

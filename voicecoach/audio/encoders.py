@@ -8,11 +8,13 @@ as long as what was mixed, starting on time.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import wave
 from abc import ABC, abstractmethod
@@ -142,33 +144,33 @@ class WavEncoder(Encoder):
 
 
 class Mp3Encoder(Encoder):
-    """Gapless CBR MP3 (mono) via lameenc, with the Info/LAME tag frame written in front."""
+    """Gapless CBR MP3 (mono) via lameenc, with the Info/LAME tag frame written in front.
+
+    LAME runs in a worker process (mp3_worker.py): it holds Python's global lock while it
+    encodes, and in its own process it encodes on one core while the mix is made on the other.
+    """
 
     def __init__(self, path: str, sample_rate: int, quality: str = "phone", id3: bytes = b""):
-        import lameenc
-
         bitrate, lame_quality = FORMATS[".mp3"].settings[quality].args
         self._bitrate = int(bitrate)
         self._rate = sample_rate
-        self._lame = lameenc.Encoder()
-        self._lame.set_bit_rate(self._bitrate)
-        self._lame.set_in_sample_rate(sample_rate)
-        self._lame.set_out_sample_rate(sample_rate)
-        self._lame.set_channels(1)
-        self._lame.set_quality(int(lame_quality))
-        self._file = open(path, "wb")
-        self._file.write(id3)  # the ID3v2 tag goes first; the Info frame follows it
+        self._path = path
         self._info_offset = len(id3)
         self._tag_size = lametag.FrameHeader(self._bitrate, sample_rate, False, True).length
         try:
             self._info_frame(0, 0, 0)  # fails early if this rate or bitrate cannot hold the tag
         except ValueError as exc:
-            self._file.close()
             raise ExportError(f"cannot write this MP3: {exc} (use 32000, 44100 or 48000 Hz)") from exc
-        self._file.write(bytes(self._tag_size))  # placeholder, filled in by close()
-        self._pending = bytearray()  # encoded bytes not yet split into whole frames
-        self._frames = 0
-        self._audio_bytes = 0
+        with open(path, "wb") as head:
+            head.write(id3)  # the ID3v2 tag goes first; the Info frame follows it
+            head.write(bytes(self._tag_size))  # placeholder, filled in by close()
+        self._errors = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", _WORKER_BOOT, _package_root(), path, str(self._info_offset + self._tag_size),
+             str(self._bitrate), str(int(lame_quality)), str(sample_rate)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
+            start_new_session=os.name == "posix")  # Ctrl-C reaches only us; abort() stops it
+        _widen_pipe(self._proc.stdin)
         self.samples_written = 0
 
     def _info_frame(self, frames: int, audio_bytes: int, padding: int) -> bytes:
@@ -176,38 +178,73 @@ class Mp3Encoder(Encoder):
                                   stream_bytes=audio_bytes + self._tag_size,
                                   delay=lametag.LAME_ENCODER_DELAY, padding=padding)
 
-    def _put(self, data: bytes) -> None:
-        self._file.write(data)
-        self._pending += data
-        pos = 0
-        while len(self._pending) - pos >= 4:
-            header = lametag.parse_header(self._pending, pos)
-            if header is None:
-                raise ExportError("the MP3 encoder produced an invalid frame (lameenc); please report this")
-            if len(self._pending) - pos < header.length:
-                break
-            pos += header.length
-            self._frames += 1
-        del self._pending[:pos]
-        self._audio_bytes += len(data)
+    def _failure(self) -> Exception:
+        """What went wrong in the encoder process: its OSError as one (a full disk reads as such)."""
+        self._proc.wait()
+        self._errors.seek(0)
+        lines = self._errors.read().decode("utf-8", "replace").strip().splitlines()
+        last = lines[-1] if lines else ""
+        os_error = re.search(r"\[Errno (\d+)\] ([^:]+)", last)
+        if os_error:
+            return OSError(int(os_error.group(1)), os_error.group(2).strip())
+        return ExportError(f"the MP3 encoder failed: {last or f'exit {self._proc.returncode}'}")
 
     def write(self, block: np.ndarray) -> None:
-        self._put(bytes(self._lame.encode(to_int16(block * LAME_LEVEL_CORRECTION).tobytes())))
+        try:
+            self._proc.stdin.write(to_int16(block * LAME_LEVEL_CORRECTION).tobytes())
+        except BrokenPipeError:
+            raise self._failure() from None
         self.samples_written += len(block)
 
     def close(self) -> None:
         if self.samples_written == 0:
+            self.abort()
             raise ExportError("nothing to encode: the session has no audio (check its duration)")
-        self._put(bytes(self._lame.flush()))
-        padding = self._frames * lametag.SAMPLES_PER_FRAME - lametag.LAME_ENCODER_DELAY - self.samples_written
-        if self._pending or not 0 <= padding < 4096:
+        try:
+            self._proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        report = self._proc.stdout.read()
+        if self._proc.wait() != 0:
+            raise self._failure()
+        self._errors.close()
+        counts = json.loads(report)
+        padding = counts["frames"] * lametag.SAMPLES_PER_FRAME - lametag.LAME_ENCODER_DELAY - self.samples_written
+        if counts["pending"] or not 0 <= padding < 4096:
             raise ExportError(f"the MP3 stream did not end on a whole frame (padding {padding}); please report this")
-        self._file.seek(self._info_offset)
-        self._file.write(self._info_frame(self._frames, self._audio_bytes, padding))
-        self._file.close()
+        with open(self._path, "r+b") as out:
+            out.seek(self._info_offset)
+            out.write(self._info_frame(counts["frames"], counts["audio_bytes"], padding))
 
     def abort(self) -> None:
-        self._file.close()
+        self._proc.kill()
+        self._proc.wait()
+        for stream in (self._proc.stdin, self._proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self._errors.close()
+
+
+#: Starts the MP3 worker from the same voicecoach package as this process, whatever the folder.
+_WORKER_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from voicecoach.audio.mp3_worker import main; "
+                "sys.exit(main(sys.argv[2:]))")
+
+
+def _package_root() -> str:
+    """The folder holding this voicecoach package (so a worker imports the same code)."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _widen_pipe(pipe) -> None:  # noqa: ANN001
+    """Ask for a 1 MiB pipe buffer (Linux), so the mixer runs ahead of the encoder by a few blocks."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass
 
 
 class FfmpegEncoder(Encoder):

@@ -1,8 +1,12 @@
 """Export a Timeline to an audio file: mix, normalise loudness, limit peaks, encode, tag, atomically.
 
-The session is streamed twice through the mixer (see loudness.py): once to measure, once to
-write. Neither pass holds more than a block of audio plus the unique clips, so a four-hour
-session costs as little memory as a four-minute one.
+Pass 1 decides the gain. A session without a bed is measured from the facts of its sounds
+(analysis.py): nothing is rendered but the few spots where the limiter will work. With a bed
+the session is rendered and measured (loudness.py). Pass 2 streams the mix through the gain
+and the limiter into the encoder, which for MP3 runs in its own process (mp3_worker.py), so
+encoding on one core overlaps mixing on the other. Neither pass holds more than a block of
+audio plus the sounds about to play, so a four-hour session costs little more memory than a
+four-minute one.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.audio import encoders, loudness, tags, timedtext
+from voicecoach.audio.analysis import Levels, solve_levels
 from voicecoach.audio.bed import NOISE_COLOURS, Bed, check_bed_file
 from voicecoach.audio.mixer import DEFAULT_SAMPLE_RATE, Mixer
 from voicecoach.audio.output import atomic_output, check_destination, write_text_atomic
@@ -63,7 +68,7 @@ class ExportResult:
     loudness_lufs: float  # of the mix before normalisation
     target_lufs: float
     gain_db: float
-    true_peak_db: float  # of what was encoded, 4x oversampled
+    true_peak_db: float  # of what was encoded, 4x oversampled (see OutputPeak)
     chapters: int
     extra_paths: tuple[Path, ...] = ()
 
@@ -137,6 +142,16 @@ def measure_gain(mixer: Mixer, timeline: Timeline, options: ExportOptions, ceili
     return first.loudness_lufs, gain
 
 
+def plan_levels(mixer: Mixer, timeline: Timeline, options: ExportOptions, ceiling_db: float,
+                report: Callable[[int], None] | None = None) -> Levels:
+    """Pass 1: the gain (and where the limiter must work). A session of placed sounds is measured from
+    their facts (analysis.py); one with a bed under it is rendered and measured (`measure_gain`)."""
+    if mixer.bed is None:
+        return solve_levels(mixer, target_lufs_for(timeline, options), ceiling_db)
+    measured, gain_db = measure_gain(mixer, timeline, options, ceiling_db, report)
+    return Levels(measured, gain_db)
+
+
 def ceiling_db_for(spec: encoders.FormatSpec, options: ExportOptions) -> float:
     setting = spec.settings.get(options.quality)
     if setting is None:
@@ -178,11 +193,41 @@ def encoded_file(tmp: Path, spec: encoders.FormatSpec, options: ExportOptions, i
                 os.unlink(meta_path)
 
 
-class _Progress:
-    """Turns samples done in either pass into a 0..1 fraction (pass 1 weighs a third)."""
+class OutputPeak:
+    """The true peak of what is encoded (4x oversampled): known from the first pass for a session
+    of placed sounds (`Levels.known_peak`), measured on the stream when a bed plays under it."""
 
-    def __init__(self, callback: Callable[[float], None] | None, total_samples: int):
-        self._callback, self._total, self._done = callback, max(1, 3 * total_samples), 0
+    def __init__(self, sample_rate: int, levels: Levels):
+        self._peak = levels.known_peak
+        self._meter = loudness.TruePeakMeter(sample_rate) if levels.curves is None else None
+
+    def add(self, block: np.ndarray) -> None:
+        if self._meter is not None:
+            self._meter.add(block)
+
+    @property
+    def peak_db(self) -> float:
+        if self._meter is not None:
+            self._meter.add(np.zeros(0, dtype=np.float32), last=True)
+            self._peak, self._meter = max(self._peak, self._meter.peak), None
+        return float(20 * np.log10(self._peak)) if self._peak > 0 else float("-inf")
+
+
+def levelled(blocks: Iterator[np.ndarray], levels: Levels, sample_rate: int,
+             ceiling_db: float) -> Iterator[np.ndarray]:
+    """Pass 2: the mix at its gain, limited (with the curves the first pass worked out, or by the
+    streaming limiter when it could not)."""
+    if levels.curves is None:
+        return loudness.normalise(blocks, sample_rate, levels.gain_db, ceiling_db)
+    return loudness.apply_curves(blocks, levels.gain_db, ceiling_db, levels.curves)
+
+
+class _Progress:
+    """Turns samples done into a 0..1 fraction: a rendered pass 1 (with a bed) weighs a third."""
+
+    def __init__(self, callback: Callable[[float], None] | None, total_samples: int, rendered_pass_1: bool):
+        weight = 3 if rendered_pass_1 else 2
+        self._callback, self._total, self._done = callback, max(1, weight * total_samples), 0
 
     def add(self, samples: int, weight: int) -> None:
         self._done = min(self._done + samples * weight, self._total - 1)  # correction passes: wait
@@ -197,20 +242,21 @@ def export_session(timeline: Timeline, clips: Mapping[str, Clip], out_path: str 
     out = Path(out_path)
     spec = encoders.format_for(options.format if options.format else str(out))
     mixer = make_mixer(timeline, clips, options)
-    progress = _Progress(options.progress, mixer.total_samples)
+    progress = _Progress(options.progress, mixer.total_samples, mixer.bed is not None)
     ceiling_db = ceiling_db_for(spec, options)
-    measured, gain_db = measure_gain(mixer, timeline, options, ceiling_db, lambda n: progress.add(n, 1))
     chapters = tags.chapters_for(timeline)
-    peak = loudness.TruePeakMeter(options.sample_rate)
     try:
         with atomic_output(out) as tmp:
             with encoded_file(tmp, spec, options, track_info(timeline, options), chapters) as encoder:
+                # the encoder (a worker process for MP3) starts while pass 1 runs
+                levels = plan_levels(mixer, timeline, options, ceiling_db, lambda n: progress.add(n, 1))
+                measured, gain_db = levels.measured_lufs, levels.gain_db
+                peak = OutputPeak(options.sample_rate, levels)
                 blocks = mixer.blocks(block_samples=block_samples_for(options))
-                for block in loudness.normalise(blocks, options.sample_rate, gain_db, ceiling_db):
+                for block in levelled(blocks, levels, options.sample_rate, ceiling_db):
                     peak.add(block)
                     encoder.write(block)
                     progress.add(len(block), 2)
-                peak.add(np.zeros(0, dtype=np.float32), last=True)
                 samples = encoder.samples_written
         extra = _write_timed_text(timeline, out, options)
     except OSError as exc:

@@ -1,29 +1,34 @@
-"""Loudness normalisation of a streamed session, in two passes with bounded memory.
+"""Loudness of a streamed session, and the true-peak limiter, with bounded memory.
 
-Pass 1 (`measure`) feeds the mixer's blocks through the BS.1770 K-weighting filters (pyloudnorm's
-own filter coefficients, run with scipy's lfilter and its state carried from block to block).
-Mean squares are summed per 100 ms hop; every four hops form one 400 ms gating block (75 %
-overlap). Instead of keeping every block, each one is dropped into a histogram of 0.01 LU bins
-between -70 and +10 LUFS that keeps a count and an energy sum per bin: the absolute gate
-(-70 LUFS) and the relative gate (-10 LU below the mean of the blocks passing the absolute
-gate) are then applied to the histogram. The gate decision is quantised to 0.01 LU, the
-energies are exact, and memory is the same for a minute or for four hours.
+Measuring a stream (`measure`, used when a bed plays under the session; without one, export
+measures from the sounds' facts, see analysis.py) feeds the mixer's blocks through the BS.1770
+K-weighting filters (kweight.py's coefficients, run with scipy's sosfilt and their state
+carried from block to block). Mean squares are summed per 100 ms hop; every four hops form one
+400 ms gating block (75 % overlap). Instead of keeping every block, each one is dropped into a
+histogram of 0.01 LU bins between -70 and +10 LUFS that keeps a count and an energy sum per
+bin: the absolute gate (-70 LUFS) and the relative gate (-10 LU below the mean of the blocks
+passing the absolute gate) are then applied to the histogram. The gate decision is quantised
+to 0.01 LU, the energies are exact, and memory is the same for a minute or for four hours.
 
-Pass 2 (`normalise`) renders the blocks again, applies the gain that brings the measured
-loudness to the target, and runs a look-ahead true-peak limiter. The limiter estimates each
-sample's true peak from a 4x oversampled copy (soxr), turns it into the gain that keeps the
-peak under the ceiling, spreads every gain dip over the look-ahead (a sliding minimum followed
-by two moving averages, so the dip is complete before the peak arrives) and holds it briefly
-so it releases smoothly. A final sample clamp at the ceiling is only a guard.
+Writing (`normalise`) applies the gain that brings the session to its target and runs a
+look-ahead true-peak limiter. The limiter estimates each sample's true peak from a 4x
+oversampled copy (soxr), turns it into the gain that keeps the peak under the ceiling, spreads
+every gain dip over the look-ahead (a sliding minimum followed by two moving averages, so the
+dip is complete before the peak arrives) and holds it briefly so it releases smoothly; it works
+out that gain only around peaks that need it. A final sample clamp at the ceiling is only a
+guard. Without a bed, export runs the limiter in its first pass, on just the spots that need
+it, and writes with `apply_curves`.
 """
-
 from __future__ import annotations
 
+import bisect
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from voicecoach.audio.kweight import k_weighting_sos, loudness_of, ungated_loudness
 
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
@@ -38,11 +43,7 @@ QUIET_FRACTION = 0.5
 
 def _k_weighting(sample_rate: int) -> np.ndarray:
     """The two BS.1770 K-weighting stages (high shelf, then high pass) as second-order sections."""
-    import pyloudnorm
-
-    meter = pyloudnorm.Meter(sample_rate)  # K-weighting by default
-    return np.array([np.concatenate([np.asarray(f.b, dtype=np.float64), np.asarray(f.a, dtype=np.float64)])
-                     for f in meter._filters.values()])
+    return k_weighting_sos(sample_rate)
 
 
 def _anti_denormal(n: int) -> np.ndarray:
@@ -114,19 +115,13 @@ class LoudnessMeter:
 
 def k_weighted_loudness(samples: np.ndarray, sample_rate: int) -> float:
     """Ungated loudness of a whole (short) signal: -0.691 + 10 log10 of its K-weighted mean square."""
-    from scipy.signal import sosfilt
-
-    y = sosfilt(_k_weighting(sample_rate), np.asarray(samples, dtype=np.float64))
-    power = float(np.mean(np.square(y))) if y.size else 0.0
-    return float(-0.691 + 10 * np.log10(power)) if power > 0 else float("-inf")
+    return ungated_loudness(samples, sample_rate)
 
 
 def clip_loudness(samples: np.ndarray, sample_rate: int) -> float:
     """BS.1770 loudness of a clip in memory (gated); for clips under 400 ms, ungated."""
-    meter = LoudnessMeter(sample_rate)
-    meter.add(samples)
-    measured = meter.integrated()
-    return measured if np.isfinite(measured) else k_weighted_loudness(samples, sample_rate)
+    measured = loudness_of(samples, sample_rate)
+    return measured if np.isfinite(measured) else ungated_loudness(samples, sample_rate)
 
 
 def oversampled_peaks(x: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -189,6 +184,22 @@ def measure(blocks: Iterable[np.ndarray], sample_rate: int, true_peak: bool = Tr
     return Measurement(meter.integrated(), peak.peak_db, samples)
 
 
+def sliding_min(x: np.ndarray, size: int) -> np.ndarray:
+    """The minimum of each run of `size` consecutive values (len(x) - size + 1 of them), in O(n):
+    per block of `size`, running minima from the left and from the right; a run spans at most
+    two blocks, so its minimum is the right-running minimum where it starts and the left-running
+    one where it ends (van Herk / Gil-Werman)."""
+    n = len(x)
+    if n < size:
+        return np.zeros(0, dtype=np.asarray(x).dtype)
+    padded = np.full(-(-n // size) * size, np.inf)
+    padded[:n] = x
+    blocks = padded.reshape(-1, size)
+    from_left = np.minimum.accumulate(blocks, axis=1).ravel()
+    from_right = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
+    return np.minimum(from_right[:n - size + 1], from_left[size - 1:n])
+
+
 def _moving_average(x: np.ndarray, length: int) -> np.ndarray:
     """Trailing mean over `length` samples; the result is len(x) - length + 1 long."""
     c = np.concatenate(([0.0], np.cumsum(x, dtype=np.float64)))
@@ -215,6 +226,8 @@ class TruePeakLimiter:
         self._received = 0
         self._emitted = 0
         self.min_gain = 1.0  # deepest gain reduction applied so far (linear)
+        self.input_peak = 0.0  # highest true peak of the input seen, where it was measured...
+        self.skipped_quiet = False  # ...and whether some of it was too quiet to need measuring
 
     def process(self, block: np.ndarray) -> np.ndarray:
         """Feed the next samples; returns the samples that are now final (maybe none)."""
@@ -235,8 +248,6 @@ class TruePeakLimiter:
         return out
 
     def _emit(self, final_end: int) -> np.ndarray:
-        from scipy.ndimage import minimum_filter1d
-
         start = self._emitted
         if final_end <= start:
             return np.zeros(0, dtype=np.float32)
@@ -248,18 +259,38 @@ class TruePeakLimiter:
         self._buf = self._buf[keep_from - self._buf_start:]
         self._buf_start = keep_from
         if np.max(np.abs(x), initial=0.0) < self._ceiling * QUIET_FRACTION:
+            self.skipped_quiet = True
             return out.copy()  # far below the ceiling: nothing to limit
         peaks = oversampled_peaks(x, self._rate)[margin:len(x) - margin]
-        required = np.minimum(1.0, self._ceiling / np.maximum(peaks, 1e-9))
-        size = hold + ahead + 1  # each gain dip covers `hold` before and `ahead` after its peak
-        trailing_min = minimum_filter1d(required, size, mode="nearest", origin=(size - 1) // 2)
-        dips = trailing_min[size - 1:]
-        gain = _moving_average(_moving_average(dips, self._avg), self._avg)[-(final_end - start):]
+        self.input_peak = max(self.input_peak, float(np.max(peaks, initial=0.0)))
+        gain = self._gain(peaks)
+        if gain is None:
+            return out.copy()  # nothing reaches the ceiling
         out = out * gain.astype(np.float32)
         np.clip(out, -self._ceiling, self._ceiling, out=out)
-        if gain.size:
-            self.min_gain = min(self.min_gain, float(gain.min()))
+        self.min_gain = min(self.min_gain, float(gain.min()))
         return out
+
+    def _gain(self, peaks: np.ndarray) -> np.ndarray | None:
+        """The gain for the samples `peaks` ends `ahead` before (None: 1 throughout).
+
+        The gain each peak over the ceiling requires is spread by a sliding minimum over `hold`
+        before and `ahead` after it, then smoothed by two moving averages. A peak affects only
+        the `span` samples before it, so the curve is worked out only around the peaks that
+        require something, run by run; everywhere else it is exactly 1.
+        """
+        over = np.flatnonzero(peaks > self._ceiling)
+        if over.size == 0:
+            return None
+        avg, size = self._avg, self._hold + self._ahead + 1
+        span = size + 2 * avg - 3
+        gain = np.ones(len(peaks) - span)
+        runs = np.split(over, np.flatnonzero(np.diff(over) > span) + 1)
+        for run in runs:
+            lo, hi = max(0, int(run[0]) - span), min(len(gain), int(run[-1]) + 1)
+            required = np.minimum(1.0, self._ceiling / np.maximum(peaks[lo:hi + span], 1e-9))
+            gain[lo:hi] = _moving_average(_moving_average(sliding_min(required, size), avg), avg)
+        return gain[2:]
 
 
 def normalise(blocks: Iterable[np.ndarray], sample_rate: int, gain_db: float,
@@ -274,3 +305,26 @@ def normalise(blocks: Iterable[np.ndarray], sample_rate: int, gain_db: float,
     tail = limiter.flush()
     if tail.size:
         yield tail
+
+
+def apply_curves(blocks: Iterable[np.ndarray], gain_db: float, ceiling_db: float,
+                 curves: Sequence[tuple[int, np.ndarray]]) -> Iterator[np.ndarray]:
+    """Pass 2 with the limiter's work done in advance (analysis.py): apply `gain_db`, multiply each
+    curve in from its first sample (curves sorted by that), clamp at the ceiling as a guard."""
+    gain, ceiling = np.float32(10 ** (gain_db / 20)), np.float32(10 ** (ceiling_db / 20))
+    pos, first = 0, 0
+    for block in blocks:
+        out = block * gain
+        end = pos + len(out)
+        i = first
+        while i < len(curves) and curves[i][0] < end:
+            start, curve = curves[i]
+            a, b = max(start, pos), min(start + len(curve), end)
+            if b > a:
+                out[a - pos:b - pos] *= curve[a - start:b - start]
+            i += 1
+        while first < len(curves) and curves[first][0] + len(curves[first][1]) <= end:
+            first += 1
+        np.clip(out, -ceiling, ceiling, out=out)
+        pos = end
+        yield out

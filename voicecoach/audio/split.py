@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.audio import encoders, loudness, tags
+from voicecoach.audio import encoders, tags
 from voicecoach.audio.export import (ExportOptions, block_samples_for, ceiling_db_for, encoded_file,
-                                     make_mixer, measure_gain, safe_filename, track_info)
+                                     levelled, make_mixer, plan_levels, safe_filename, track_info)
 from voicecoach.audio.output import atomic_output, write_text_atomic
 from voicecoach.errors import ExportError
 from voicecoach.speech.base import Clip
@@ -83,9 +83,10 @@ def export_split(timeline: Timeline, clips: Mapping[str, Clip], out_dir: str | o
         raise ExportError(f"cannot create the folder {folder}: {exc.strerror}") from exc
     mixer = make_mixer(timeline, clips, options)
     ceiling = ceiling_db_for(spec, options)
-    _, gain_db = measure_gain(mixer, timeline, options, ceiling)
+    levels = plan_levels(mixer, timeline, options, ceiling)
+    gain_db = levels.gain_db
     blocks = mixer.blocks(block_samples=block_samples_for(options))
-    cutter = _Cutter(loudness.normalise(blocks, options.sample_rate, gain_db, ceiling))
+    cutter = _Cutter(levelled(blocks, levels, options.sample_rate, ceiling))
     parts = segments(timeline, options.sample_rate)
     written, entries = [], []
     try:

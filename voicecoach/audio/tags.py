@@ -14,6 +14,8 @@ from voicecoach.timeline import StepSpan, Timeline
 ALBUM = "voicecoach"
 ARTIST = "voicecoach"
 GENRE = "Fitness"
+#: Entries one ID3 table of contents (CTOC) can list.
+MAX_TOC_ENTRIES = 255
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,8 @@ def summary_of(timeline: Timeline) -> str:
 
 
 def id3_tags(info: TrackInfo, chapters: list[Chapter]):
-    """A mutagen ID3 object holding the text frames, a top-level ordered CTOC and one CHAP per chapter."""
+    """A mutagen ID3 object holding the text frames, a top-level ordered CTOC and one CHAP per chapter
+    (past 255 chapters the top-level CTOC lists ordered sub-tables of up to 255 chapters each)."""
     from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TLEN, TPE1, TRCK, CTOCFlags
 
     tags = ID3()
@@ -78,9 +81,15 @@ def id3_tags(info: TrackInfo, chapters: list[Chapter]):
     if info.track:
         tags.add(TRCK(encoding=3, text=[info.track]))
     if chapters:
+        ids = [c.element_id for c in chapters]
+        if len(ids) > MAX_TOC_ENTRIES:  # a CTOC counts its entries in one byte: nest ordered sub-tables
+            groups = [ids[i:i + MAX_TOC_ENTRIES] for i in range(0, len(ids), MAX_TOC_ENTRIES)]
+            for n, group in enumerate(groups):
+                tags.add(CTOC(element_id=f"toc{n}", flags=CTOCFlags.ORDERED, child_element_ids=group,
+                              sub_frames=[TIT2(encoding=3, text=[f"{info.title} ({n + 1})"])]))
+            ids = [f"toc{n}" for n in range(len(groups))]
         tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                      child_element_ids=[c.element_id for c in chapters],
-                      sub_frames=[TIT2(encoding=3, text=[info.title])]))
+                      child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=[info.title])]))
         for c in chapters:
             tags.add(CHAP(element_id=c.element_id, start_time=c.start_ms, end_time=c.end_ms,
                           start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,

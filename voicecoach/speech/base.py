@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -14,10 +15,15 @@ SILENCE_THRESHOLD = 10 ** (-45 / 20)
 
 @dataclass(frozen=True)
 class Clip:
-    """Mono float32 audio in [-1, 1] with its sample rate."""
+    """Mono float32 audio in [-1, 1] with its sample rate.
+
+    `facts`: for a clip made by the synthesizer, its measurements for the mix
+    (`voicecoach.audio.facts.SoundFacts`), kept with it in the cache; None otherwise.
+    """
 
     samples: np.ndarray
     sample_rate: int
+    facts: Any = field(default=None, compare=False, repr=False)
 
     @property
     def duration_s(self) -> float:

@@ -1,7 +1,8 @@
 """A content-addressed cache of spoken clips, safe to share between processes.
 
 An entry is one small file: a fixed header (magic, the key it belongs to, a sha256 of the
-payload, sample rate, sample count) and the float32 samples. Writes go to a temporary file in
+payload, sample rate, sample count, size of the facts) and the payload: the float32 samples,
+then the clip's facts for the mix (`voicecoach.audio.facts`), if it has them. Writes go to a temporary file in
 the same folder and are renamed into place, so a reader sees a whole entry or none. An entry
 that is damaged, cut short or belongs to another key is reported once (a `CacheWarning`),
 deleted, and synthesised again by the caller.
@@ -24,10 +25,10 @@ import numpy as np
 
 from voicecoach.speech.base import Clip
 
-#: Bump when the entry layout or what goes into a clip (trim, loudness) changes.
-CACHE_FORMAT = 1
-MAGIC = b"VCCLIP\x00\x01"
-_HEADER = struct.Struct("<8s32s32sIQ")  # magic, key, payload sha256, sample_rate, n_samples
+#: Bump when the entry layout or what goes into a clip (trim, loudness, levelling) changes.
+CACHE_FORMAT = 2
+MAGIC = b"VCCLIP\x00\x02"
+_HEADER = struct.Struct("<8s32s32sIQI")  # magic, key, payload sha256, sample_rate, n_samples, n_fact_bytes
 SUFFIX = ".clip"
 _TEMP_PREFIX = ".tmp-"
 #: A temporary file this old was left by a writer that was killed: it is removed.
@@ -122,13 +123,15 @@ class ClipCache:
                 pass
         return clip
 
-    def put(self, key: str, clip: Clip) -> None:
-        """Store `clip` under `key` atomically. A cache that cannot be written is reported, not fatal."""
+    def put(self, key: str, clip: Clip) -> bool:
+        """Store `clip` under `key` atomically; whether it was stored. A cache that cannot be written
+        is reported, not fatal."""
         path = self.entry_path(key)
         samples = np.ascontiguousarray(clip.samples, dtype="<f4")
-        payload = samples.tobytes()
+        facts = clip.facts.to_bytes() if clip.facts is not None else b""
+        payload = samples.tobytes() + facts
         header = _HEADER.pack(MAGIC, bytes.fromhex(key), hashlib.sha256(payload).digest(),
-                              int(clip.sample_rate), samples.size)
+                              int(clip.sample_rate), samples.size, len(facts))
         tmp = None
         if not self._swept:
             self._swept = True
@@ -141,10 +144,12 @@ class ClipCache:
                 f.write(payload)
             os.replace(tmp, path)
             tmp = None
+            return True
         except OSError as exc:
             _warn_once(f"write:{self.root}", f"could not write to the speech cache at {self.root}: "
                                              f"{exc}; clips will be synthesised each time "
                                              "(set VOICECOACH_CACHE_DIR to a writable folder)")
+            return False
         finally:
             if tmp is not None:
                 try:
@@ -208,19 +213,25 @@ def _decode(data: bytes, key: str) -> tuple[Clip | None, str]:
     """The clip in an entry's bytes, or None and what is wrong with them."""
     if len(data) < _HEADER.size:
         return None, "cut short"
-    magic, stored_key, digest, sample_rate, n_samples = _HEADER.unpack_from(data)
-    if magic != MAGIC:
+    if data[:len(MAGIC)] != MAGIC:
         return None, "not a voicecoach clip (or from another version)"
+    magic, stored_key, digest, sample_rate, n_samples, n_facts = _HEADER.unpack_from(data)
     if stored_key != bytes.fromhex(key):
         return None, "holding another line's audio"
-    payload = data[_HEADER.size:]
-    if len(payload) != 4 * n_samples:
-        return None, "cut short" if len(payload) < 4 * n_samples else "longer than its header says"
+    payload = memoryview(data)[_HEADER.size:]
+    expected = 4 * n_samples + n_facts
+    if len(payload) != expected:
+        return None, "cut short" if len(payload) < expected else "longer than its header says"
     if hashlib.sha256(payload).digest() != digest or sample_rate <= 0:
         return None, "damaged (checksum mismatch)"
-    samples = np.frombuffer(payload, dtype="<f4").astype(np.float32)
+    samples = np.frombuffer(payload[:4 * n_samples], dtype="<f4").astype(np.float32)
     if samples.size and not (np.all(np.isfinite(samples)) and float(np.max(np.abs(samples))) <= 1.0):
         return None, "holding values that are not audio (NaN, infinite or beyond full scale)"
     if not 4000 <= sample_rate <= 384_000:
         return None, f"holding an impossible sample rate ({sample_rate} Hz)"
-    return Clip(samples, int(sample_rate)), ""
+    facts = None
+    if n_facts:
+        from voicecoach.audio.facts import SoundFacts
+
+        facts = SoundFacts.from_bytes(bytes(payload[4 * n_samples:]))
+    return Clip(samples, int(sample_rate), facts), ""

@@ -1,4 +1,4 @@
-"""One speech loudness for every clip (ITU-R BS.1770 via pyloudnorm), with a peak guard."""
+"""One speech loudness for every clip (ITU-R BS.1770, gated), with a peak guard."""
 
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ def loudness_db(samples: np.ndarray, sample_rate: int) -> float | None:
         return None
     data = samples.astype(np.float64)
     if data.size / sample_rate >= MIN_GATED_S:
-        import pyloudnorm
+        from voicecoach.audio.kweight import loudness_of
 
-        value = pyloudnorm.Meter(sample_rate).integrated_loudness(data)
+        value = loudness_of(data, sample_rate)
     else:
         mean_square = float(np.mean(data * data))
         value = 10 * math.log10(mean_square) if mean_square > 0 else -math.inf

@@ -6,6 +6,7 @@ synthesised: a run where every line is in the cache never loads it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -51,16 +52,59 @@ def packaged_model() -> Path | None:
 
 
 def file_sha256(path: Path) -> str:
-    """sha256 of a file, remembered per (path, mtime, size) for the life of the process."""
+    """sha256 of a file, remembered per (path, mtime, size): for the life of the process, and in a
+    small file beside the speech cache, so a run that finds every line cached reads no model."""
     st = path.stat()
     tag = (str(path.resolve()), st.st_mtime_ns, st.st_size)
     if tag not in _hashes:
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        _hashes[tag] = digest.hexdigest()
+        known = _stored_hashes()
+        entry = known.get(tag[0])
+        if entry and entry[:2] == [st.st_mtime_ns, st.st_size]:
+            _hashes[tag] = entry[2]
+        else:
+            digest = hashlib.sha256()
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+            _hashes[tag] = digest.hexdigest()
+            known[tag[0]] = [st.st_mtime_ns, st.st_size, _hashes[tag]]
+            _store_hashes(known)
     return _hashes[tag]
+
+
+def _hashes_file() -> Path:
+    from voicecoach.speech.cache import default_cache_dir
+
+    return default_cache_dir() / "file-hashes.json"
+
+
+def _stored_hashes() -> dict[str, list]:
+    try:
+        data = json.loads(_hashes_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _store_hashes(known: dict[str, list]) -> None:
+    """Write the remembered hashes (atomically; a cache that cannot be written is no error)."""
+    import tempfile
+
+    target = _hashes_file()
+    tmp = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-hashes-")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(known, f)
+        os.replace(tmp, target)
+        tmp = None
+    except OSError:
+        pass
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 def loaded_models() -> list[str]:

@@ -2,11 +2,18 @@
 
 A `Synthesizer` is also the compiler's source of speech durations (`duration_s`). The engine's
 model is touched only when a line is not in the cache.
+
+A synthesised clip is trimmed, brought to the speech loudness, levelled for the mix (peaks
+limited) and measured for it (`voicecoach.audio.mixer.mix_ready`), then cached: mixing it
+later costs a resample and a gain. In memory the synthesizer keeps every line's length, but
+clips only up to `MEMO_BYTES` (the most recently used): a long session's clips are read from
+the cache again when needed rather than all held at once.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
@@ -16,11 +23,13 @@ from voicecoach.errors import UsageError
 from voicecoach.routine.reader import MAX_TEXT_CHARS
 from voicecoach.speech.base import Clip, Engine, trim_silence
 from voicecoach.speech.cache import ClipCache, cache_key
-from voicecoach.speech.loudness import TARGET_LUFS, normalize_loudness
+from voicecoach.speech.loudness import TARGET_LUFS
 from voicecoach.speech.normalize import normalize_for_speech
 from voicecoach.speech.registry import get_engine
 
 MIN_RATE, MAX_RATE = 0.3, 3.0
+#: Clips (samples) kept in memory per synthesizer, most recently used first.
+MEMO_BYTES = 8 * 1024 * 1024
 #: Sample rate of the empty clip returned for a line with nothing to say.
 EMPTY_SAMPLE_RATE = 22050
 
@@ -48,49 +57,70 @@ class Synthesizer:
         self.target_lufs = target_lufs
         self.identity = self.engine.identity(self.voice)  # also checks that the voice exists
         self.synthesized = 0  # lines this synthesizer had to synthesise (the rest came from cache)
-        self._memo: dict[str, Clip] = {}
+        self._memo: OrderedDict[str, Clip] = OrderedDict()  # by key, least recently used first
+        self._memo_bytes = 0
+        self._durations: dict[str, float] = {}
+        self._facts: dict[str, object] = {}  # each line's facts for the mix (small), by key
+        self._uncached: dict[str, Clip] = {}  # clips the cache could not store: kept, never remade
         self._lock = threading.Lock()
+        self._keys: dict[tuple[str, float], str] = {}
+        self._normalised: dict[str, str] = {}
 
     def key(self, spoken: str, rate: float) -> str:
         """The cache key of already-normalised text at `rate`."""
-        return cache_key(self.engine.name, self.identity, self.voice, rate, spoken, self.target_lufs)
+        found = self._keys.get((spoken, rate))
+        if found is None:
+            found = self._keys[(spoken, rate)] = cache_key(self.engine.name, self.identity, self.voice, rate,
+                                                           spoken, self.target_lufs)
+        return found
+
+    def _spoken(self, text: str) -> str:
+        """`text` as it is spoken (normalised once per distinct text)."""
+        found = self._normalised.get(text)
+        if found is None:
+            found = self._normalised[text] = normalize_for_speech(text)
+        return found
 
     def clip(self, text: str, rate: float = 1.0) -> Clip:
         """The spoken clip of `text` at speed factor `rate`, from the cache when it is there."""
         rate = check_rate(rate)
-        spoken = normalize_for_speech(text)
+        spoken = self._spoken(text)
         return self._lookup(spoken, rate) or self._make(spoken, rate)
 
     def clips(self, texts: Iterable[str], rate: float = 1.0) -> dict[str, Clip]:
         """Clips for many lines; each distinct missing line is synthesised once, in parallel."""
+        texts = list(texts)
+        self.warm(texts, rate)
+        return {text: self.clip(text, rate) for text in texts}
+
+    def warm(self, texts: Iterable[str], rate: float = 1.0) -> int:
+        """Make sure every line is in the cache (synthesising the missing ones at once, on every
+        core the engine can use), without holding their clips; how many had to be synthesised."""
         rate = check_rate(rate)
-        spoken = {text: normalize_for_speech(text) for text in texts}
-        found: dict[str, Clip] = {}
+        before = self.synthesized
         missing: list[str] = []
-        for line in dict.fromkeys(spoken.values()):
-            clip = self._lookup(line, rate)
-            if clip is None:
+        for line in dict.fromkeys(self._spoken(text) for text in texts):
+            with self._lock:
+                known = not line or self.key(line, rate) in self._durations
+            if not known and self._lookup(line, rate) is None:
                 missing.append(line)
-            else:
-                found[line] = clip
         workers = min(max(1, self.engine.workers), len(missing))
         if workers > 1:
             with ThreadPoolExecutor(workers, thread_name_prefix="voicecoach-synth") as pool:
-                made = list(pool.map(lambda line: self._make(line, rate), missing))
+                for _ in pool.map(lambda line: self._make(line, rate), missing):
+                    pass
         else:
-            made = [self._make(line, rate) for line in missing]
-        found.update(zip(missing, made))
-        return {text: found[line] for text, line in spoken.items()}
-
-    def warm(self, texts: Iterable[str], rate: float = 1.0) -> int:
-        """Synthesise ahead every line not cached yet; returns how many had to be synthesised."""
-        before = self.synthesized
-        self.clips(texts, rate)
+            for line in missing:
+                self._make(line, rate)
         return self.synthesized - before
 
     def duration_s(self, text: str, rate: float = 1.0) -> float:
         """Seconds `text` takes to say at `rate` (what the compiler plans with)."""
-        return self.clip(text, rate).duration_s
+        rate = check_rate(rate)
+        spoken = self._spoken(text)
+        with self._lock:
+            known = self._durations.get(self.key(spoken, rate)) if spoken else 0.0
+        return known if known is not None else self.clip(text, rate).duration_s
 
     def _lookup(self, spoken: str, rate: float) -> Clip | None:
         if not spoken:
@@ -98,21 +128,50 @@ class Synthesizer:
         key = self.key(spoken, rate)
         with self._lock:
             if key in self._memo:
+                self._memo.move_to_end(key)
                 return self._memo[key]
+            if key in self._uncached:
+                return self._uncached[key]
         clip = self.cache.get(key)
         if clip is not None:
-            with self._lock:
-                self._memo[key] = clip
+            self._remember(key, clip)
         return clip
 
+    def facts(self, text: str, rate: float = 1.0):  # noqa: ANN201 (SoundFacts | None)
+        """The facts of `text`'s clip for the mix (see `Clip.facts`), without its samples if known."""
+        rate = check_rate(rate)
+        spoken = self._spoken(text)
+        key = self.key(spoken, rate) if spoken else ""
+        with self._lock:
+            if key in self._facts:
+                return self._facts[key]
+        return self.clip(text, rate).facts
+
+    def _remember(self, key: str, clip: Clip, stored: bool = True) -> None:
+        with self._lock:
+            self._durations[key] = clip.duration_s
+            self._facts[key] = clip.facts
+            if not stored:
+                self._uncached[key] = clip
+                return
+            if key not in self._memo:
+                self._memo_bytes += clip.samples.nbytes
+            self._memo[key] = clip
+            self._memo.move_to_end(key)
+            while self._memo_bytes > MEMO_BYTES and len(self._memo) > 1:
+                _, dropped = self._memo.popitem(last=False)
+                self._memo_bytes -= dropped.samples.nbytes
+
     def _make(self, spoken: str, rate: float) -> Clip:
+        from voicecoach.audio.mixer import MixLevels, mix_ready
+
         raw = self.engine.synthesize(spoken, self.voice, rate)
         trimmed = Clip(trim_silence(raw.samples, sample_rate=raw.sample_rate), raw.sample_rate)
-        clip = normalize_loudness(trimmed, self.target_lufs)
+        clip = mix_ready(trimmed, MixLevels(speech_lufs=self.target_lufs))  # brings it to the loudness too
         key = self.key(spoken, rate)
-        self.cache.put(key, clip)
+        stored = self.cache.put(key, clip)
+        self._remember(key, clip, stored)
         with self._lock:
-            self._memo[key] = clip
             self.synthesized += 1
         return clip
 
