@@ -90,3 +90,9 @@ def test_limits():
     assert "2,001 characters" in problems(long_text)[0]
     assert "at most 1,000,000 bytes" in problems(b"#" * 1_000_001)[0]
     assert "passes 4 hours" in problems("title: x\nsteps:\n  - rest: 3h\n  - rest: 2h\n")[0]
+
+
+def test_a_bad_byte_after_a_bom_is_found_where_it_is():
+    """The BOM is not counted (as editors do not show it), and the byte named is the bad one."""
+    assert problems(b"\xef\xbb\xbfformat: 1\nt\x80itle: x\n") == [
+        "r.yaml:2:2: byte 0x80 is not UTF-8 text: save the routine as UTF-8 text"]

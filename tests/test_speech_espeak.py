@@ -48,5 +48,8 @@ def test_unknown_voice_and_identity(engine: EspeakEngine) -> None:
     with pytest.raises(EngineError, match="unknown espeak voice 'zz-nope'"):
         engine.synthesize("Hello.", "zz-nope", 1.0)
     engine.check_voice("en-us+f3")
+    for bad in ("en-us+../../../../etc/passwd", "en-us+/tmp/x", "en-us+f3 -h"):
+        with pytest.raises(EngineError, match="unknown espeak voice"):
+            engine.check_voice(bad)
     ident = engine.identity("en-gb")
     assert "espeak-ng" in ident and "en-gb" in ident and ident != engine.identity("en-us")

@@ -47,8 +47,11 @@ def test_speaks_and_rate_changes_length(engine: PiperEngine) -> None:
     assert normal.sample_rate == 22050 and normal.samples.dtype == np.float32
     assert 0.6 < normal.duration_s < 3.0
     assert float(np.max(np.abs(normal.samples))) <= 1.0
-    fast = engine.synthesize("Breathe in slowly.", None, 1.6)
-    assert fast.duration_s < 0.8 * normal.duration_s
+    # piper's prosody is sampled (its lengths vary a little run to run): judge on a longer line
+    line = "Draw your right knee toward your chest and let your lower back soften into the floor."
+    slow = engine.synthesize(line, None, 1.0)
+    fast = engine.synthesize(line, None, 1.6)
+    assert fast.duration_s < 0.8 * slow.duration_s
 
 
 def test_voice_by_path_and_by_name_in_the_voices_folder(engine: PiperEngine, tmp_path: Path,

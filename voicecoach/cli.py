@@ -317,3 +317,44 @@ def _export_summary(result: Any) -> str:
     extra = "".join(f", {p}" for p in result.extra_paths)
     return (f"wrote {result.path} ({session.clock(result.duration_s)}, {result.chapters} chapters, "
             f"{result.target_lufs:g} LUFS){extra}")
+
+
+# ---- live play and history (issue 5, "Live sessions") --------------------------------------------
+
+
+@main.command()
+@click.argument("routine")
+@session_options
+@click.option("--backend", default=None, metavar="NAME",
+              help="Audio output: simpleaudio, sounddevice or null (default: the first that works).")
+@click.option("--speed", type=float, default=1.0, show_default=True,
+              help="Run the session faster than real time (tests, demos).")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False), default=None,
+              help="Write one JSON line per event as it plays, with its scheduled and actual time.")
+@click.option("--sleep-after", default=None, metavar="DURATION",
+              help="Fade out over 30 s and stop after this long, e.g. 20m.")
+@handle_errors
+def play(routine: str, backend: str | None, speed: float, log_path: str | None, sleep_after: str | None,
+         **kwargs: Any) -> None:
+    """Play ROUTINE live. Keys: space pause/resume, n next step, b back to the step's start, q quit."""
+    from voicecoach.live.run import parse_sleep_after, play_session
+
+    result = play_session(routine, _session_options(kwargs), backend_name=backend, speed=speed,
+                          log_path=log_path, sleep_after_s=parse_sleep_after(sleep_after))
+    state = {"end": "completed", "quit": "stopped", "sleep": "faded out (--sleep-after)"}[result.ended_by]
+    click.echo(f"{state}: {session.clock(result.played_s)} played", err=True)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="How many recent sessions to show.")
+@handle_errors
+def history(as_json: bool, limit: int) -> None:
+    """Show your recent sessions and your current streak of days."""
+    from voicecoach.history import history_report, render_history
+
+    report = history_report(limit)
+    click.echo(json.dumps(report, indent=2) if as_json else render_history(report))
+
+# ---- end of live play and history -----------------------------------------------------------------

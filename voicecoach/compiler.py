@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Callable
 
 from voicecoach import phrases
 from voicecoach.builder import GAP_S, Builder, SpeechDurations, snap
@@ -12,11 +13,26 @@ from voicecoach.profiles import BUILTIN_PROFILES, Profile
 from voicecoach.routine.durations import MAX_DURATION_S, BreathPattern
 from voicecoach.holds import compile_stretch
 from voicecoach.routine.model import Breathe, Chime, Flow, Rest, Routine, Stretch, Talk
-from voicecoach.timeline import StepSpan, Timeline
+from voicecoach.timeline import Event, Hold, StepSpan, Timeline
 
 GUIDED_BREATH_CYCLES = 2  # breathing cycles with spoken guidance; later ones are breath sounds only
 
-__all__ = ["CompileOptions", "SpeechDurations", "compile_routine", "snap"]
+__all__ = ["CompileOptions", "CompileState", "SpeechDurations", "compile_routine", "snap"]
+
+
+@dataclass(frozen=True)
+class CompileState:
+    """What the compiler has built so far; everything in it is final.
+
+    The builder only appends events and never places one before its cursor, so nothing still to
+    be built starts before `cursor_s`. Live play uses this to start before the compile is done.
+    """
+
+    cursor_s: float
+    events: list[Event]
+    steps: list[StepSpan]  # the steps already finished
+    holds: list[Hold]
+    step: int  # the step being built
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,9 @@ def compile_routine(routine: Routine, options: CompileOptions, durations: Speech
     """The timeline of `routine`: every spoken line, cue and breath with its time."""
     s = _Compile(routine, options, durations)
     spans: list[StepSpan] = []
+    watch: Callable[[Callable[[], CompileState]], None] | None = getattr(durations, "watch", None)
+    if watch is not None:  # a duration source may look at the compile's progress when it asks
+        watch(lambda: CompileState(s.t, list(s.events), list(spans), list(s.holds), s.step))
     last = len(routine.steps) - 1
     for index, step in enumerate(routine.steps):
         s.step, start = index, s.t

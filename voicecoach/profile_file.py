@@ -12,7 +12,7 @@ from voicecoach.errors import RoutineError
 from voicecoach.profiles import BEDS, CUE_STYLES, Profile
 from voicecoach.routine import yamlpos
 from voicecoach.routine.durations import DurationError, parse_duration
-from voicecoach.routine.reader import NodeReader
+from voicecoach.routine.reader import MAX_TEXT_CHARS, MAX_VALUE_CHARS, NodeReader
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Profile) if f.name != "name"}
 KEYS = ("base",) + tuple(_FIELDS)
@@ -57,8 +57,11 @@ _PARSERS = {
 def load_profile_file(path: Path, builtin: dict[str, Profile]) -> dict[str, Profile]:
     """The profiles of a profiles.yaml; RoutineError with every problem and its position."""
     shown = str(path)
-    text, problems = yamlpos.decode(shown, path.read_bytes())
-    root = None
+    data, problems = yamlpos.read_source(path, shown, "profiles",
+                                         "make it a plain YAML text file, or remove it")
+    text, root = None, None
+    if data is not None:
+        text, problems = yamlpos.decode(shown, data)
     if text is not None:
         root, problems = yamlpos.compose(shown, text)
     if problems:
@@ -99,7 +102,7 @@ def _read_profile(reader: NodeReader, name: str, node: yaml.Node, known: dict[st
         if key == "base":
             continue
         parse = _PARSERS.get(key) or (_flag if _FIELDS[key].type in ("bool", bool) else str)
-        value = reader.parsed(value_node, key, parse)
+        value = reader.parsed(value_node, key, parse, MAX_TEXT_CHARS if key == "description" else MAX_VALUE_CHARS)
         if value is not None:
             changes[key] = int(value) if key == "countdown_from" else value
     return dataclasses.replace(base, name=name, **changes)

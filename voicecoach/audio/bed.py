@@ -141,37 +141,106 @@ def _decoded_loop(path: str, mtime_ns: int, sample_rate: int, level_lufs: float)
     return loop
 
 
+BED_HINT = "use --bed brown, --bed pink, --bed none or a sound file"
+#: The only containers ffmpeg may open for a bed: plain audio files. Playlists (HLS, concat) and
+#: the like, which would make ffmpeg open other files or URLs named inside the file, are refused.
+AUDIO_DEMUXERS = ("wav", "w64", "mp3", "flac", "ogg", "mov", "matroska", "aiff", "aac", "caf", "wv", "ac3")
+#: How long ffmpeg may take to decode MAX_FILE_S of a bed.
+DECODE_TIMEOUT_S = 120.0
+
+
+def check_bed_file(path: str) -> None:
+    """UsageError unless `path` is a regular file: a device (/dev/zero), a named pipe, a socket or a
+    folder is never opened."""
+    from voicecoach.safefiles import path_kind
+
+    try:
+        kind = path_kind(path)
+    except OSError as exc:
+        raise UsageError(f"cannot read the bed file {path}: {(exc.strerror or str(exc)).lower()} "
+                         f"({BED_HINT})") from None
+    if kind:
+        raise UsageError(f"the bed file {path} is {kind}, not a sound file ({BED_HINT})")
+    try:
+        os.close(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)))
+    except OSError as exc:
+        raise UsageError(f"cannot read the bed file {path}: {(exc.strerror or str(exc)).lower()} "
+                         f"({BED_HINT})") from None
+    if shutil.which("ffmpeg") is None and not _plain_wav(path):
+        raise ExportError(f"decoding {path} needs ffmpeg: install it (Debian/Ubuntu: sudo apt-get install "
+                          "ffmpeg; macOS: brew install ffmpeg) or use a 16-bit WAV bed")
+
+
+def _plain_wav(path: str) -> bool:
+    """Whether `path` is a 16-bit PCM WAV voicecoach reads without ffmpeg (only the header is read)."""
+    import wave
+
+    try:
+        with wave.open(path, "rb") as w:
+            return w.getsampwidth() == 2 and 1 <= w.getnchannels() <= 32 and 4000 <= w.getframerate() <= 768_000
+    except (OSError, EOFError, RuntimeError, wave.Error):  # wave raises RuntimeError on a bad chunk
+        return False
+
+
 def load_loop(path: str, sample_rate: int, level_lufs: float) -> np.ndarray:
     """The bed file as a seamless loop at `level_lufs` (decoded once, then cached)."""
+    check_bed_file(path)
     try:
         mtime_ns = os.stat(path).st_mtime_ns
     except OSError as exc:
-        raise UsageError(f"cannot read the bed file {path}: {exc.strerror} "
-                         "(use --bed brown, --bed pink, --bed none or an existing sound file)") from exc
+        raise UsageError(f"cannot read the bed file {path}: {exc.strerror} ({BED_HINT})") from exc
     return _decoded_loop(os.path.abspath(path), mtime_ns, sample_rate, level_lufs)
 
 
-def decode_file(path: str, sample_rate: int, max_s: float) -> np.ndarray:
-    """Decode any sound file ffmpeg reads to mono float32 at `sample_rate` (at most `max_s`)."""
-    if Path(path).suffix.lower() == ".wav":
-        try:
-            from voicecoach.audio.cues import read_wav_clip
-            from voicecoach.audio.mixer import resample
+def _read_wav_head(path: str, sample_rate: int, max_s: float) -> np.ndarray | None:
+    """The first `max_s` of a plain 16-bit PCM WAV, resampled; None for any other file (ffmpeg's turn)."""
+    import wave
 
-            clip = read_wav_clip(path)
-            return resample(clip.samples[: int(max_s * clip.sample_rate)], clip.sample_rate, sample_rate)
-        except ExportError:
-            pass  # not 16-bit PCM: let ffmpeg try
+    from voicecoach.audio.mixer import resample
+
+    if not _plain_wav(path):
+        return None
+    try:
+        with wave.open(path, "rb") as w:
+            rate, channels = w.getframerate(), w.getnchannels()
+            raw = w.readframes(min(w.getnframes(), int(max_s * rate)))
+    except (OSError, EOFError, RuntimeError, wave.Error):  # wave raises RuntimeError on a bad chunk
+        return None
+    frames = len(raw) // (2 * channels)
+    data = np.frombuffer(raw[: frames * 2 * channels], dtype="<i2").astype(np.float32) / np.float32(32768.0)
+    if channels > 1:
+        data = data.reshape(-1, channels).mean(axis=1, dtype=np.float32)
+    return resample(data, rate, sample_rate)
+
+
+def decode_file(path: str, sample_rate: int, max_s: float) -> np.ndarray:
+    """Decode a sound file to mono float32 at `sample_rate` (at most `max_s`): a 16-bit WAV here,
+    anything else with ffmpeg, which may read only this local file as plain audio."""
+    if Path(path).suffix.lower() == ".wav":
+        samples = _read_wav_head(path, sample_rate, max_s)
+        if samples is not None:
+            return samples
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise ExportError(f"decoding {path} needs ffmpeg: install it (Debian/Ubuntu: sudo apt-get install "
                           "ffmpeg; macOS: brew install ffmpeg) or use a 16-bit WAV bed")
-    cmd = [ffmpeg, "-v", "error", "-nostdin", "-i", path, "-t", str(max_s),
-           "-f", "f32le", "-ac", "1", "-ar", str(sample_rate), "-"]
-    proc = subprocess.run(cmd, capture_output=True)
+    # "file:" and the whitelists: a name like "pipe:0" or "http:x", or a playlist inside the file,
+    # can never make ffmpeg read anything but this one file as audio.
+    cmd = [ffmpeg, "-v", "error", "-nostdin", "-protocol_whitelist", "file",
+           "-format_whitelist", ",".join(AUDIO_DEMUXERS), "-i", "file:" + os.path.abspath(path),
+           "-t", str(max_s), "-vn", "-f", "f32le", "-ac", "1", "-ar", str(sample_rate), "-"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, stdin=subprocess.DEVNULL, timeout=DECODE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise ExportError(f"ffmpeg took over {DECODE_TIMEOUT_S:.0f} s decoding the bed file {path}: "
+                          "convert it to a WAV file first, or choose another") from None
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ExportError(f"ffmpeg cannot decode the bed file {path}: {msg[-1] if msg else 'unknown error'}")
+        detail = msg[-1] if msg else "unknown error"
+        if any("not on whitelist" in line for line in msg):
+            detail = "it is not a plain audio file (a playlist?)"
+        raise ExportError(f"ffmpeg cannot decode the bed file {path}: {detail} "
+                          "(use a WAV, MP3, FLAC, Ogg or M4A sound file)")
     return np.frombuffer(proc.stdout, dtype="<f4").astype(np.float32)
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +25,9 @@ import numpy as np
 from voicecoach.audio import lametag
 from voicecoach.errors import ExportError, UsageError
 
+#: What ffmpeg prints when it could not write its output (it may still exit 0 after some of these).
+_WRITE_FAILURE = re.compile(r"Error (writing|closing)|No space left|File too large|Disk quota|"
+                            r"Input/output error")
 FFMPEG_HINT = "install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg)"
 
 
@@ -86,6 +91,12 @@ def format_for(path_or_format: str) -> FormatSpec:
         raise UsageError(f"cannot write {os.path.basename(path_or_format)!r}: unknown format "
                           f"{suffix or '(no suffix)'}; use one of {', '.join(FORMATS)}")
     return FORMATS[suffix]
+
+
+def check_encoder(spec: FormatSpec) -> None:
+    """ExportError at once when writing `spec` needs ffmpeg and there is none (before any work)."""
+    if spec.via_ffmpeg and shutil.which("ffmpeg") is None:
+        raise ExportError(f"writing {spec.suffix} files needs ffmpeg: {FFMPEG_HINT} (or export .mp3 / .wav)")
 
 
 def to_int16(block: np.ndarray) -> np.ndarray:
@@ -167,11 +178,16 @@ class Mp3Encoder(Encoder):
                                   stream_bytes=audio_bytes + self._tag_size,
                                   delay=lametag.LAME_ENCODER_DELAY, padding=padding)
 
-    def _failure(self) -> ExportError:
+    def _failure(self) -> Exception:
+        """What went wrong in the encoder process: its OSError as one (a full disk reads as such)."""
         self._proc.wait()
         self._errors.seek(0)
         lines = self._errors.read().decode("utf-8", "replace").strip().splitlines()
-        return ExportError(f"the MP3 encoder failed: {lines[-1] if lines else f'exit {self._proc.returncode}'}")
+        last = lines[-1] if lines else ""
+        os_error = re.search(r"\[Errno (\d+)\] ([^:]+)", last)
+        if os_error:
+            return OSError(int(os_error.group(1)), os_error.group(2).strip())
+        return ExportError(f"the MP3 encoder failed: {last or f'exit {self._proc.returncode}'}")
 
     def write(self, block: np.ndarray) -> None:
         try:
@@ -250,10 +266,23 @@ class FfmpegEncoder(Encoder):
         self._what = spec.suffix
         self.samples_written = 0
 
+    def _error_lines(self) -> list[str]:
+        self._errors.seek(0)
+        return self._errors.read().decode("utf-8", "replace").strip().splitlines()
+
     def _failure(self) -> ExportError:
         self._proc.wait()
-        self._errors.seek(0)
-        lines = self._errors.read().decode("utf-8", "replace").strip().splitlines()
+        lines = self._error_lines()
+        disk = [line for line in lines if _WRITE_FAILURE.search(line)]
+        code = self._proc.returncode
+        if not disk and code == -getattr(signal, "SIGXFSZ", 0):  # killed at the file-size limit
+            disk = ["File too large"]
+        if disk:
+            return ExportError(f"ffmpeg could not write the {self._what} file: {disk[-1].rsplit(': ', 1)[-1]} "
+                               "(check the folder is writable and the disk has space)")
+        if code is not None and code < 0 and not lines:
+            return ExportError(f"ffmpeg was stopped by signal {signal.Signals(-code).name} while writing the "
+                               f"{self._what} file: try again")
         return ExportError(f"ffmpeg failed writing the {self._what} file: "
                            f"{lines[-1] if lines else f'exit {self._proc.returncode}'}")
 
@@ -269,7 +298,9 @@ class FfmpegEncoder(Encoder):
             self._proc.stdin.close()
         except BrokenPipeError:
             pass
-        if self._proc.wait() != 0:
+        # ffmpeg can exit 0 after failing to write the end of the file (a full disk): its
+        # error output, which `-v error` keeps for errors alone, is checked as well.
+        if self._proc.wait() != 0 or any(_WRITE_FAILURE.search(line) for line in self._error_lines()):
             raise self._failure()
         self._errors.close()
 

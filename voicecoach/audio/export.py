@@ -24,9 +24,9 @@ import numpy as np
 
 from voicecoach.audio import encoders, loudness, tags, timedtext
 from voicecoach.audio.analysis import Levels, solve_levels
-from voicecoach.audio.bed import NOISE_COLOURS, Bed
+from voicecoach.audio.bed import NOISE_COLOURS, Bed, check_bed_file
 from voicecoach.audio.mixer import DEFAULT_SAMPLE_RATE, Mixer
-from voicecoach.audio.output import atomic_output, write_text_atomic
+from voicecoach.audio.output import atomic_output, check_destination, write_text_atomic
 from voicecoach.errors import ExportError, UsageError
 from voicecoach.speech.base import Clip
 from voicecoach.timeline import Timeline
@@ -92,13 +92,15 @@ def check_request(out_path: str | os.PathLike[str] | None, options: ExportOption
     if out_path is not None:
         out = Path(out_path)
         spec = encoders.format_for(options.format or str(out))
+        encoders.check_encoder(spec)
         ceiling_db_for(spec, options)
         folder = out.parent if str(out.parent) else Path(".")
         if not folder.is_dir():
             raise UsageError(f"cannot write {out}: the folder {folder} does not exist (create it first)")
+        check_destination(out)
     bed = options.bed
-    if bed and bed not in ("none", *NOISE_COLOURS) and not os.path.isfile(bed):
-        raise UsageError(f"--bed {bed}: no such file (use brown, pink, none or an existing sound file)")
+    if bed and bed not in ("none", *NOISE_COLOURS):
+        check_bed_file(bed)  # no such file, or a device, pipe or folder: exit 2 before any synthesis
 
 
 def make_mixer(timeline: Timeline, clips: Mapping[str, Clip], options: ExportOptions) -> Mixer:

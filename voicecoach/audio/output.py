@@ -103,6 +103,19 @@ def _fsync_path(path: Path, directory: bool = False) -> None:
         os.close(fd)
 
 
+def check_destination(dest: str | os.PathLike[str]) -> None:
+    """UsageError when `dest` is a folder, a named pipe, a device or a socket: the rename that
+    publishes a file would replace it (a FIFO or a device node is never to be swapped for a file)."""
+    from voicecoach.safefiles import special_kind
+
+    try:
+        kind = special_kind(os.lstat(dest).st_mode)
+    except OSError:
+        return  # nothing there yet (or a link: the rename replaces the link, not what it names)
+    if kind and not os.path.islink(dest):
+        raise UsageError(f"cannot write {dest}: it is {kind}, not a file (choose a file name)")
+
+
 @contextlib.contextmanager
 def atomic_output(dest: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces `dest`, on failure it vanishes."""
@@ -110,6 +123,7 @@ def atomic_output(dest: str | os.PathLike[str]) -> Iterator[Path]:
     folder = dest.parent if str(dest.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"cannot write {dest}: the folder {folder} does not exist (create it first)")
+    check_destination(dest)
     clean_stale_temp_files(folder)
     tmp = temp_path_for(dest)
     with sigterm_as_interrupt():

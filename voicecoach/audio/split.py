@@ -62,9 +62,12 @@ class _Cutter:
 
 
 def _playlist(title: str, entries: list[tuple[str, float, str]]) -> str:
+    """An M3U8 playlist. Titles come from the routine file: each is kept to one line, so no title
+    can add an entry (a URL, another file) to the playlist."""
+    title = " ".join(title.split())
     lines = ["#EXTM3U", f"#PLAYLIST:{title}"]
     for name, seconds, step_title in entries:
-        lines += [f"#EXTINF:{int(round(seconds))},{title} - {step_title}", name]
+        lines += [f"#EXTINF:{int(round(seconds))},{title} - {' '.join(step_title.split())}", name]
     return "\n".join(lines) + "\n"
 
 

@@ -39,10 +39,16 @@ def lrc(timeline: Timeline) -> str:
     return "\n".join(out) + "\n"
 
 
+def _no_blank_lines(text: str) -> str:
+    """A cue's text without blank lines: in SRT a blank line ends a cue, so a line of a routine
+    could otherwise add cues of its own."""
+    return "\n".join(line.strip() for line in text.strip().splitlines() if line.strip())
+
+
 def srt(timeline: Timeline) -> str:
     """An SRT document: one numbered cue per spoken event, shown while it is spoken."""
     blocks = []
     for number, event in enumerate(timeline.speech(), start=1):
         blocks.append(f"{number}\n{_srt_time(event.start_s)} --> {_srt_time(event.end_s)}\n"
-                      f"{(event.text or '').strip()}\n")
+                      f"{_no_blank_lines(event.text or '')}\n")
     return "\n".join(blocks)

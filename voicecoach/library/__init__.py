@@ -41,8 +41,8 @@ def builtin_path(name: str) -> Path:
 def resolve_routine(arg: str | Path) -> Path:
     """A ROUTINE argument as a file: an existing path as given, else the built-in of that name."""
     path = Path(arg)
-    if path.is_file():
-        return path
+    if path.is_file() or (path.exists() and not path.is_dir()):
+        return path  # a device or pipe too: the loader refuses it without reading it
     if path.is_dir():
         raise UsageError(f"{arg}: this is a folder, not a routine file (give a .yaml file or a "
                          f"built-in name; 'voicecoach list' shows them)")

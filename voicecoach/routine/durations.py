@@ -21,6 +21,12 @@ DURATION_HINT = "try 45s, 1m30s or 2 minutes"
 HOLD_HINT = "try 45s, 1m30s or 6 breaths"
 
 
+def _quoted(text: str) -> str:
+    """A value as quoted in a message, cut short if it is long."""
+    text = str(text)
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
 class DurationError(ValueError):
     """The text is not a duration; the message says what would be right."""
 
@@ -78,15 +84,15 @@ def parse_duration(text: str, hint: str = DURATION_HINT) -> float:
     """Seconds in a duration such as `45`, `45 sec`, `1m30s`, `90 seconds`, `2 minutes`."""
     raw = str(text).strip().lower()
     if raw.startswith("-"):
-        raise DurationError(f"{text!r} is negative: a duration must be more than 0 ({hint})")
+        raise DurationError(f"{_quoted(text)} is negative: a duration must be more than 0 ({hint})")
     pos, total, seen = 0, 0.0, []
     while pos < len(raw):
         m = _PART.match(raw, pos)
         if not m or m.end() == pos or m.group(2) not in _UNITS:
-            raise DurationError(f"{text!r} is not a duration ({hint})")
+            raise DurationError(f"{_quoted(text)} is not a duration ({hint})")
         unit = m.group(2)
         if seen and unit == "":  # "1m 30" is ambiguous
-            raise DurationError(f"{text!r} is not a duration ({hint})")
+            raise DurationError(f"{_quoted(text)} is not a duration ({hint})")
         seen.append(unit)
         total += float(m.group(1)) * _UNITS[unit]
         pos = m.end()
@@ -97,9 +103,9 @@ def parse_duration(text: str, hint: str = DURATION_HINT) -> float:
 
 def _check_range(text: str, seconds: float) -> float:
     if seconds <= 0:
-        raise DurationError(f"{text!r} is zero: a duration must be more than 0")
+        raise DurationError(f"{_quoted(text)} is zero: a duration must be more than 0")
     if seconds > MAX_DURATION_S:
-        raise DurationError(f"{text!r} is longer than 4 hours, the most a duration may be")
+        raise DurationError(f"{_quoted(text)} is longer than 4 hours, the most a duration may be")
     return seconds
 
 
@@ -109,7 +115,7 @@ def parse_hold(text: str) -> HoldLength:
     if m:
         value = float(m.group(1))
         if value != int(value) or value < 1:
-            raise DurationError(f"{text!r}: the number of breaths must be a whole number of at least 1")
+            raise DurationError(f"{_quoted(text)}: the number of breaths must be a whole number of at least 1")
         return HoldLength(breaths=int(value))
     return HoldLength(seconds=parse_duration(text, HOLD_HINT))
 
@@ -123,11 +129,11 @@ def parse_breath(text: str) -> BreathPattern:
            "or one of " + ", ".join(NAMED_PATTERNS)
     parts = raw.split("-")
     if len(parts) not in (2, 3, 4) or not all(re.fullmatch(_NUMBER, p.strip()) for p in parts):
-        raise DurationError(f"{text!r} is not a breathing pattern ({hint})")
+        raise DurationError(f"{_quoted(text)} is not a breathing pattern ({hint})")
     values = [float(p) for p in parts]
     for v in values:
         if not MIN_PHASE_S <= v <= MAX_PHASE_S:
-            raise DurationError(f"{text!r}: each phase must be between 1 and 20 seconds, not {v:g}")
+            raise DurationError(f"{_quoted(text)}: each phase must be between 1 and 20 seconds, not {v:g}")
     if len(values) == 2:
         return BreathPattern(values[0], 0.0, values[1], 0.0, raw)
     if len(values) == 3:

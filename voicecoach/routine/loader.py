@@ -20,12 +20,9 @@ DEFAULT_KEYS = ("hold", "transition", "rest", "breath")
 def load_routine(path: str | Path, display: str | None = None) -> Routine:
     """Read and check a routine file; raise RoutineError with every problem found."""
     shown = display or str(path)
-    try:
-        data = Path(path).read_bytes()
-    except IsADirectoryError:
-        raise RoutineError([Problem(shown, 1, 1, "this is a folder, not a routine file")]) from None
-    except OSError as exc:
-        raise RoutineError([Problem(shown, 1, 1, f"cannot read the file: {exc.strerror}")]) from None
+    data, problems = yamlpos.read_source(path, shown)
+    if data is None:
+        raise RoutineError(problems)
     return parse_routine(data, shown)
 
 

@@ -15,6 +15,13 @@ from voicecoach.routine.durations import DurationError
 T = TypeVar("T")
 
 MAX_TEXT_CHARS = 2_000
+#: The longest value that is not a spoken text (a duration, a pattern, a cue, a side): far more than any needs.
+MAX_VALUE_CHARS = 200
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """`text` cut to `limit` characters for a message (a hostile file can hold a megabyte in one value)."""
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 class NodeReader:
@@ -53,17 +60,17 @@ class NodeReader:
             if key is None:
                 self.problem(key_node, f"{where}: a key must be a plain word")
             elif key in out:
-                self.problem(key_node, f"duplicate key '{key}': each key may appear once")
+                self.problem(key_node, f"duplicate key '{shown(key)}': each key may appear once")
             elif key in ignored:
                 continue
             elif key not in allowed:
-                self.problem(key_node, f"unknown key '{key}'{_unknown_hint(key, where, allowed)}")
+                self.problem(key_node, f"unknown key '{shown(key)}'{_unknown_hint(key, where, allowed)}")
             else:
                 out[key] = (key_node, value_node)
         return out
 
-    def scalar(self, node: yaml.Node, key: str) -> str | None:
-        """A scalar's text; a problem when empty or not a scalar."""
+    def scalar(self, node: yaml.Node, key: str, max_chars: int = MAX_VALUE_CHARS) -> str | None:
+        """A scalar's text; a problem when empty, not a scalar, or far longer than any such value."""
         if not self.visit(node):
             return None
         if yamlpos.is_null(node) or (isinstance(node, yaml.ScalarNode) and not node.value.strip()):
@@ -72,10 +79,14 @@ class NodeReader:
         if not isinstance(node, yaml.ScalarNode):
             self.problem(node, f"{key}: expected a single value here, found {_describe(node)}")
             return None
+        if len(node.value) > max_chars and max_chars < MAX_TEXT_CHARS:
+            self.problem(node, f"{key}: {shown(node.value)!r} is {len(node.value):,} characters long, far "
+                               f"too long for a {key} value")
+            return None
         return node.value
 
     def text(self, node: yaml.Node, key: str) -> str | None:
-        value = self.scalar(node, key)
+        value = self.scalar(node, key, MAX_TEXT_CHARS)
         if value is not None and len(value) > MAX_TEXT_CHARS:
             self.problem(node, f"{key}: the text is {len(value):,} characters; keep each line under "
                                f"{MAX_TEXT_CHARS:,} (split it into several lines)")
@@ -93,9 +104,10 @@ class NodeReader:
         value = self.text(node, key)
         return (value,) if value is not None else ()
 
-    def parsed(self, node: yaml.Node, key: str, parse: Callable[[str], T]) -> T | None:
-        """A scalar run through `parse`, whose ValueError becomes a problem."""
-        value = self.scalar(node, key)
+    def parsed(self, node: yaml.Node, key: str, parse: Callable[[str], T],
+               max_chars: int = MAX_VALUE_CHARS) -> T | None:
+        """A scalar run through `parse`, whose DurationError becomes a problem."""
+        value = self.scalar(node, key, max_chars)
         if value is None:
             return None
         try:
@@ -107,10 +119,11 @@ class NodeReader:
     def whole(self, node: yaml.Node, key: str, low: int, high: int) -> int | None:
         def parse(value: str) -> int:
             if not re.fullmatch(r"\s*\d+\s*", value):
-                raise DurationError(f"{value!r} is not a whole number (write a number such as {low + 1})")
-            number = int(value)
+                raise DurationError(f"{shown(value)!r} is not a whole number (write a number such as {low + 1})")
+            digits = value.strip().lstrip("0") or "0"
+            number = int(digits) if len(digits) <= len(str(high)) else high + 1  # int() refuses 4,300+ digits
             if not low <= number <= high:
-                raise DurationError(f"{number} is out of range: use a whole number from {low} to {high}")
+                raise DurationError(f"{shown(digits)} is out of range: use a whole number from {low} to {high}")
             return number
         return self.parsed(node, key, parse)
 
@@ -133,4 +146,4 @@ def _describe(node: yaml.Node) -> str:
         return "keys and values"
     if isinstance(node, yaml.SequenceNode):
         return "a list"
-    return f"{node.value!r}"
+    return f"{shown(node.value)!r}"

@@ -10,7 +10,7 @@ from voicecoach.cues import CUE_NAMES
 from voicecoach.routine.durations import (MAX_DURATION_S, BreathPattern, HoldLength, parse_breath,
                                           parse_duration, parse_hold)
 from voicecoach.routine.model import Breathe, Chime, Defaults, Flow, Rest, Step, Stretch, Talk
-from voicecoach.routine.reader import NodeReader, did_you_mean
+from voicecoach.routine.reader import NodeReader, did_you_mean, shown
 
 MAX_STEPS = 500
 
@@ -60,15 +60,17 @@ def _read_step(r: NodeReader, node: yaml.Node, defaults: Defaults) -> Step | Non
         hint = did_you_mean(kind, list(STEP_KEYS))
         if kind in _ALL_KEYS:
             hint = f": the first key names the step's kind (one of {', '.join(STEP_KEYS)})"
-        r.problem(first_key, f"unknown step kind '{kind}'{hint}")
+        r.problem(first_key, f"unknown step kind '{shown(kind)}'{hint}")
         return None
     allowed = (kind,) + STEP_KEYS[kind]
     for key_node, _ in node.value[1:]:
-        key = getattr(key_node, "value", None)
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None  # `? [a, b]` is a key too
         if key in STEP_KEYS and key != kind:
             r.problem(key_node, f"a step has exactly one kind: '{kind}' and '{key}' are both kinds "
                                 f"(start a new step with '- {key}: ...')")
     keys = r.mapping(node, kind, allowed, ignored=tuple(k for k in STEP_KEYS if k != kind))
+    if kind not in keys:  # its key was refused (a YAML tag on it): the problem is recorded
+        return None
     line = first_key.start_mark.line + 1
     return _READERS[kind](r, keys, line, defaults)
 

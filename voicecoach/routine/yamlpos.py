@@ -5,11 +5,13 @@ Errors from the YAML layer are turned into `Problem`s with 1-based line and colu
 
 from __future__ import annotations
 
+import os
 import re
 
 import yaml
 
 from voicecoach.errors import Problem
+from voicecoach.safefiles import special_kind
 
 MAX_FILE_BYTES = 1_000_000
 MAX_EXPANDED_NODES = 50_000
@@ -22,16 +24,42 @@ ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "seq",
                                    "value", "merge")}
 
 
+def read_source(path: str | os.PathLike[str], shown: str, what: str = "routine",
+                fix: str = "give the path of a routine's .yaml file") -> tuple[bytes | None, list[Problem]]:
+    """The bytes of a routine (or profiles) file, read only if it is a regular file of at most
+    MAX_FILE_BYTES: a device (/dev/zero), a named pipe or a folder is refused without reading it."""
+    try:
+        info = os.stat(path)
+        kind = special_kind(info.st_mode)
+        if kind:
+            return None, [Problem(shown, 1, 1, f"this is {kind}, not a {what} file: {fix}")]
+        if info.st_size > MAX_FILE_BYTES:
+            return None, [_too_big(shown, info.st_size, what)]
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        with os.fdopen(os.open(path, flags), "rb") as fh:
+            kind = special_kind(os.fstat(fh.fileno()).st_mode)  # replaced since the stat above
+            if kind:
+                return None, [Problem(shown, 1, 1, f"this is {kind}, not a {what} file: {fix}")]
+            return fh.read(MAX_FILE_BYTES + 1), []
+    except OSError as exc:
+        return None, [Problem(shown, 1, 1, f"cannot read the file: {exc.strerror or exc}")]
+
+
+def _too_big(path: str, size: int, what: str = "routine") -> Problem:
+    return Problem(path, 1, 1, f"the file is {size:,} bytes; a {what} file may be at most {MAX_FILE_BYTES:,} "
+                               f"bytes (split it into several {what} files)")
+
+
 def decode(path: str, data: bytes) -> tuple[str | None, list[Problem]]:
     """Text of a routine file, or the problem that stops it being read."""
     if len(data) > MAX_FILE_BYTES:
-        return None, [Problem(path, 1, 1, f"the file is {len(data):,} bytes; a routine may be at most "
-                                          f"{MAX_FILE_BYTES:,} bytes (split it into several routines)")]
+        return None, [_too_big(path, len(data))]
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data  # a BOM is no character of line 1
     try:
-        text = data.decode("utf-8-sig")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _position_of(data, exc.start)
-        return None, [Problem(path, line, col, f"byte 0x{data[exc.start]:02x} is not UTF-8 text: "
+        line, col = _position_of(body, exc.start)
+        return None, [Problem(path, line, col, f"byte 0x{body[exc.start]:02x} is not UTF-8 text: "
                                                "save the routine as UTF-8 text")]
     if "\x00" in text:
         line, col = _position_of(text, text.index("\x00"))
@@ -53,11 +81,10 @@ def _position_of(data: bytes | str, offset: int) -> tuple[int, int]:
 def compose(path: str, text: str) -> tuple[yaml.Node | None, list[Problem]]:
     """The YAML node tree of `text` (safe: nothing is constructed), or the syntax problem."""
     try:
-        deep = _too_deep(text)
-        if deep is not None:
-            return None, [Problem(path, deep.line + 1, deep.column + 1,
-                                  f"lists or keys are nested more than {MAX_DEPTH} levels deep here: "
-                                  "a routine needs only a few levels")]
+        shape = _shape_problem(text)
+        if shape is not None:
+            mark, message = shape
+            return None, [Problem(path, mark.line + 1, mark.column + 1, message)]
         root = _compose_fast(text)
     except yaml.MarkedYAMLError as exc:
         mark = _error_mark(exc)
@@ -69,6 +96,12 @@ def compose(path: str, text: str) -> tuple[yaml.Node | None, list[Problem]]:
                                                "remove it (a routine is plain text)")]
     except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error above carries a mark
         return None, [Problem(path, 1, 1, f"not valid YAML: {exc}")]
+    loop = _alias_loop(root)
+    if loop is not None:
+        mark = loop.start_mark
+        return None, [Problem(path, mark.line + 1, mark.column + 1,
+                              "an alias inside the anchor defined here repeats that anchor, so it would "
+                              "never end: write the steps out instead of repeating an anchor (&name / *name)")]
     bomb = _alias_bomb(root)
     if bomb is not None:
         mark = bomb.start_mark
@@ -77,6 +110,27 @@ def compose(path: str, text: str) -> tuple[yaml.Node | None, list[Problem]]:
                               f"beyond {MAX_EXPANDED_NODES:,} values: write the steps out instead of "
                               "repeating an anchor (&name / *name)")]
     return root, []
+
+
+def _alias_loop(root: yaml.Node | None) -> yaml.Node | None:
+    """An anchored node that contains an alias of itself (`a: &x [*x]`), which PyYAML composes as a cycle."""
+    if root is None:
+        return None
+    state: dict[int, bool] = {}  # id -> True while its children are being walked, False when done
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            state[id(node)] = False
+            continue
+        seen = state.get(id(node))
+        if seen:  # still open: everything walked meanwhile lies inside it
+            return node
+        if seen is None:
+            state[id(node)] = True
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+    return None
 
 
 def _alias_bomb(root: yaml.Node | None) -> yaml.Node | None:
@@ -120,19 +174,28 @@ def _error_mark(exc: yaml.MarkedYAMLError) -> yaml.Mark | None:
     return exc.problem_mark or exc.context_mark
 
 
-def _too_deep(text: str) -> yaml.Mark | None:
-    """Where collections nest past MAX_DEPTH (composing that deep would exhaust Python's stack)."""
+def _shape_problem(text: str) -> tuple[yaml.Mark, str] | None:
+    """Where the document nests past MAX_DEPTH (composing that deep would exhaust Python's stack) or
+    holds more than MAX_EXPANDED_NODES values (composing them all would be slow): found from the
+    parser's events, before anything is composed."""
     loaders = [getattr(yaml, "CSafeLoader", None), yaml.SafeLoader]
     for loader in (l for l in loaders if l is not None):
-        depth = 0
+        depth = nodes = 0
         try:
             for event in yaml.parse(text, Loader=loader):
                 if isinstance(event, yaml.CollectionStartEvent):
                     depth += 1
                     if depth > MAX_DEPTH:
-                        return event.start_mark
+                        return event.start_mark, (f"lists or keys are nested more than {MAX_DEPTH} levels deep "
+                                                  "here: a routine needs only a few levels")
                 elif isinstance(event, yaml.CollectionEndEvent):
                     depth -= 1
+                if isinstance(event, yaml.NodeEvent):
+                    nodes += 1
+                    if nodes > MAX_EXPANDED_NODES:
+                        return event.start_mark, (f"the file holds more than {MAX_EXPANDED_NODES:,} values "
+                                                  "(texts, lists and keys) by here: a routine needs far fewer "
+                                                  "(split it into several routines)")
             return None
         except yaml.YAMLError:
             if loader is yaml.SafeLoader:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,21 @@ class Availability:
 
     def __bool__(self) -> bool:
         return self.available
+
+
+#: Characters engines could read as markup rather than text: piper's and espeak-ng's `[[phoneme]]`
+#: blocks, macOS's `[[embedded commands]]`, SSML and SAPI XML (`<...>`). They become parentheses,
+#: which every engine reads as a pause, as it reads the brackets themselves in plain text.
+_MARKUP = str.maketrans({"[": "(", "]": ")", "<": "(", ">": ")"})
+#: Control characters (C0 and C1, but tab and newline) mean nothing in speech.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain_text(text: str) -> str:
+    """`text` as every engine must receive it: words and punctuation only, never markup that
+    could change the voice, insert silence or switch to phonemes. (It goes to an engine's input,
+    never its command line, so it can never be an option either.)"""
+    return _CONTROL.sub(" ", text.translate(_MARKUP))
 
 
 def trim_silence(samples: np.ndarray, pad_s: float = 0.02, sample_rate: int = 22050) -> np.ndarray:

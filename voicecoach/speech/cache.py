@@ -16,6 +16,7 @@ import os
 import struct
 import tempfile
 import threading
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,10 @@ MAGIC = b"VCCLIP\x00\x02"
 _HEADER = struct.Struct("<8s32s32sIQI")  # magic, key, payload sha256, sample_rate, n_samples, n_fact_bytes
 SUFFIX = ".clip"
 _TEMP_PREFIX = ".tmp-"
+#: A temporary file this old was left by a writer that was killed: it is removed.
+STALE_TEMP_S = 3600.0
+#: No clip comes near this (a 2,000-character line at the slowest rate is a few minutes).
+MAX_ENTRY_BYTES = 256 * 1024 * 1024
 
 
 class CacheWarning(UserWarning):
@@ -79,27 +84,41 @@ class ClipCache:
 
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = Path(root) if root is not None else default_cache_dir()
+        self._swept = False
+
+    def _remove_stale_temps(self) -> None:
+        """Remove what writers killed mid-write left (temporary files older than STALE_TEMP_S)."""
+        cutoff = time.time() - STALE_TEMP_S
+        for temp in self.root.glob(f"*/{_TEMP_PREFIX}*"):
+            try:
+                if temp.lstat().st_mtime < cutoff:
+                    temp.unlink()
+            except OSError:
+                pass
 
     def entry_path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}{SUFFIX}"
 
     def get(self, key: str) -> Clip | None:
-        """The clip stored under `key`, or None (a damaged entry is reported and removed)."""
+        """The clip stored under `key`, or None (a damaged or foreign entry is reported and removed)."""
         path = self.entry_path(key)
         try:
-            data = path.read_bytes()
+            data, problem = _read_entry(path)
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:
             _warn_once(f"read:{path}", f"could not read speech cache entry {path}: {exc}; "
                                        "synthesising the line again")
             return None
-        clip, problem = _decode(data, key)
+        clip, problem = _decode(data, key) if data is not None else (None, problem)
         if problem:
             _warn_once(f"bad:{path}", f"speech cache entry {path} was {problem}; it has been "
                                       "removed and the line is synthesised again")
             try:
-                path.unlink()
+                if path.is_dir() and not path.is_symlink():
+                    path.rmdir()  # only an empty one: nothing else of anyone's is deleted
+                else:
+                    path.unlink()
             except OSError:
                 pass
         return clip
@@ -114,6 +133,9 @@ class ClipCache:
         header = _HEADER.pack(MAGIC, bytes.fromhex(key), hashlib.sha256(payload).digest(),
                               int(clip.sample_rate), samples.size, len(facts))
         tmp = None
+        if not self._swept:
+            self._swept = True
+            self._remove_stale_temps()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=".part")
@@ -170,6 +192,23 @@ class ClipCache:
         return removed
 
 
+def _read_entry(path: Path) -> tuple[bytes | None, str]:
+    """An entry's bytes, or None and why it is not a clip file: a folder, a pipe or a device in the
+    cache is never read (a pipe would block), nor a file far larger than any clip."""
+    from voicecoach.safefiles import path_kind, special_kind
+
+    kind = path_kind(path)
+    if kind:
+        return None, f"{kind}, not a clip file"
+    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if special_kind(info.st_mode):
+            return None, "not a clip file"
+        if info.st_size > MAX_ENTRY_BYTES:
+            return None, f"{info.st_size:,} bytes, far larger than any clip"
+        return fh.read(), ""
+
+
 def _decode(data: bytes, key: str) -> tuple[Clip | None, str]:
     """The clip in an entry's bytes, or None and what is wrong with them."""
     if len(data) < _HEADER.size:
@@ -186,6 +225,10 @@ def _decode(data: bytes, key: str) -> tuple[Clip | None, str]:
     if hashlib.sha256(payload).digest() != digest or sample_rate <= 0:
         return None, "damaged (checksum mismatch)"
     samples = np.frombuffer(payload[:4 * n_samples], dtype="<f4").astype(np.float32)
+    if samples.size and not (np.all(np.isfinite(samples)) and float(np.max(np.abs(samples))) <= 1.0):
+        return None, "holding values that are not audio (NaN, infinite or beyond full scale)"
+    if not 4000 <= sample_rate <= 384_000:
+        return None, f"holding an impossible sample rate ({sample_rate} Hz)"
     facts = None
     if n_facts:
         from voicecoach.audio.facts import SoundFacts

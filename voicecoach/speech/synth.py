@@ -20,6 +20,7 @@ from typing import Iterable
 import numpy as np
 
 from voicecoach.errors import UsageError
+from voicecoach.routine.reader import MAX_TEXT_CHARS
 from voicecoach.speech.base import Clip, Engine, trim_silence
 from voicecoach.speech.cache import ClipCache, cache_key
 from voicecoach.speech.loudness import TARGET_LUFS
@@ -180,4 +181,6 @@ def say_clip(text: str, engine_name: str | None = None, voice: str | None = None
     """One line as a clip (cached like any other), for `voicecoach say`."""
     if not normalize_for_speech(text):
         raise UsageError("there is nothing to say: give some words, e.g. voicecoach say \"Breathe in.\"")
+    if len(text) > MAX_TEXT_CHARS:
+        raise UsageError(f"the text is {len(text):,} characters; say at most {MAX_TEXT_CHARS:,} at once, as in a routine")
     return Synthesizer(engine_name, voice).clip(text, rate)

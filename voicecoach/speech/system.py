@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.errors import EngineError
-from voicecoach.speech.base import Availability, Clip, Engine, trim_silence
+from voicecoach.speech.base import Availability, Clip, Engine, plain_text, trim_silence
 from voicecoach.speech.espeak import read_wav
 
 WORKER = Path(__file__).with_name("_pyttsx3_worker.py")
@@ -135,13 +135,16 @@ class SystemEngine(Engine):
         os.close(fd)
         try:
             os.unlink(out)  # the driver must create it: an empty leftover is not success
-            request = {"op": "speak", "text": text, "voice": voice, "rate": rate, "out": out}
+            request = {"op": "speak", "text": plain_text(text), "voice": voice, "rate": rate, "out": out}
             answer = _run_worker(request, speak_timeout_s(text))
             if "error" in answer:
                 return None, answer["error"]
             if not os.path.exists(out) or os.path.getsize(out) <= 44:
                 return None, "the driver wrote no audio"
-            clip = _read_audio(out)
+            try:
+                clip = _read_audio(out)
+            except EngineError as exc:
+                return None, str(exc)
         finally:
             if os.path.exists(out):
                 os.unlink(out)
@@ -160,7 +163,7 @@ def _read_audio(path: str) -> Clip:
 
             seg = AudioSegment.from_file(path).set_channels(1).set_sample_width(2)
         except Exception as exc:
-            raise EngineError(f"could not read the system voice's audio ({first}; {exc}): "
-                              "install ffmpeg so pydub can decode it") from exc
+            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise EngineError(f"the driver wrote audio that cannot be read ({first}; {detail})") from exc
         data = np.array(seg.get_array_of_samples(), dtype=np.float32) / 32768.0
         return Clip(data, seg.frame_rate)

@@ -20,8 +20,11 @@ def to_int16(samples: np.ndarray) -> np.ndarray:
 
 def write_wav_atomic(path: str | os.PathLike, clip: Clip) -> Path:
     """Write `clip` to `path` as mono 16-bit WAV; an existing file is replaced only by a whole new one."""
+    from voicecoach.audio.output import check_destination
+
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
+    check_destination(target)
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")

@@ -1,0 +1,1 @@
+"""Live play: the session through a sound output in real time, with keys, a status line and a log."""
