@@ -499,6 +499,18 @@ def bench_live_first_sound_full() -> dict[str, Any]:
             "floor": 0.5, "floor_name": "target 0.5 s", "ratio": round(warm / 0.5, 3)}
 
 
+def _print_table(report: dict[str, Any]) -> None:
+    print(f"voicecoach bench: {report['cores']} cores, Python {report['python']}")
+    for r in report["results"]:
+        value = r.get("seconds", r.get("mb"))
+        unit = r.get("unit", "s")
+        figure = f"{value:>9.3f} s " if unit == "s" else f"{value:>9.1f} MB"
+        verdict = "" if "target" not in r else f", target {r['target']:g}x: {'met' if r['met'] else 'MISSED'}"
+        peak = r.get("detail", {}).get("peak_rss_mb")
+        memory = f", peak RSS {peak:.0f} MB" if peak else ""
+        print(f"  {r['name']:<66} {figure} {r['ratio']:>6.2f}x {r['floor_name']}{verdict}{memory}")
+
+
 BENCHES: list[Callable[[], Any]] = [bench_plan, bench_synthesis, bench_say, bench_exports,
                                     bench_live_first_sound_empty, bench_live_first_sound_full]
 
