@@ -20,20 +20,19 @@ Samples stay float32 until `_output`, where the real devices convert them to int
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 
 from voicecoach.errors import DeviceError, UsageError
 from voicecoach.speech.base import Availability
+from voicecoach.speech.playback import quiet_stderr
 
 #: Called from the device thread when a marked frame plays: (payload, session frame, wall time).
 #: The wall time is the device clock's (when the card plays that frame), not when the thread ran.
@@ -61,25 +60,6 @@ class Chunk:
     def split(self, at: int) -> "Chunk":
         """The part from `at` on, with its marks (this chunk is not changed)."""
         return Chunk(self.samples[at:], self.position + at, [(o - at, p) for o, p in self.marks if o >= at])
-
-
-@contextlib.contextmanager
-def quiet_stderr() -> Iterator[None]:
-    """Silence C libraries (ALSA) that print their device probing straight to file descriptor 2."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield
-        return
-    sink = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(sink, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(sink)
 
 
 class AudioBackend(ABC):

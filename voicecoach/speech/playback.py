@@ -15,7 +15,7 @@ SAVE_HINT = "write the line to a file instead with -o FILE.wav"
 
 
 @contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
+def quiet_stderr() -> Iterator[None]:
     """Silence C libraries (ALSA) that print their device probing straight to file descriptor 2."""
     try:
         sys.stderr.flush()
@@ -41,7 +41,7 @@ def play_clip(clip: Clip) -> None:
         raise DeviceError(f"no audio player installed (pip install simpleaudio); or {SAVE_HINT}") from None
     data = to_int16(clip.samples).tobytes()
     try:
-        with _quiet_stderr():
+        with quiet_stderr():
             playing = simpleaudio.play_buffer(data, 1, 2, int(clip.sample_rate))
     except Exception as exc:  # simpleaudio raises its own error kind per platform
         detail = str(exc).split(" -- ")[0].strip() or type(exc).__name__
