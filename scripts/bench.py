@@ -35,8 +35,8 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from voicecoach.compiler import CompileOptions, compile_routine  # noqa: E402
-from voicecoach.estimate import EstimatedDurations  # noqa: E402
+from voicecoach.plan.compiler import CompileOptions, compile_routine  # noqa: E402
+from voicecoach.plan.estimate import EstimatedDurations  # noqa: E402
 from voicecoach.routine.loader import parse_routine  # noqa: E402
 
 
@@ -126,7 +126,7 @@ def measure_synthesis_speed() -> dict[str, dict[str, float]]:
     Through the whole path (normalise, synthesise, loudness, cache write) with the engine's workers
     on all cores; piper also with one worker, to show what the threads bring.
     """
-    from voicecoach.speech.registry import engine_class, engine_names
+    from voicecoach.speech.engines.registry import engine_class, engine_names
 
     speeds: dict[str, dict[str, float]] = {}
     for name in engine_names():
@@ -222,10 +222,10 @@ def routine_arg(case: tuple, folder: Path) -> str:
 
 def unique_lines(routine: str, engine: str) -> list[str]:
     """The distinct normalised lines of the session as exported with `engine` (cache must be full)."""
-    from voicecoach import session
+    from voicecoach import app
     from voicecoach.speech.normalize import normalize_for_speech
 
-    timeline = session.plan(routine, session.SessionOptions(engine=engine))
+    timeline = app.plan(routine, app.SessionOptions(engine=engine))
     return sorted({normalize_for_speech(e.text) for e in timeline.speech() if e.text})
 
 
@@ -290,7 +290,7 @@ def synth_floor_child(engine_name: str, lines_file: str) -> None:
     """In a child process: the engine alone speaks every line once (threads as the engine allows)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from voicecoach.speech.registry import get_engine
+    from voicecoach.speech.engines.registry import get_engine
 
     lines = json.loads(Path(lines_file).read_text(encoding="utf-8"))
     start = time.perf_counter()
@@ -326,8 +326,8 @@ def encode_floor(mp3: Path) -> float:
 
     import lameenc
 
-    from voicecoach.audio.encoders import FORMATS
-    from voicecoach.audio.mixer import DEFAULT_SAMPLE_RATE
+    from voicecoach.export.encoders import FORMATS
+    from voicecoach.mix.mixer import DEFAULT_SAMPLE_RATE
 
     bitrate, quality = FORMATS[".mp3"].settings["phone"].args
     encoder = lameenc.Encoder()
@@ -352,10 +352,10 @@ def encode_floor(mp3: Path) -> float:
 
 def session_lines(routine: str) -> list[str]:
     """The distinct normalised spoken lines of a routine (as export makes them, before synthesis)."""
-    from voicecoach import session
+    from voicecoach import app
     from voicecoach.speech.normalize import normalize_for_speech
 
-    timeline = session.plan(routine, session.SessionOptions(), estimate=True)
+    timeline = app.plan(routine, app.SessionOptions(), estimate=True)
     return sorted({normalize_for_speech(e.text) for e in timeline.speech() if e.text} - {""})
 
 
@@ -433,16 +433,16 @@ def bench_exports() -> list[dict]:
 
 _FIRST_SOUND = """
 import json, sys
-from voicecoach import session
+from voicecoach import app
 from voicecoach.live.run import play_session
-result = play_session(sys.argv[1], session.SessionOptions(), backend_name="null", keys=False, status=False,
+result = play_session(sys.argv[1], app.SessionOptions(), backend_name="null", keys=False, status=False,
                       record=False, sleep_after_s=1.0)
 print(json.dumps({"first_sound_s": result.first_sound_s}))
 """
 
 _MODEL_LOAD = """
 import json, time
-from voicecoach.speech.piper import PiperEngine, _load
+from voicecoach.speech.engines.piper import PiperEngine, _load
 engine = PiperEngine()
 start = time.perf_counter()
 _load(engine.model_for(None))

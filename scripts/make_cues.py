@@ -6,7 +6,7 @@
 Every sound is additive synthesis (sine partials with exponential decays) or gently filtered
 noise from a fixed seed, so running the script again writes the same files. Each WAV is
 48 kHz, 16-bit, mono. The struck cues (bell, chime, bowl, tick) have exactly the lengths the
-compiler plans with (voicecoach.cues.CUE_DURATIONS_S); 48 kHz makes every one a whole number
+compiler plans with (voicecoach.routine.cues.CUE_DURATIONS_S); 48 kHz makes every one a whole number
 of samples. The breath tones are 20 s long: the mixer cuts and fades them to each phase.
 Every sound starts and ends at exactly zero (raised-cosine fades), so nothing clicks.
 """
@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from voicecoach.cues import CUE_DURATIONS_S  # noqa: E402
+from voicecoach.routine.cues import CUE_DURATIONS_S  # noqa: E402
 
 SAMPLE_RATE = 48000
 BREATH_S = 20.0

@@ -8,8 +8,8 @@ import subprocess
 
 import numpy as np
 
-from voicecoach.speech.base import Clip
-from voicecoach.timeline import Event, Hold, StepSpan, Timeline
+from voicecoach.sound.clip import Clip
+from voicecoach.plan.timeline import Event, Hold, StepSpan, Timeline
 
 RATE = 48000
 
@@ -26,7 +26,7 @@ def tone(freq_hz: float, duration_s: float, sample_rate: int = 22050, amp: float
 
 @functools.lru_cache(maxsize=None)
 def espeak(text: str) -> Clip:
-    from voicecoach.speech.espeak import EspeakEngine
+    from voicecoach.speech.engines.espeak import EspeakEngine
 
     return EspeakEngine().synthesize(text, None, 1.0)
 
@@ -48,7 +48,7 @@ def spoken_timeline(profile: str = "guided", loudness_lufs: float = -16.0) -> tu
             length = clips[what].duration_s
             events.append(Event(t, t + length, "speech", step, text=what))
         elif kind == "chime":
-            from voicecoach.cues import CUE_DURATIONS_S
+            from voicecoach.routine.cues import CUE_DURATIONS_S
 
             length = CUE_DURATIONS_S[what]
             events.append(Event(t, t + length, "chime", step, cue=what))

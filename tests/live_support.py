@@ -32,9 +32,9 @@ def write_tiny(folder: Path, text: str = TINY) -> Path:
 
 def exact_plan(routine: Path, engine: str = "espeak", **options: object):
     """The timeline `plan` compiles (it also fills the speech cache, so play starts warm)."""
-    from voicecoach import session
+    from voicecoach import app
 
-    return session.plan(str(routine), session.SessionOptions(engine=engine, **options))  # type: ignore[arg-type]
+    return app.plan(str(routine), app.SessionOptions(engine=engine, **options))  # type: ignore[arg-type]
 
 
 def read_log(path: Path) -> list[dict]:

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from audio_helpers import RATE, spoken_timeline, tone
-from voicecoach.audio import analysis, loudness
-from voicecoach.audio.export import OutputPeak, levelled
-from voicecoach.audio.mixer import Mixer
-from voicecoach.timeline import Event, StepSpan, Timeline
+from voicecoach.mix import analysis
+from voicecoach.sound import loudness
+from voicecoach.export.track import OutputPeak, levelled
+from voicecoach.mix.mixer import Mixer
+from voicecoach.plan.timeline import Event, StepSpan, Timeline
 
 
 def _rendered(mixer: Mixer, levels: analysis.Levels | None = None, ceiling_db: float = -1.0,

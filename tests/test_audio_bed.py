@@ -9,10 +9,10 @@ import pytest
 from scipy.signal import welch
 
 from audio_helpers import RATE, tone
-from voicecoach.audio.bed import Bed, make_loop
-from voicecoach.audio.mixer import Mixer
+from voicecoach.mix.bed import Bed, make_loop
+from voicecoach.mix.mixer import Mixer
 from voicecoach.errors import ExportError, UsageError
-from voicecoach.timeline import Event, StepSpan, Timeline
+from voicecoach.plan.timeline import Event, StepSpan, Timeline
 
 
 def _bed_only(bed: Bed, events=(), duration_s: float = 12.0, block: int = RATE) -> np.ndarray:

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from audio_cues import CUES_DIR
-from voicecoach.audio.cues import SOUND_NAMES, load_cue, read_wav_clip
-from voicecoach.cues import BREATH_CUES, CUE_DURATIONS_S
+from voicecoach.mix.cuesounds import SOUND_NAMES, load_cue, read_wav_clip
+from voicecoach.routine.cues import BREATH_CUES, CUE_DURATIONS_S
 from voicecoach.errors import ExportError
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from audio_helpers import RATE, decode
-from voicecoach.audio import lametag
-from voicecoach.audio.encoders import format_for, open_encoder, to_int16
+from voicecoach.export import lametag
+from voicecoach.export.encoders import format_for, open_encoder, to_int16
 from voicecoach.errors import ExportError, UsageError
 
 
@@ -114,7 +114,7 @@ def test_unknown_formats_and_qualities_are_export_errors(tmp_path):
 def test_mp3_worker_counts_frames_alike_by_size_and_by_header(rate, bitrate):
     import lameenc
 
-    from voicecoach.audio.mp3_worker import FrameCounter
+    from voicecoach.export.mp3_worker import FrameCounter
 
     lame = lameenc.Encoder()
     lame.set_bit_rate(bitrate)

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from audio_helpers import RATE, decode, ebur128, onset_s, spoken_timeline, tone_timeline
-from voicecoach.audio.cues import load_cue
-from voicecoach.audio.export import ExportOptions, export_batch, export_session
-from voicecoach.audio.mixer import resample
-from voicecoach.audio.split import export_split
+from voicecoach.mix.cuesounds import load_cue
+from voicecoach.export.track import ExportOptions, export_batch, export_session
+from voicecoach.mix.mixer import resample
+from voicecoach.export.split import export_split
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from audio_helpers import RATE
-from voicecoach.audio.facts import SoundFacts, facts_of
-from voicecoach.audio.kweight import hop_energies, k_weighted, loudness_of
-from voicecoach.audio.loudness import oversampled_peaks
+from voicecoach.sound.facts import SoundFacts, facts_of
+from voicecoach.sound.kweight import hop_energies, k_weighted, loudness_of
+from voicecoach.sound.loudness import oversampled_peaks
 
 
 def _sound(seconds: float = 2.0) -> np.ndarray:

@@ -7,7 +7,7 @@ import pyloudnorm
 import pytest
 from scipy.signal import sosfilt
 
-from voicecoach.audio.kweight import (TAIL_S, gated_loudness, hop_energies, k_weighted, k_weighting_sos,
+from voicecoach.sound.kweight import (TAIL_S, gated_loudness, hop_energies, k_weighted, k_weighting_sos,
                                       loudness_of, ungated_loudness)
 
 

@@ -8,7 +8,7 @@ import pytest
 from scipy.signal import butter, resample_poly, sosfilt
 
 from audio_helpers import RATE
-from voicecoach.audio.loudness import (LoudnessMeter, TruePeakLimiter, TruePeakMeter, measure, normalise,
+from voicecoach.sound.loudness import (LoudnessMeter, TruePeakLimiter, TruePeakMeter, measure, normalise,
                                        sliding_min)
 
 

@@ -10,12 +10,12 @@ import pytest
 from scipy.signal import resample_poly
 
 from audio_helpers import RATE, tone, tone_timeline
-from voicecoach.audio.cues import load_cue
-from voicecoach.audio.loudness import LoudnessMeter
-from voicecoach.audio.mixer import MixLevels, Mixer
+from voicecoach.mix.cuesounds import load_cue
+from voicecoach.sound.loudness import LoudnessMeter
+from voicecoach.mix.mixer import MixLevels, Mixer
 from voicecoach.errors import ExportError
-from voicecoach.speech.base import Clip
-from voicecoach.timeline import Event, StepSpan, Timeline
+from voicecoach.sound.clip import Clip
+from voicecoach.plan.timeline import Event, StepSpan, Timeline
 
 
 def _timeline(events, duration_s=6.0):
@@ -90,7 +90,7 @@ def test_a_line_without_a_clip_is_an_export_error():
 
 
 def _render_peak_bytes(minutes: float, bed: str | None = None) -> tuple[int, int]:
-    from voicecoach.audio.bed import Bed
+    from voicecoach.mix.bed import Bed
 
     timeline, clips = tone_timeline(minutes)
     mixer = Mixer(timeline, clips, bed=Bed(bed) if bed else None)
@@ -117,7 +117,7 @@ def test_rendering_streams_in_memory_independent_of_session_length():
 
 
 def test_a_clip_levelled_when_synthesised_is_only_resampled():
-    from voicecoach.audio.mixer import mix_ready, resample
+    from voicecoach.mix.mixer import mix_ready, resample
 
     ready = mix_ready(tone(300, 1.0, amp=0.6))
     assert ready.facts.levelled_for == (-20.0, 10.0) and ready.facts.sample_rate == RATE

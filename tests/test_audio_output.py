@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from audio_helpers import tone_timeline
-from voicecoach.audio.export import export_session
-from voicecoach.audio.output import TEMP_MARK, atomic_output, clean_stale_temp_files, temp_path_for
+from voicecoach.export.track import export_session
+from voicecoach.fsutil import TEMP_MARK, atomic_output, clean_stale_temp_files, temp_path_for
 
 TESTS = Path(__file__).resolve().parent
 OLD = b"the previous export"
@@ -63,7 +63,7 @@ def test_stale_temps_of_dead_runs_are_cleaned_and_live_ones_kept(tmp_path):
 EXPORT_SCRIPT = """
 import sys
 from audio_helpers import tone_timeline
-from voicecoach.audio.export import export_session
+from voicecoach.export.track import export_session
 timeline, clips = tone_timeline(8)
 try:
     export_session(timeline, clips, sys.argv[1])

@@ -6,8 +6,8 @@ import io
 
 from mutagen.id3 import ID3
 
-from voicecoach.audio.tags import TrackInfo, chapters_for, ffmetadata, id3_bytes
-from voicecoach.timeline import StepSpan, Timeline
+from voicecoach.export.tags import TrackInfo, chapters_for, ffmetadata, id3_bytes
+from voicecoach.plan.timeline import StepSpan, Timeline
 
 
 def _timeline(titles, starts, duration_s):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from voicecoach.audio.timedtext import lrc, srt
-from voicecoach.timeline import Event, StepSpan, Timeline
+from voicecoach.export.timedtext import lrc, srt
+from voicecoach.plan.timeline import Event, StepSpan, Timeline
 
 
 def _timeline():

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from voicecoach.speech import cache as cache_module
-from voicecoach.speech.base import Clip
+from voicecoach.sound.clip import Clip
 from voicecoach.speech.cache import CacheWarning, ClipCache, cache_key, default_cache_dir
 from voicecoach.speech.synth import Synthesizer
 
@@ -143,7 +143,7 @@ def test_unwritable_cache_is_reported_not_fatal(tmp_path: Path) -> None:
 
 WRITER = """
 import sys, numpy as np
-from voicecoach.speech.base import Clip
+from voicecoach.sound.clip import Clip
 from voicecoach.speech.cache import ClipCache
 store, key, n = ClipCache(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 samples = (0.25 * np.sin(np.arange(44100) / 7.0)).astype(np.float32)

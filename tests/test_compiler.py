@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from timeline_checks import assert_guarantees
-from voicecoach.compiler import CompileOptions, compile_routine
+from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.errors import UsageError
-from voicecoach.estimate import EstimatedDurations
-from voicecoach.profiles import get_profile
+from voicecoach.plan.estimate import EstimatedDurations
+from voicecoach.profiles.model import get_profile
 from voicecoach.routine.durations import parse_breath
 from voicecoach.routine.loader import parse_routine
 

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from timeline_checks import assert_guarantees
-from voicecoach.compiler import CompileOptions, compile_routine
-from voicecoach.profiles import BUILTIN_PROFILES
+from voicecoach.plan.compiler import CompileOptions, compile_routine
+from voicecoach.profiles.model import BUILTIN_PROFILES
 from voicecoach.routine.loader import parse_routine
 
 

@@ -16,9 +16,9 @@ import pytest
 from audio_helpers import tone_timeline
 from conftest import REPO, run_voicecoach
 
-from voicecoach.audio.encoders import FORMATS, FfmpegEncoder
-from voicecoach.audio.export import ExportOptions, export_session
-from voicecoach.audio.output import TEMP_MARK
+from voicecoach.export.encoders import FORMATS, FfmpegEncoder
+from voicecoach.export.track import ExportOptions, export_session
+from voicecoach.fsutil import TEMP_MARK
 from voicecoach.errors import ExportError
 from voicecoach.speech.cache import SUFFIX
 
@@ -128,7 +128,7 @@ def _limit_file_size(max_bytes: int):
 EXPORT_SCRIPT = """
 import sys
 from audio_helpers import tone_timeline
-from voicecoach.audio.export import ExportOptions, export_session
+from voicecoach.export.track import ExportOptions, export_session
 from voicecoach.errors import ExportError
 timeline, clips = tone_timeline(1.0)
 try:

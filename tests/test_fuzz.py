@@ -20,14 +20,14 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from voicecoach.compiler import CompileOptions, compile_routine
+from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.errors import RoutineError, UsageError
-from voicecoach.estimate import EstimatedDurations
-from voicecoach.profile_file import load_profile_file
-from voicecoach.profiles import BEDS, BUILTIN_PROFILES, CUE_STYLES
+from voicecoach.plan.estimate import EstimatedDurations
+from voicecoach.profiles.file import load_profile_file
+from voicecoach.profiles.model import BEDS, BUILTIN_PROFILES, CUE_STYLES
 from voicecoach.routine.loader import parse_routine
 from voicecoach.routine.model import Routine
-from voicecoach.session import validate_files
+from voicecoach.app import validate_files
 
 TESTS = Path(__file__).resolve().parent
 CORPUS = sorted((TESTS / "routines").glob("*/*.yaml")) + sorted(

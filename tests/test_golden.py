@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROUTINES
-from voicecoach.compiler import CompileOptions, compile_routine
-from voicecoach.estimate import EstimatedDurations
-from voicecoach.profiles import get_profile
+from voicecoach.plan.compiler import CompileOptions, compile_routine
+from voicecoach.plan.estimate import EstimatedDurations
+from voicecoach.profiles.model import get_profile
 from voicecoach.routine.loader import load_routine
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_voicecoach
 
-from voicecoach.audio.output import TEMP_MARK, temp_path_for
+from voicecoach.fsutil import TEMP_MARK, temp_path_for
 from voicecoach.speech.cache import _TEMP_PREFIX
 
 ROUTINE = """title: Interrupted

@@ -16,14 +16,14 @@ import yaml
 
 import voicecoach
 from voicecoach.errors import UsageError
-from voicecoach.library import builtin_names, builtin_path, resolve_routine
+from voicecoach.routine.builtin import builtin_names, builtin_path, resolve_routine
 from voicecoach.routine.durations import parse_breath, parse_duration, parse_hold
-from voicecoach.compiler import CompileOptions, compile_routine
-from voicecoach.estimate import EstimatedDurations
-from voicecoach.profiles import get_profile
+from voicecoach.plan.compiler import CompileOptions, compile_routine
+from voicecoach.plan.estimate import EstimatedDurations
+from voicecoach.profiles.model import get_profile
 from voicecoach.routine.loader import load_routine
 from voicecoach.routine.model import Flow, Routine, Stretch
-from voicecoach.timeline import Timeline
+from voicecoach.plan.timeline import Timeline
 
 BUILTINS = ["bedtime-wind-down", "desk-reset", "hip-stretches-for-lower-back",
             "lower-back-hip-relief", "reclining-hip-release"]

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from voicecoach.cli import main
-from voicecoach.library import builtin_names
+from voicecoach.routine.builtin import builtin_names
 
 
 @pytest.mark.parametrize("name", builtin_names())

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from conftest import run_voicecoach
 
-from voicecoach.compiler import CompileOptions, compile_routine
+from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.errors import RoutineError, UsageError
-from voicecoach.estimate import EstimatedDurations
-from voicecoach.profile_file import load_profile_file
-from voicecoach.profiles import BUILTIN_PROFILES
+from voicecoach.plan.estimate import EstimatedDurations
+from voicecoach.profiles.file import load_profile_file
+from voicecoach.profiles.model import BUILTIN_PROFILES
 from voicecoach.routine.loader import load_routine, parse_routine
 
 #: Generous for a slow CI machine; each case takes a few hundredths of a second here.

@@ -12,7 +12,7 @@ import pexpect
 from conftest import run_voicecoach
 from live_support import child_env, exact_plan, logged, planned, read_log, spawn_play, write_tiny
 from voicecoach.live.keys import status_text
-from voicecoach.timeline import Hold
+from voicecoach.plan.timeline import Hold
 
 SPEED = 15.0
 

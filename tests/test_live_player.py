@@ -12,8 +12,8 @@ import numpy as np
 
 from conftest import run_voicecoach
 from live_support import exact_plan, logged, planned, read_log, write_tiny
-from voicecoach import session
-from voicecoach.audio.mixer import Mixer
+from voicecoach import app
+from voicecoach.mix.mixer import Mixer
 from voicecoach.live.backends import NullBackend
 from voicecoach.live.player import PAUSED_LINE, RESUME_CUE, Player, aside_sound, sleep_fade
 from voicecoach.live.schedule import ClipSource, LiveSchedule
@@ -64,7 +64,7 @@ def test_a_cold_cache_plays_every_event_and_logs_lateness_truthfully(tmp_path):
 
 
 def live_run(routine_path, options, speed, sleep_after_s=None):
-    routine = session.load(str(routine_path))
+    routine = app.load(str(routine_path))
     schedule = LiveSchedule(routine, options, ClipSource(Synthesizer("espeak"))).start()
     backend = NullBackend(capture=True)
     result = Player(schedule, backend, speed=speed, sleep_after_s=sleep_after_s).run()
@@ -81,7 +81,7 @@ def export_mix(schedule: LiveSchedule) -> np.ndarray:
 def test_live_audio_is_the_export_mixers_bed_and_ducking_included(tmp_path):
     routine = write_tiny(tmp_path)
     exact_plan(routine, profile="bedtime")
-    options = session.SessionOptions(engine="espeak", profile="bedtime").compile_options()
+    options = app.SessionOptions(engine="espeak", profile="bedtime").compile_options()
     options = dataclasses.replace(options, tail_s=4.0)  # a short bed-only tail keeps the test fast
     schedule, result, played = live_run(routine, options, speed=20.0)
     assert result.completed and schedule.bed is not None
@@ -94,7 +94,7 @@ def test_live_audio_is_the_export_mixers_bed_and_ducking_included(tmp_path):
 def test_sleep_after_fades_out_over_30_seconds_and_stops(tmp_path):
     routine = write_tiny(tmp_path)
     exact_plan(routine)
-    options = session.SessionOptions(engine="espeak").compile_options()
+    options = app.SessionOptions(engine="espeak").compile_options()
     schedule, result, played = live_run(routine, options, speed=20.0, sleep_after_s=40.0)
     rate = schedule.sample_rate
     assert result.ended_by == "sleep" and not result.completed
@@ -118,8 +118,8 @@ def test_bad_play_options_are_refused_with_one_line(tmp_path):
 def test_pause_says_paused_then_a_soft_cue_marks_the_resume(tmp_path):
     routine_path = write_tiny(tmp_path)
     exact_plan(routine_path)
-    routine = session.load(str(routine_path))
-    options = session.SessionOptions(engine="espeak").compile_options()
+    routine = app.load(str(routine_path))
+    options = app.SessionOptions(engine="espeak").compile_options()
     schedule = LiveSchedule(routine, options, ClipSource(Synthesizer("espeak")), extras=(PAUSED_LINE,)).start()
     backend = NullBackend(capture=True)
     commands: queue.Queue[str] = queue.Queue()

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from live_support import exact_plan, write_tiny
-from voicecoach import session
-from voicecoach.compiler import compile_routine
-from voicecoach.estimate import EstimatedDurations
-from voicecoach.library import builtin_names
+from voicecoach import app
+from voicecoach.plan.compiler import compile_routine
+from voicecoach.plan.estimate import EstimatedDurations
+from voicecoach.routine.builtin import builtin_names
 from voicecoach.live.schedule import ClipSource, LiveSchedule
-from voicecoach.profiles import BUILTIN_PROFILES
-from voicecoach.speech.base import Clip
+from voicecoach.profiles.model import BUILTIN_PROFILES
+from voicecoach.sound.clip import Clip
 from voicecoach.speech.synth import Synthesizer
 
 
@@ -52,8 +52,8 @@ def run_schedule(routine, options, source) -> tuple[LiveSchedule, list[tuple]]:
 @pytest.mark.parametrize("profile", sorted(BUILTIN_PROFILES))
 def test_every_commit_is_a_true_prefix_of_the_plan(profile):
     for name in builtin_names():
-        routine = session.load(name)
-        options = session.SessionOptions(profile=profile).compile_options()
+        routine = app.load(name)
+        options = app.SessionOptions(profile=profile).compile_options()
         source = UncachedSilence()
         schedule, snapshots = run_schedule(routine, options, source)
         final = compile_routine(routine, options, source)
@@ -73,8 +73,8 @@ def test_every_commit_is_a_true_prefix_of_the_plan(profile):
 
 def test_a_cold_cache_starts_after_the_first_line_and_ends_with_the_plan(tmp_path):
     routine_path = write_tiny(tmp_path)
-    routine = session.load(str(routine_path))
-    options = session.SessionOptions(engine="espeak")
+    routine = app.load(str(routine_path))
+    options = app.SessionOptions(engine="espeak")
     schedule, snapshots = run_schedule(routine, options.compile_options(), ClipSource(Synthesizer("espeak")))
     first_playable = next(s for s in snapshots if s[0] > 0)
     assert first_playable[3] == 1  # one line synthesised, and the session can start

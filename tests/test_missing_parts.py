@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from conftest import REPO, run_voicecoach
 
-from voicecoach.speech.piper import packaged_model
+from voicecoach.speech.engines.piper import packaged_model
 
 ROUTINE = "title: Parts\nsteps:\n  - talk: Sit tall.\n  - rest: 3s\n  - talk: Well done.\n"
 ESPEAK_FIX = ("error: the espeak engine is not available: espeak-ng is not installed: install espeak-ng "

@@ -24,15 +24,15 @@ import pytest
 import yaml
 from conftest import run_voicecoach
 
-from voicecoach.audio.bed import check_bed_file, decode_file
+from voicecoach.mix.bed import check_bed_file, decode_file
 from voicecoach.errors import ExportError, RoutineError, UsageError
-from voicecoach.profile_file import load_profile_file
-from voicecoach.profiles import BUILTIN_PROFILES
+from voicecoach.profiles.file import load_profile_file
+from voicecoach.profiles.model import BUILTIN_PROFILES
 from voicecoach.routine.loader import parse_routine
-from voicecoach.speech.base import plain_text
-from voicecoach.speech.espeak import EspeakEngine
-from voicecoach.speech.piper import PiperEngine
-from voicecoach.speech.system import SystemEngine
+from voicecoach.speech.engines.base import plain_text
+from voicecoach.speech.engines.espeak import EspeakEngine
+from voicecoach.speech.engines.piper import PiperEngine
+from voicecoach.speech.engines.system import SystemEngine
 
 RATE = 48000
 HELLO = "hello"
@@ -229,9 +229,9 @@ def _decodes_or_explains(path: Path) -> None:
 
 @pytest.mark.skipif(os.name != "posix", reason="FIFOs, device nodes and sockets are POSIX files")
 def test_an_output_that_is_a_pipe_device_or_socket_is_never_replaced(tmp_path: Path):
-    from voicecoach.audio.output import write_text_atomic
-    from voicecoach.speech.base import Clip
-    from voicecoach.speech.wavfile import write_wav_atomic
+    from voicecoach.fsutil import write_text_atomic
+    from voicecoach.sound.clip import Clip
+    from voicecoach.sound.wav import write_wav_atomic
 
     fifo, sock = tmp_path / "session.mp3", tmp_path / "line.wav"
     os.mkfifo(fifo)
@@ -261,9 +261,9 @@ def test_titles_and_lines_cannot_add_playlist_entries_or_subtitle_cues(tmp_path:
 
     from audio_helpers import tone_timeline
 
-    from voicecoach.audio.split import export_split
-    from voicecoach.audio.timedtext import srt
-    from voicecoach.timeline import Event, StepSpan
+    from voicecoach.export.split import export_split
+    from voicecoach.export.timedtext import srt
+    from voicecoach.plan.timeline import Event, StepSpan
 
     timeline, clips = tone_timeline(0.1)
     evil = "Rest\n\nhttp://example.invalid/x.mp3\n#EXTINF:1,x\n/etc/passwd"

@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from voicecoach.cli import main
-from voicecoach.compiler import CompileOptions, compile_routine
+from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.errors import RoutineError, UsageError
-from voicecoach.estimate import EstimatedDurations
-from voicecoach.profiles import config_dir, get_profile
+from voicecoach.plan.estimate import EstimatedDurations
+from voicecoach.profiles.model import config_dir, get_profile
 from voicecoach.routine.loader import parse_routine
 
 ROUTINE = """

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from voicecoach.errors import EngineError
-from voicecoach.speech.base import SILENCE_THRESHOLD
-from voicecoach.speech.espeak import EspeakEngine
-from voicecoach.speech.registry import get_engine
+from voicecoach.sound.clip import SILENCE_THRESHOLD
+from voicecoach.speech.engines.espeak import EspeakEngine
+from voicecoach.speech.engines.registry import get_engine
 
 
 @pytest.fixture(scope="module")

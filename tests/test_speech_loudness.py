@@ -6,8 +6,8 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from voicecoach.speech.base import Clip
-from voicecoach.speech.espeak import EspeakEngine
+from voicecoach.sound.clip import Clip
+from voicecoach.speech.engines.espeak import EspeakEngine
 from voicecoach.speech.loudness import (MIN_GATED_S, PEAK_CEILING_DB, TARGET_LUFS, loudness_db,
                                         normalize_loudness)
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from voicecoach.errors import EngineError
-from voicecoach.speech import piper
+from voicecoach.speech.engines import piper
 from voicecoach.speech.cache import ClipCache
-from voicecoach.speech.piper import PiperEngine, packaged_model
-from voicecoach.speech.registry import DEFAULT_ENGINE, get_engine
+from voicecoach.speech.engines.piper import PiperEngine, packaged_model
+from voicecoach.speech.engines.registry import DEFAULT_ENGINE, get_engine
 from voicecoach.speech.synth import Synthesizer
 
 

@@ -18,7 +18,7 @@ def synth(tmp_path: Path, **kw) -> Synthesizer:
 
 
 def test_clip_is_trimmed_loudness_normalised_and_cached(tmp_path: Path) -> None:
-    from voicecoach.audio.loudness import oversampled_peaks
+    from voicecoach.sound.loudness import oversampled_peaks
 
     s = synth(tmp_path)
     clip = s.clip("Let your shoulders drop.")

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from voicecoach.errors import EngineError
-from voicecoach.speech import system
-from voicecoach.speech.registry import engines_report
-from voicecoach.speech.system import SystemEngine
+from voicecoach.speech.engines import system
+from voicecoach.speech.engines.registry import engines_report
+from voicecoach.speech.engines.system import SystemEngine
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voicecoach.timeline import Timeline
+from voicecoach.plan.timeline import Timeline
 
 
 def assert_guarantees(timeline: Timeline) -> None:

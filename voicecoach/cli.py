@@ -11,10 +11,10 @@ from typing import Any, Callable
 
 import click
 
-from voicecoach import __version__, session
+from voicecoach import __version__, app
 from voicecoach.errors import RoutineError, VoicecoachError
-from voicecoach.profiles import CUE_STYLES, all_profiles, settings
-from voicecoach.render import plan_table, render_description
+from voicecoach.profiles.model import CUE_STYLES, all_profiles, settings
+from voicecoach.plan.text import plan_table, render_description
 
 _PYTHON_SHOWWARNING = warnings.showwarning
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -79,10 +79,10 @@ def session_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _session_options(kwargs: dict[str, Any]) -> session.SessionOptions:
+def _session_options(kwargs: dict[str, Any]) -> app.SessionOptions:
     keys = ("profile", "engine", "voice", "rate", "hold_scale", "breath", "cues", "tail")
     values = {k: kwargs.pop(k) for k in keys}
-    return session.SessionOptions(**values, intro=not kwargs.pop("no_intro"))
+    return app.SessionOptions(**values, intro=not kwargs.pop("no_intro"))
 
 
 @click.group(context_settings=CONTEXT)
@@ -103,12 +103,12 @@ def main(debug: bool) -> None:
 @handle_errors
 def list_cmd(as_json: bool) -> None:
     """List the built-in routines: name, title, length and tags."""
-    rows = session.builtin_routines()
+    rows = app.builtin_routines()
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     for row in rows:
-        click.echo(f"{row['name']:<30} {session.clock(row['duration_s']):>7}  {row['title']}"
+        click.echo(f"{row['name']:<30} {app.clock(row['duration_s']):>7}  {row['title']}"
                    f"  [{', '.join(row['tags'])}]")
 
 
@@ -117,7 +117,7 @@ def list_cmd(as_json: bool) -> None:
 @handle_errors
 def validate(files: tuple[str, ...]) -> None:
     """Check routine files; print every problem as FILE:LINE:COL: message (exit 2 if any)."""
-    problems, summaries = session.validate_files(list(files))
+    problems, summaries = app.validate_files(list(files))
     for line in summaries:
         click.echo(line)
     for problem in problems:
@@ -134,7 +134,7 @@ def validate(files: tuple[str, ...]) -> None:
 @handle_errors
 def plan(routine: str, as_json: bool, estimate: bool, **kwargs: Any) -> None:
     """Show the timed plan of ROUTINE (a file or a built-in name): every line, cue and hold."""
-    timeline = session.plan(routine, _session_options(kwargs), estimate=estimate)
+    timeline = app.plan(routine, _session_options(kwargs), estimate=estimate)
     if as_json:
         click.echo(json.dumps(timeline.to_json(), indent=1))
     else:
@@ -161,7 +161,7 @@ def profiles(as_json: bool) -> None:
 @handle_errors
 def show(routine: str, as_json: bool) -> None:
     """Describe ROUTINE: what it is for, its steps and holds, its length under each profile."""
-    info = session.describe(routine)
+    info = app.describe(routine)
     if as_json:
         click.echo(json.dumps(info, indent=2))
     else:
@@ -175,7 +175,7 @@ def show(routine: str, as_json: bool) -> None:
 @handle_errors
 def new(name: str, output: str | None, force: bool) -> None:
     """Start a routine file: a copy of the built-in NAME, or a template titled NAME."""
-    path = session.new_routine(name, output, force)
+    path = app.new_routine(name, output, force)
     click.echo(f"wrote {path}: edit it, then `voicecoach validate {path}` and `voicecoach plan {path}`")
 
 
@@ -188,7 +188,7 @@ def new(name: str, output: str | None, force: bool) -> None:
 @handle_errors
 def voices(as_json: bool) -> None:
     """The speech engines and voices here, whether each works (and how to fix it), and the default."""
-    from voicecoach.speech.registry import engines_report, engines_table
+    from voicecoach.speech.engines.registry import engines_report, engines_table
 
     report = engines_report()
     click.echo(json.dumps(report, indent=2) if as_json else engines_table(report))
@@ -206,7 +206,7 @@ def say(text: str, output: str | None, engine: str | None, voice: str | None, ra
     """Speak TEXT to check a voice, or write it to a WAV file with -o."""
     from voicecoach.speech.playback import play_clip
     from voicecoach.speech.synth import say_clip
-    from voicecoach.speech.wavfile import write_wav_atomic
+    from voicecoach.sound.wav import write_wav_atomic
 
     if output is not None and not output.lower().endswith(".wav"):
         from voicecoach.errors import UsageError
@@ -290,24 +290,23 @@ def export(routines: tuple[str, ...], output: str | None, fmt: str | None, quali
     MP3 by default, with tags and one chapter per step, at even loudness. Several routines (or a
     folder) go into the folder named by -o, one file each.
     """
-    from voicecoach import exporting
-    from voicecoach.audio.export import ExportOptions
+    from voicecoach.export.track import ExportOptions
 
     options = _session_options(kwargs)
-    names = exporting.expand_routines(list(routines))
+    names = app.expand_routines(list(routines))
     progress, bar = _progress_callback()
     export_options = ExportOptions(quality=quality, bed=bed, lrc=lrc, srt=srt, progress=progress, format=fmt)
     try:
         if split:
             for name in names:
-                done = exporting.export_routine_split(name, options, output if len(names) == 1 else None,
+                done = app.export_routine_split(name, options, output if len(names) == 1 else None,
                                                       export_options)
                 click.echo(f"wrote {len(done.files)} files and {done.playlist}")
         elif len(names) > 1 or (output and (output.endswith(("/", "\\")) or Path(output).is_dir())):
-            for result in exporting.export_many(names, options, output, export_options):
+            for result in app.export_many(names, options, output, export_options):
                 click.echo(_export_summary(result))
         else:
-            click.echo(_export_summary(exporting.export_routine(names[0], options, output, export_options)))
+            click.echo(_export_summary(app.export_routine(names[0], options, output, export_options)))
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -315,7 +314,7 @@ def export(routines: tuple[str, ...], output: str | None, fmt: str | None, quali
 
 def _export_summary(result: Any) -> str:
     extra = "".join(f", {p}" for p in result.extra_paths)
-    return (f"wrote {result.path} ({session.clock(result.duration_s)}, {result.chapters} chapters, "
+    return (f"wrote {result.path} ({app.clock(result.duration_s)}, {result.chapters} chapters, "
             f"{result.target_lufs:g} LUFS){extra}")
 
 
@@ -342,7 +341,7 @@ def play(routine: str, backend: str | None, speed: float, log_path: str | None, 
     result = play_session(routine, _session_options(kwargs), backend_name=backend, speed=speed,
                           log_path=log_path, sleep_after_s=parse_sleep_after(sleep_after))
     state = {"end": "completed", "quit": "stopped", "sleep": "faded out (--sleep-after)"}[result.ended_by]
-    click.echo(f"{state}: {session.clock(result.played_s)} played", err=True)
+    click.echo(f"{state}: {app.clock(result.played_s)} played", err=True)
 
 
 @main.command()

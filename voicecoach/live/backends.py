@@ -31,7 +31,7 @@ from typing import Any, Callable
 import numpy as np
 
 from voicecoach.errors import DeviceError, UsageError
-from voicecoach.speech.base import Availability
+from voicecoach.speech.engines.base import Availability
 from voicecoach.speech.playback import quiet_stderr
 
 #: Called from the device thread when a marked frame plays: (payload, session frame, wall time).

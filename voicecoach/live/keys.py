@@ -20,7 +20,7 @@ import threading
 import time
 from typing import Any, TextIO
 
-from voicecoach.timeline import Hold
+from voicecoach.plan.timeline import Hold
 
 KEYS = {" ": "pause", "n": "next", "N": "next", "b": "back", "B": "back", "q": "quit", "Q": "quit"}
 

@@ -21,11 +21,11 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from voicecoach.audio.mixer import Mixer
+from voicecoach.mix.mixer import Mixer
 from voicecoach.live.backends import AudioBackend, Chunk
 from voicecoach.live.keys import StatusLine, status_text
 from voicecoach.live.schedule import LiveSchedule
-from voicecoach.timeline import Event, Timeline
+from voicecoach.plan.timeline import Event, Timeline
 
 PAUSED_LINE = "Paused."
 RESUME_CUE = "tick"

@@ -12,11 +12,11 @@ from voicecoach.live.backends import get_backend
 from voicecoach.live.keys import KeyReader, StatusLine
 from voicecoach.live.player import PAUSED_LINE, Player, PlayResult
 from voicecoach.live.schedule import LiveSchedule
-from voicecoach.live.worker import SynthWorker, WorkerClipSource
+from voicecoach.live.synth_client import SynthWorker, WorkerClipSource
 from voicecoach.routine.durations import format_duration
 
 if TYPE_CHECKING:
-    from voicecoach.session import SessionOptions
+    from voicecoach.app import SessionOptions
 
 MIN_SPEED, MAX_SPEED = 0.1, 100.0
 
@@ -52,12 +52,12 @@ def play_session(routine_arg: str, options: SessionOptions, *, backend_name: str
 def _play(routine_arg: str, options: SessionOptions, worker: SynthWorker, clock_start: float, *,
           backend_name: str | None, speed: float, log_path: str | None, sleep_after_s: float | None,
           keys: bool, status: bool | None, record: bool) -> PlayResult:
-    from voicecoach import session
-    from voicecoach.compiler import compile_routine
-    from voicecoach.estimate import EstimatedDurations
+    from voicecoach import app
+    from voicecoach.plan.compiler import compile_routine
+    from voicecoach.plan.estimate import EstimatedDurations
     from voicecoach.speech.synth import Synthesizer
 
-    routine = session.load(routine_arg)
+    routine = app.load(routine_arg)
     compile_options = options.compile_options()
     backend = get_backend(backend_name)
     synth = Synthesizer(options.engine, options.voice)

@@ -44,13 +44,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from voicecoach.audio.bed import Bed
-from voicecoach.audio.mixer import DEFAULT_SAMPLE_RATE, MixLevels, Mixer
-from voicecoach.compiler import CompileOptions, CompileState, compile_routine
+from voicecoach.mix.bed import Bed
+from voicecoach.mix.mixer import DEFAULT_SAMPLE_RATE, MixLevels, Mixer
+from voicecoach.plan.compiler import CompileOptions, CompileState, compile_routine
 from voicecoach.routine.durations import MAX_DURATION_S
 from voicecoach.routine.model import Routine
-from voicecoach.speech.base import Clip
-from voicecoach.timeline import Event, Hold, StepSpan, Timeline
+from voicecoach.sound.clip import Clip
+from voicecoach.plan.timeline import Event, Hold, StepSpan, Timeline
 
 class ClipSource:
     """Where the schedule gets spoken clips: `cached` is instant or None, `clip` may synthesise."""
@@ -73,7 +73,7 @@ class ClipSource:
 
 def _import_mixing() -> None:
     """Import what mixing the first clip needs (its loudness meter pulls in scipy, half a second)."""
-    from voicecoach.audio import loudness  # noqa: F401
+    from voicecoach.sound import loudness  # noqa: F401
     import scipy.signal  # noqa: F401
 
 

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from voicecoach.cues import CUE_NAMES
+from voicecoach.routine.cues import CUE_NAMES
 from voicecoach.routine.durations import (MAX_DURATION_S, BreathPattern, HoldLength, parse_breath,
                                           parse_duration, parse_hold)
 from voicecoach.routine.model import Breathe, Chime, Defaults, Flow, Rest, Step, Stretch, Talk

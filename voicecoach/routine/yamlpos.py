@@ -11,7 +11,7 @@ import re
 import yaml
 
 from voicecoach.errors import Problem
-from voicecoach.safefiles import special_kind
+from voicecoach.fsutil import special_kind
 
 MAX_FILE_BYTES = 1_000_000
 MAX_EXPANDED_NODES = 50_000

@@ -2,7 +2,7 @@
 
 An entry is one small file: a fixed header (magic, the key it belongs to, a sha256 of the
 payload, sample rate, sample count, size of the facts) and the payload: the float32 samples,
-then the clip's facts for the mix (`voicecoach.audio.facts`), if it has them. Writes go to a temporary file in
+then the clip's facts for the mix (`voicecoach.sound.facts`), if it has them. Writes go to a temporary file in
 the same folder and are renamed into place, so a reader sees a whole entry or none. An entry
 that is damaged, cut short or belongs to another key is reported once (a `CacheWarning`),
 deleted, and synthesised again by the caller.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.speech.base import Clip
+from voicecoach.sound.clip import Clip
 
 #: Bump when the entry layout or what goes into a clip (trim, loudness, levelling) changes.
 CACHE_FORMAT = 2
@@ -195,7 +195,7 @@ class ClipCache:
 def _read_entry(path: Path) -> tuple[bytes | None, str]:
     """An entry's bytes, or None and why it is not a clip file: a folder, a pipe or a device in the
     cache is never read (a pipe would block), nor a file far larger than any clip."""
-    from voicecoach.safefiles import path_kind, special_kind
+    from voicecoach.fsutil import path_kind, special_kind
 
     kind = path_kind(path)
     if kind:
@@ -231,7 +231,7 @@ def _decode(data: bytes, key: str) -> tuple[Clip | None, str]:
         return None, f"holding an impossible sample rate ({sample_rate} Hz)"
     facts = None
     if n_facts:
-        from voicecoach.audio.facts import SoundFacts
+        from voicecoach.sound.facts import SoundFacts
 
         facts = SoundFacts.from_bytes(bytes(payload[4 * n_samples:]))
     return Clip(samples, int(sample_rate), facts), ""

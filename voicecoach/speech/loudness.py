@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from voicecoach.speech.base import Clip
+from voicecoach.sound.clip import Clip
 
 #: Integrated loudness every spoken clip is brought to.
 TARGET_LUFS = -20.0
@@ -28,7 +28,7 @@ def loudness_db(samples: np.ndarray, sample_rate: int) -> float | None:
         return None
     data = samples.astype(np.float64)
     if data.size / sample_rate >= MIN_GATED_S:
-        from voicecoach.audio.kweight import loudness_of
+        from voicecoach.sound.kweight import loudness_of
 
         value = loudness_of(data, sample_rate)
     else:

@@ -8,8 +8,8 @@ import sys
 from typing import Iterator
 
 from voicecoach.errors import DeviceError
-from voicecoach.speech.base import Clip
-from voicecoach.speech.wavfile import to_int16
+from voicecoach.sound.clip import Clip
+from voicecoach.sound.wav import to_int16
 
 SAVE_HINT = "write the line to a file instead with -o FILE.wav"
 

@@ -4,7 +4,7 @@ A `Synthesizer` is also the compiler's source of speech durations (`duration_s`)
 model is touched only when a line is not in the cache.
 
 A synthesised clip is trimmed, brought to the speech loudness, levelled for the mix (peaks
-limited) and measured for it (`voicecoach.audio.mixer.mix_ready`), then cached: mixing it
+limited) and measured for it (`voicecoach.mix.mixer.mix_ready`), then cached: mixing it
 later costs a resample and a gain. In memory the synthesizer keeps every line's length, but
 clips only up to `MEMO_BYTES` (the most recently used): a long session's clips are read from
 the cache again when needed rather than all held at once.
@@ -21,11 +21,12 @@ import numpy as np
 
 from voicecoach.errors import UsageError
 from voicecoach.routine.reader import MAX_TEXT_CHARS
-from voicecoach.speech.base import Clip, Engine, trim_silence
+from voicecoach.sound.clip import Clip, trim_silence
+from voicecoach.speech.engines.base import Engine
 from voicecoach.speech.cache import ClipCache, cache_key
 from voicecoach.speech.loudness import TARGET_LUFS
 from voicecoach.speech.normalize import normalize_for_speech
-from voicecoach.speech.registry import get_engine
+from voicecoach.speech.engines.registry import get_engine
 
 MIN_RATE, MAX_RATE = 0.3, 3.0
 #: Clips (samples) kept in memory per synthesizer, most recently used first.
@@ -163,7 +164,7 @@ class Synthesizer:
                 self._memo_bytes -= dropped.samples.nbytes
 
     def _make(self, spoken: str, rate: float) -> Clip:
-        from voicecoach.audio.mixer import MixLevels, mix_ready
+        from voicecoach.mix.mixer import MixLevels, mix_ready
 
         raw = self.engine.synthesize(spoken, self.voice, rate)
         trimmed = Clip(trim_silence(raw.samples, sample_rate=raw.sample_rate), raw.sample_rate)

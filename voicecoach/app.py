@@ -1,0 +1,297 @@
+"""The library API the commands call: routine arguments in; plans, descriptions, exports out."""
+
+from __future__ import annotations
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from voicecoach.errors import Problem, RoutineError, UsageError
+from voicecoach.plan.compiler import CompileOptions, SpeechDurations, compile_routine
+from voicecoach.plan.estimate import EstimatedDurations
+from voicecoach.routine.builtin import builtin_names, builtin_path, resolve_routine
+from voicecoach.profiles.model import all_profiles, get_profile
+from voicecoach.routine.durations import DurationError, format_duration, parse_breath, parse_duration
+from voicecoach.routine.loader import load_routine
+from voicecoach.routine.model import Routine
+from voicecoach.speech.synth import Synthesizer
+from voicecoach.plan.timeline import Timeline
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from voicecoach.errors import UsageError
+from voicecoach.export.track import (ExportOptions, ExportResult, check_request, default_output_name,
+                                     export_session)
+from voicecoach.export.encoders import format_for
+from voicecoach.export.split import SplitResult, export_split
+from voicecoach.plan.compiler import compile_routine
+from voicecoach.sound.facts import SoundFacts
+from voicecoach.sound.clip import Clip
+from voicecoach.speech.synth import Synthesizer
+from voicecoach.plan.timeline import Timeline
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """The options plan, play and export share."""
+
+    profile: str | None = None
+    engine: str | None = None
+    voice: str | None = None
+    rate: float | None = None
+    hold_scale: float = 1.0
+    breath: str | None = None
+    cues: str | None = None
+    intro: bool = True
+    tail: str | None = None  # a duration: how long the bed plays on alone at the end
+
+    def compile_options(self) -> CompileOptions:
+        if self.rate is not None and not 0.3 <= self.rate <= 3.0:
+            raise UsageError(f"--rate {self.rate:g} is out of range: use a factor from 0.3 to 3 (1 = normal)")
+        if not 0.1 <= self.hold_scale <= 10:
+            raise UsageError(f"--hold-scale {self.hold_scale:g} is out of range: use a factor from 0.1 to 10")
+        breath = None
+        if self.breath:
+            try:
+                breath = parse_breath(self.breath)
+            except DurationError as exc:
+                raise UsageError(f"--breath: {exc}") from None
+        return CompileOptions(profile=get_profile(self.profile), rate=self.rate, hold_scale=self.hold_scale,
+                              breath=breath, cues=self.cues, intro=self.intro, tail_s=self._tail_s())
+
+    def _tail_s(self) -> float | None:
+        if self.tail is None:
+            return None
+        if self.tail.strip() in ("0", "0s", "none"):
+            return 0.0
+        try:
+            return parse_duration(self.tail)
+        except DurationError as exc:
+            raise UsageError(f"--tail: {exc}") from None
+
+
+def load(routine_arg: str) -> Routine:
+    """A routine from a file path or a built-in name."""
+    path = resolve_routine(routine_arg)
+    return load_routine(path, display=routine_arg if path == Path(routine_arg) else str(path))
+
+
+def plan(routine_arg: str, options: SessionOptions, estimate: bool = False) -> Timeline:
+    """Compile a routine with estimated or engine-measured speech durations."""
+    routine = load(routine_arg)
+    compile_options = options.compile_options()
+    durations: SpeechDurations
+    if estimate:
+        durations = EstimatedDurations()
+    else:
+        durations = warmed_synthesizer(routine, compile_options, options)
+    return compile_routine(routine, compile_options, durations, estimated=estimate)
+
+
+def warmed_synthesizer(routine: Routine, compile_options: CompileOptions,
+                        options: SessionOptions) -> Synthesizer:
+    """A synthesizer (cached, normalised: durations as played) with the routine's lines made ahead.
+
+    The lines are found by a draft compile with estimated durations, then synthesised together,
+    on every core, instead of one by one as the compiler asks for them.
+    """
+    synth = Synthesizer(options.engine, options.voice)
+    draft = compile_routine(routine, compile_options, EstimatedDurations(), estimated=True)
+    lines = [e.text for e in draft.events if e.kind == "speech" and e.text]
+    synth.warm(lines, compile_options.resolved_profile().rate)
+    return synth
+
+
+def builtin_routines() -> list[dict[str, Any]]:
+    """Each built-in routine with its name, title, estimated length and tags."""
+    rows = []
+    for name in builtin_names():
+        routine = load_routine(builtin_path(name))
+        timeline = compile_routine(routine, CompileOptions(), EstimatedDurations(), estimated=True)
+        rows.append({"name": name, "title": routine.title, "duration_s": round(timeline.duration_s, 2),
+                     "tags": list(routine.tags)})
+    return rows
+
+
+def validate_files(paths: list[str]) -> tuple[list[Problem], list[str]]:
+    """Every problem in the files, and a one-line summary for each good one."""
+    problems: list[Problem] = []
+    summaries: list[str] = []
+    for path in paths:
+        try:
+            routine = load_routine(path)
+            timeline = compile_routine(routine, CompileOptions(), EstimatedDurations(), estimated=True)
+        except RoutineError as exc:
+            problems.extend(exc.problems)
+            continue
+        except UsageError as exc:
+            problems.append(Problem(path, 1, 1, str(exc)))
+            continue
+        count = len(routine.steps)
+        summaries.append(f"{path}: ok, {count} step{'' if count == 1 else 's'}, about {clock(timeline.duration_s)}")
+    return problems, summaries
+
+
+def clock(seconds: float) -> str:
+    """`4:05`, or `1:02:05` past an hour."""
+    return format_duration(seconds)
+
+
+def describe(routine_arg: str) -> dict[str, Any]:
+    """What `voicecoach show` prints: the routine's purpose, steps with times, length per profile."""
+    routine = load(routine_arg)
+    lengths = {}
+    guided = None
+    for name in all_profiles():
+        timeline = compile_routine(routine, CompileOptions(profile=get_profile(name)), EstimatedDurations(),
+                                   estimated=True)
+        lengths[name] = timeline.duration_s
+        guided = guided or timeline
+    return {"title": routine.title, "summary": routine.summary, "source": routine.source,
+            "tags": list(routine.tags), "intro": list(routine.intro),
+            "steps": [s.to_json() for s in guided.steps], "holds": [h.to_json() for h in guided.holds],
+            "duration_s": lengths}
+
+
+TEMPLATE = """format: 1
+title: {title}
+summary: What this routine is for, in a sentence.
+tags: [custom]
+defaults:
+  hold: 30s
+  transition: 5s
+  rest: 5s
+  breath: 4-6
+intro: Move slowly, keep breathing, and stop if anything feels sharp.
+steps:
+  - talk: Find a comfortable spot on the floor.
+  - stretch: Knee to Chest
+    setup: "Lie on your back and draw your {{side}} knee toward your chest."
+    hold: 30s
+    sides: both
+    cues: Let your shoulders rest on the floor.
+    release: Slowly lower the leg.
+  - breathe: calm
+    cycles: 4
+"""
+
+
+def new_routine(name: str, out: str | None = None, force: bool = False) -> Path:
+    """Copy a built-in routine, or a template titled `name`, into a file to edit; its path."""
+    if name in builtin_names():
+        text = builtin_path(name).read_text(encoding="utf-8")
+    else:
+        text = TEMPLATE.format(title=name.replace("-", " ").replace("_", " ").strip().title() or "My Routine")
+    stem = name if not name.endswith((".yaml", ".yml")) else Path(name).stem
+    path = Path(out) if out else Path(f"{stem}.yaml")
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists: choose another name with -o, or use --force to replace it")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class SessionClips(Mapping[str, Clip]):
+    """The clip of each spoken line of a session, fetched through its synthesizer when asked for
+    (from its memory, else the cache): the clips of a long session are not all held at once."""
+
+    def __init__(self, synth: Synthesizer, texts: list[str], rate: float):
+        self._synth, self._texts, self._rate = synth, dict.fromkeys(texts), rate
+
+    def __getitem__(self, text: str) -> Clip:
+        if text not in self._texts:
+            raise KeyError(text)
+        return self._synth.clip(text, self._rate)
+
+    def facts(self, text: str) -> SoundFacts | None:
+        """The clip's facts for the mix (kept in memory for every line, unlike its samples)."""
+        return self._synth.facts(text, self._rate)
+
+    def __contains__(self, text: object) -> bool:
+        return text in self._texts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+
+@dataclass(frozen=True)
+class PreparedSession:
+    timeline: Timeline
+    clips: Mapping[str, Clip]
+
+
+def prepare(routine_arg: str, options: SessionOptions) -> PreparedSession:
+    """Compile the routine exactly as `plan` does (speech durations from the synthesizer: cached,
+    normalised, as played), every line synthesised or found in the cache; the clips by line.
+
+    Meanwhile a thread levels the cue sounds for the mix (work numpy does outside Python's lock).
+    """
+    from voicecoach.mix.mixer import level_all_cues
+
+    threading.Thread(target=level_all_cues, name="voicecoach-cues", daemon=True).start()
+    routine = load(routine_arg)
+    compile_options = options.compile_options()
+    synth = warmed_synthesizer(routine, compile_options, options)
+    timeline = compile_routine(routine, compile_options, synth)
+    rate = compile_options.resolved_profile().rate
+    texts = [e.text for e in timeline.speech() if e.text is not None]
+    synth.warm(texts, rate)  # any line the draft did not have
+    return PreparedSession(timeline, SessionClips(synth, texts, rate))
+
+
+def default_output(routine_arg: str, suffix: str = ".mp3") -> Path:
+    """The file `export` writes without -o: named after the routine, in the current folder."""
+    name = Path(routine_arg).stem if routine_arg.endswith((".yaml", ".yml")) else Path(routine_arg).name
+    return Path(default_output_name(name, suffix))
+
+
+def export_routine(routine_arg: str, options: SessionOptions, out: str | None,
+                   export_options: ExportOptions) -> ExportResult:
+    """Export ROUTINE to `out` (default: named after the routine)."""
+    target = Path(out) if out else default_output(routine_arg)
+    check_request(target, export_options)
+    prepared = prepare(routine_arg, options)
+    return export_session(prepared.timeline, prepared.clips, target, export_options)
+
+
+def export_routine_split(routine_arg: str, options: SessionOptions, out_dir: str | None,
+                         export_options: ExportOptions) -> SplitResult:
+    """Export ROUTINE as one file per step plus a playlist into `out_dir` (default: named after it)."""
+    check_request(None, export_options)
+    prepared = prepare(routine_arg, options)
+    folder = Path(out_dir) if out_dir else default_output(routine_arg, "")
+    return export_split(prepared.timeline, prepared.clips, folder, export_options)
+
+
+def expand_routines(args: list[str]) -> list[str]:
+    """Routine arguments with each folder replaced by the routine files in it, in name order."""
+    found: list[str] = []
+    for arg in args:
+        path = Path(arg)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+            if not files:
+                raise UsageError(f"{arg} is a folder with no routine files (*.yaml) in it")
+            found.extend(str(p) for p in files)
+        else:
+            found.append(arg)
+    return found
+
+
+def export_many(routine_args: list[str], options: SessionOptions, out_dir: str | None,
+                export_options: ExportOptions) -> list[ExportResult]:
+    """Export several routines into one folder (default: here), each named after its routine.
+
+    Every routine is checked before the first is synthesised, so a typo in the fifth file does not
+    cost four exports' time.
+    """
+    folder = Path(out_dir) if out_dir else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file: with several routines, -o names a folder (end it with /)")
+    for arg in routine_args:
+        load(arg)
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = format_for(export_options.format).suffix if export_options.format else ".mp3"
+    return [export_routine(arg, options, str(folder / default_output(arg, suffix).name), export_options)
+            for arg in routine_args]

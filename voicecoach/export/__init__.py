@@ -1,0 +1,1 @@
+"""Writing sessions to files: the track, split files, encoders, tags, timed text."""

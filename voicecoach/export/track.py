@@ -1,0 +1,306 @@
+"""Export a Timeline to an audio file: mix, normalise loudness, limit peaks, encode, tag, atomically.
+
+Pass 1 decides the gain. A session without a bed is measured from the facts of its sounds
+(analysis.py), which also limits, once, each kind of spot whose peaks could reach the ceiling;
+with a bed the session is rendered and measured (loudness.py). Pass 2 streams the mix through
+the gain and the limiter's curves (with a bed, the streaming limiter) into the encoder, which
+for MP3 runs in its own process (mp3_worker.py), so encoding on one core overlaps mixing on
+the other. Neither pass holds more than a block of
+audio plus the sounds about to play, so a four-hour session costs little more memory than a
+four-minute one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from voicecoach.export import encoders, tags, timedtext
+from voicecoach.sound import loudness
+from voicecoach.mix.analysis import Levels, solve_levels
+from voicecoach.mix.bed import NOISE_COLOURS, Bed, check_bed_file
+from voicecoach.mix.mixer import DEFAULT_SAMPLE_RATE, Mixer
+from voicecoach.fsutil import atomic_output, check_destination, write_text_atomic
+from voicecoach.errors import ExportError, UsageError
+from voicecoach.sound.clip import Clip
+from voicecoach.plan.timeline import Timeline
+
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How to export. None for `format`: by the output's suffix; for `bed` and `target_lufs`: as
+    the timeline's profile says (Timeline.bed, Timeline.loudness_lufs). `bed` 'none': no bed."""
+
+    format: str | None = None
+    quality: str = "phone"
+    bed: str | None = None  # 'brown', 'pink', 'none' or a sound file to loop
+    bed_level_lufs: float = -38.0
+    duck_db: float = -12.0
+    target_lufs: float | None = None
+    true_peak_db: float = -1.0
+    sample_rate: int = DEFAULT_SAMPLE_RATE
+    lrc: bool = False
+    srt: bool = False
+    title: str | None = None
+    artist: str = tags.ARTIST
+    album: str = tags.ALBUM
+    genre: str = tags.GENRE
+    comment: str | None = None
+    block_s: float = 1.0
+    progress: Callable[[float], None] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What was written and how it measured."""
+
+    path: Path
+    format: str
+    duration_s: float
+    samples: int
+    sample_rate: int
+    loudness_lufs: float  # of the mix before normalisation
+    target_lufs: float
+    gain_db: float
+    true_peak_db: float  # of what was encoded, 4x oversampled (see OutputPeak)
+    chapters: int
+    extra_paths: tuple[Path, ...] = ()
+
+
+def target_lufs_for(timeline: Timeline, options: ExportOptions) -> float:
+    return options.target_lufs if options.target_lufs is not None else timeline.loudness_lufs
+
+
+def bed_for(timeline: Timeline, options: ExportOptions) -> Bed | None:
+    """The bed to mix: the option's, else the profile's; its fade-out spans the session's tail."""
+    source = options.bed if options.bed is not None else timeline.bed
+    if not source or source == "none":
+        return None
+    return Bed(source, level_lufs=options.bed_level_lufs, duck_db=options.duck_db,
+               fade_out_s=max(Bed.fade_out_s, timeline.tail_s))
+
+
+def check_request(out_path: str | os.PathLike[str] | None, options: ExportOptions) -> None:
+    """Fail early (before any synthesis) on a bad output name, folder, quality or bed file."""
+    if out_path is not None:
+        out = Path(out_path)
+        spec = encoders.format_for(options.format or str(out))
+        encoders.check_encoder(spec)
+        ceiling_db_for(spec, options)
+        folder = out.parent if str(out.parent) else Path(".")
+        if not folder.is_dir():
+            raise UsageError(f"cannot write {out}: the folder {folder} does not exist (create it first)")
+        check_destination(out)
+    bed = options.bed
+    if bed and bed not in ("none", *NOISE_COLOURS):
+        check_bed_file(bed)  # no such file, or a device, pipe or folder: exit 2 before any synthesis
+
+
+def make_mixer(timeline: Timeline, clips: Mapping[str, Clip], options: ExportOptions) -> Mixer:
+    return Mixer(timeline, clips, sample_rate=options.sample_rate, bed=bed_for(timeline, options))
+
+
+def block_samples_for(options: ExportOptions) -> int:
+    return max(1024, int(options.block_s * options.sample_rate))
+
+
+def measure_gain(mixer: Mixer, timeline: Timeline, options: ExportOptions, ceiling_db: float,
+                 report: Callable[[int], None] | None = None) -> tuple[float, float]:
+    """Pass 1: (measured loudness, gain in dB that brings the limited output to the target).
+
+    If that gain would push true peaks over the ceiling, the limiter takes a little loudness
+    away; then the limited output is measured again and the gain corrected (at most twice).
+    Silence gets no gain.
+    """
+    block = block_samples_for(options)
+
+    def blocks() -> Iterator[np.ndarray]:
+        for b in mixer.blocks(block_samples=block):
+            if report:
+                report(len(b))
+            yield b
+
+    first = loudness.measure(blocks(), options.sample_rate)
+    if not np.isfinite(first.loudness_lufs):
+        return first.loudness_lufs, 0.0
+    target = target_lufs_for(timeline, options)
+    gain = target - first.loudness_lufs
+    for _ in range(2):
+        if first.true_peak_db + gain <= ceiling_db:
+            break
+        limited = loudness.measure(loudness.normalise(blocks(), options.sample_rate, gain, ceiling_db),
+                                   options.sample_rate, true_peak=False)
+        if abs(target - limited.loudness_lufs) < 0.1:
+            break
+        gain += target - limited.loudness_lufs
+    return first.loudness_lufs, gain
+
+
+def plan_levels(mixer: Mixer, timeline: Timeline, options: ExportOptions, ceiling_db: float,
+                report: Callable[[int], None] | None = None) -> Levels:
+    """Pass 1: the gain (and where the limiter must work). A session of placed sounds is measured from
+    their facts (analysis.py); one with a bed under it is rendered and measured (`measure_gain`)."""
+    if mixer.bed is None:
+        return solve_levels(mixer, target_lufs_for(timeline, options), ceiling_db)
+    measured, gain_db = measure_gain(mixer, timeline, options, ceiling_db, report)
+    return Levels(measured, gain_db)
+
+
+def ceiling_db_for(spec: encoders.FormatSpec, options: ExportOptions) -> float:
+    setting = spec.settings.get(options.quality)
+    if setting is None:
+        raise UsageError(f"unknown quality {options.quality!r}: use {' or '.join(encoders.QUALITIES)}")
+    return options.true_peak_db - setting.headroom_db
+
+
+def track_info(timeline: Timeline, options: ExportOptions, title: str | None = None,
+                length_s: float | None = None, track: str = "") -> tags.TrackInfo:
+    length = timeline.duration_s if length_s is None else length_s
+    return tags.TrackInfo(title=title or options.title or timeline.title, length_ms=int(round(length * 1000)),
+                          album=options.album, artist=options.artist, genre=options.genre,
+                          comment=options.comment or tags.summary_of(timeline), track=track)
+
+
+@contextlib.contextmanager
+def encoded_file(tmp: Path, spec: encoders.FormatSpec, options: ExportOptions, info: tags.TrackInfo,
+             chapters: list[tags.Chapter]) -> Iterator[encoders.Encoder]:
+    """An encoder writing `tmp`, finished and tagged on success, aborted on any failure."""
+    meta_path = None
+    if spec.via_ffmpeg:
+        fd, meta_path = tempfile.mkstemp(prefix="voicecoach-meta-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(tags.ffmetadata(info, chapters))
+    try:
+        id3 = tags.id3_bytes(info, chapters) if spec.name == "mp3" else b""
+        encoder = encoders.open_encoder(str(tmp), spec, options.sample_rate, options.quality, meta_path, id3)
+        try:
+            yield encoder
+            encoder.close()
+        except BaseException:
+            encoder.abort()
+            raise
+        if spec.name == "wav":
+            tags.write_wav_id3(str(tmp), info, chapters)
+    finally:
+        if meta_path:
+            with contextlib.suppress(OSError):
+                os.unlink(meta_path)
+
+
+class OutputPeak:
+    """The true peak of what is encoded (4x oversampled): known from the first pass for a session
+    of placed sounds (`Levels.known_peak`), measured on the stream when a bed plays under it."""
+
+    def __init__(self, sample_rate: int, levels: Levels):
+        self._peak = levels.known_peak
+        self._meter = loudness.TruePeakMeter(sample_rate) if levels.curves is None else None
+
+    def add(self, block: np.ndarray) -> None:
+        if self._meter is not None:
+            self._meter.add(block)
+
+    @property
+    def peak_db(self) -> float:
+        if self._meter is not None:
+            self._meter.add(np.zeros(0, dtype=np.float32), last=True)
+            self._peak, self._meter = max(self._peak, self._meter.peak), None
+        return float(20 * np.log10(self._peak)) if self._peak > 0 else float("-inf")
+
+
+def levelled(blocks: Iterator[np.ndarray], levels: Levels, sample_rate: int,
+             ceiling_db: float) -> Iterator[np.ndarray]:
+    """Pass 2: the mix at its gain, limited (with the curves the first pass worked out, or by the
+    streaming limiter when it could not)."""
+    if levels.curves is None:
+        return loudness.normalise(blocks, sample_rate, levels.gain_db, ceiling_db)
+    return loudness.apply_curves(blocks, levels.gain_db, ceiling_db, levels.curves)
+
+
+class _Progress:
+    """Turns samples done into a 0..1 fraction: a rendered pass 1 (with a bed) weighs a third."""
+
+    def __init__(self, callback: Callable[[float], None] | None, total_samples: int, rendered_pass_1: bool):
+        weight = 3 if rendered_pass_1 else 2
+        self._callback, self._total, self._done = callback, max(1, weight * total_samples), 0
+
+    def add(self, samples: int, weight: int) -> None:
+        self._done = min(self._done + samples * weight, self._total - 1)  # correction passes: wait
+        if self._callback:
+            self._callback(self._done / self._total)
+
+
+def export_session(timeline: Timeline, clips: Mapping[str, Clip], out_path: str | os.PathLike[str],
+                   options: ExportOptions | None = None) -> ExportResult:
+    """Write the session to `out_path` (format by suffix unless options.format says otherwise)."""
+    options = options or ExportOptions()
+    out = Path(out_path)
+    spec = encoders.format_for(options.format if options.format else str(out))
+    mixer = make_mixer(timeline, clips, options)
+    progress = _Progress(options.progress, mixer.total_samples, mixer.bed is not None)
+    ceiling_db = ceiling_db_for(spec, options)
+    chapters = tags.chapters_for(timeline)
+    try:
+        with atomic_output(out) as tmp:
+            with encoded_file(tmp, spec, options, track_info(timeline, options), chapters) as encoder:
+                # the encoder (a worker process for MP3) starts while pass 1 runs
+                levels = plan_levels(mixer, timeline, options, ceiling_db, lambda n: progress.add(n, 1))
+                measured, gain_db = levels.measured_lufs, levels.gain_db
+                peak = OutputPeak(options.sample_rate, levels)
+                blocks = mixer.blocks(block_samples=block_samples_for(options))
+                for block in levelled(blocks, levels, options.sample_rate, ceiling_db):
+                    peak.add(block)
+                    encoder.write(block)
+                    progress.add(len(block), 2)
+                samples = encoder.samples_written
+        extra = _write_timed_text(timeline, out, options)
+    except OSError as exc:
+        raise ExportError(f"could not write {out}: {exc.strerror or exc} "
+                          "(check the folder is writable and the disk has space)") from exc
+    return ExportResult(out, spec.name, samples / options.sample_rate, samples, options.sample_rate,
+                        measured, target_lufs_for(timeline, options), gain_db, peak.peak_db,
+                        len(chapters), extra)
+
+
+def _write_timed_text(timeline: Timeline, audio_path: Path, options: ExportOptions) -> tuple[Path, ...]:
+    written = []
+    if options.lrc:
+        written.append(write_text_atomic(audio_path.with_suffix(".lrc"), timedtext.lrc(timeline)))
+    if options.srt:
+        written.append(write_text_atomic(audio_path.with_suffix(".srt"), timedtext.srt(timeline)))
+    return tuple(written)
+
+
+def safe_filename(text: str, fallback: str = "session") -> str:
+    """A file name made from `text`: no path separators or control characters, not hidden."""
+    name = re.sub(r'[\x00-\x1f<>:"/\\|?*]+', " ", text).strip().strip(".")
+    return re.sub(r"\s+", " ", name)[:120] or fallback
+
+
+def default_output_name(name: str, suffix: str = ".mp3") -> str:
+    """The file written when no -o is given: the routine's name in the current folder."""
+    return safe_filename(name) + suffix
+
+
+def export_batch(jobs: Sequence[tuple[Timeline, Mapping[str, Clip]]], out_dir: str | os.PathLike[str],
+                 options: ExportOptions | None = None, suffix: str = ".mp3") -> list[ExportResult]:
+    """Export several sessions into one folder, each named after its title (made unique)."""
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    used: set[str] = set()
+    results = []
+    for timeline, clips in jobs:
+        base = safe_filename(timeline.title)
+        name, n = base, 2
+        while name.lower() in used:
+            name, n = f"{base} {n}", n + 1
+        used.add(name.lower())
+        results.append(export_session(timeline, clips, folder / f"{name}{suffix}", options))
+    return results

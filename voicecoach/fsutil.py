@@ -1,0 +1,172 @@
+"""Safe kinds of file and the one atomic writer.
+
+Only regular files are ever read: a routine, a profiles file or a bed sound shared by someone else
+may name a device (/dev/zero never ends), a named pipe (reading blocks forever), a socket or a
+folder; these are refused, with what they are, before anything opens them.
+
+A file written by voicecoach appears at its destination only when it is complete: everything is
+written to a hidden temporary file beside it (`.NAME.voicecoach-tmp-PID`), flushed to disk, then
+renamed over the destination in one step (os.replace). On any error, Ctrl-C or SIGTERM (turned into
+KeyboardInterrupt while writing) the temporary file is removed and an existing destination stays as
+it was. A run killed outright leaves its temporary file behind; the next export into the same
+folder removes every such file whose process is gone.
+"""
+
+from __future__ import annotations
+import os
+import stat
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from voicecoach.errors import ExportError, UsageError
+
+
+def special_kind(mode: int) -> str:
+    """What a file with this `st_mode` is when it is not a regular file; '' for a regular file."""
+    if stat.S_ISREG(mode):
+        return ""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def path_kind(path: str | os.PathLike[str]) -> str:
+    """special_kind() of the file at `path` (symbolic links followed); OSError when it cannot be seen."""
+    return special_kind(os.stat(path).st_mode)
+
+
+TEMP_MARK = ".voicecoach-tmp-"
+
+
+def temp_path_for(dest: Path, pid: int | None = None) -> Path:
+    """The temporary name used while `dest` is being written by process `pid` (default: this one)."""
+    return dest.parent / f".{dest.name}{TEMP_MARK}{os.getpid() if pid is None else pid}"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (a process we may not signal counts as alive)."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process on Windows
+        import ctypes
+
+        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        ctypes.windll.kernel32.CloseHandle(handle)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_temp_files(folder: Path) -> list[Path]:
+    """Remove temporary files of earlier exports into `folder` whose process has died."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        if not name.startswith(".") or TEMP_MARK not in name:
+            continue
+        pid_text = name.rsplit(TEMP_MARK, 1)[1]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid() or pid_alive(int(pid_text)):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _raise_interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
+    raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While inside, SIGTERM raises KeyboardInterrupt (as Ctrl-C does), so cleanup code runs."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _fsync_path(path: Path, directory: bool = False) -> None:
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        if directory:
+            return  # some platforms cannot open folders; the rename is still atomic
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not directory:
+            raise
+    finally:
+        os.close(fd)
+
+
+def check_destination(dest: str | os.PathLike[str]) -> None:
+    """UsageError when `dest` is a folder, a named pipe, a device or a socket: the rename that
+    publishes a file would replace it (a FIFO or a device node is never to be swapped for a file)."""
+
+    try:
+        kind = special_kind(os.lstat(dest).st_mode)
+    except OSError:
+        return  # nothing there yet (or a link: the rename replaces the link, not what it names)
+    if kind and not os.path.islink(dest):
+        raise UsageError(f"cannot write {dest}: it is {kind}, not a file (choose a file name)")
+
+
+@contextlib.contextmanager
+def atomic_output(dest: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it replaces `dest`, on failure it vanishes."""
+    dest = Path(dest)
+    folder = dest.parent if str(dest.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {dest}: the folder {folder} does not exist (create it first)")
+    check_destination(dest)
+    clean_stale_temp_files(folder)
+    tmp = temp_path_for(dest)
+    with sigterm_as_interrupt():
+        try:
+            yield tmp
+            if not tmp.exists():
+                raise ExportError(f"nothing was written for {dest}")
+            _fsync_path(tmp)
+            os.replace(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    _fsync_path(folder, directory=True)
+
+
+def write_text_atomic(dest: str | os.PathLike[str], text: str) -> Path:
+    """Write a small text file (UTF-8) atomically."""
+    with atomic_output(dest) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    return Path(dest)

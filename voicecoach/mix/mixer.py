@@ -1,0 +1,339 @@
+"""The block mixer: a Timeline plus speech clips rendered as a stream of float32 blocks.
+
+Every event is placed to the sample (`start_sample = round(start_s * sample_rate)`). A spoken
+clip is resampled (soxr) and levelled when it is first needed, and a stream lets it go after its
+last line; cues are levelled once per process. The session itself is never materialised, so
+memory does not grow with its length. Each sound's facts (facts.py) tell export's first pass
+its loudness and peaks without rendering. The same mixer serves export and live play
+(`blocks(start_sample=...)` starts anywhere, e.g. after "back to the start of the step").
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from voicecoach.mix.bed import Bed
+from voicecoach.mix.cuesounds import load_cue
+from voicecoach.sound.facts import SoundFacts, facts_of
+from voicecoach.sound.loudness import TruePeakLimiter, clip_loudness
+from voicecoach.routine.cues import BREATH_CUES, CUE_DURATIONS_S
+from voicecoach.errors import ExportError
+from voicecoach.sound.clip import Clip
+from voicecoach.plan.timeline import Event, Timeline
+
+DEFAULT_SAMPLE_RATE = 48000
+DEFAULT_BLOCK_S = 1.0
+
+
+@dataclass(frozen=True)
+class MixLevels:
+    """How loud each kind of sound sits in the mix, before the final loudness normalisation."""
+
+    speech_lufs: float = -20.0  # every spoken clip is brought to this loudness (BS.1770)
+    speech_peak_to_loudness_db: float = 10.0  # and its true peaks limited to this far above it
+    cue_lufs: float = -23.0  # bells, chimes, bowls and ticks: a little under the voice
+    breath_lufs: float = -27.0  # breath tones: soft, yet not so soft that a breathing-only
+    # stretch, normalised to the loudness target on its own, would leave the voice far too loud
+
+
+@dataclass(frozen=True)
+class _Voice:
+    """One audible event: where it starts, how long it sounds and what plays."""
+
+    start: int
+    length: int
+    kind: str  # the event's kind: speech, chime, breath
+    key: str  # into Mixer._sources
+    breath_phase: str | None = None  # 'inhale' / 'exhale': the source is shaped by an envelope
+
+
+def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
+    """High-quality resampling with soxr (a copy as float32 when the rates already match)."""
+    if from_rate == to_rate:
+        return np.array(samples, dtype=np.float32)
+    import soxr
+
+    return np.ascontiguousarray(soxr.resample(samples.astype(np.float32), from_rate, to_rate, "VHQ"),
+                                dtype=np.float32)
+
+
+def level_speech(samples: np.ndarray, sample_rate: int, levels: MixLevels) -> np.ndarray:
+    """A spoken clip at the speech loudness, its high peaks limited: a steady, even voice.
+
+    Voices differ in crest factor (espeak's peaks sit far above its loudness). Limiting each
+    clip's peaks keeps the final loudness target reachable without the final limiter having
+    to squash the whole mix.
+    """
+    ceiling_db = levels.speech_lufs + levels.speech_peak_to_loudness_db
+    out = np.array(samples, dtype=np.float32)
+    loud = clip_loudness(out, sample_rate)
+    for _ in range(3):  # limiting lowers the loudness a little: level again (converges fast)
+        if not np.isfinite(loud):
+            break
+        limiter = TruePeakLimiter(sample_rate, ceiling_db)
+        gained = out * np.float32(10 ** ((levels.speech_lufs - loud) / 20))
+        out = np.concatenate([limiter.process(gained), limiter.flush()])
+        loud = clip_loudness(out, sample_rate)
+        if abs(loud - levels.speech_lufs) < 0.2:
+            break
+    return out
+
+
+def mix_ready(clip: Clip, levels: MixLevels | None = None, sample_rate: int = DEFAULT_SAMPLE_RATE) -> Clip:
+    """A spoken clip levelled for the mix at its own rate, carrying its facts at the mix's rate.
+
+    The synthesizer stores clips this way, so mixing one from the cache costs a resample and a
+    gain: no measuring, no limiting (see `Mixer._prepare_speech`).
+    """
+    levels = levels or MixLevels()
+    if len(clip.samples) == 0:
+        return clip
+    samples = level_speech(clip.samples, clip.sample_rate, levels)
+    at_mix_rate = resample(samples, clip.sample_rate, sample_rate)
+    length = resampled_length(len(samples), clip.sample_rate, sample_rate)
+    facts = facts_of(fit_length(at_mix_rate, length), sample_rate, levelled_for=speech_level_of(levels))
+    return Clip(samples, clip.sample_rate, facts)
+
+
+def speech_level_of(levels: MixLevels) -> tuple[float, float]:
+    """What `level_speech` levels to: (loudness, peak above it), both in dB."""
+    return (float(levels.speech_lufs), float(levels.speech_peak_to_loudness_db))
+
+
+def breath_envelope(index: np.ndarray, length: int, phase: str) -> np.ndarray:
+    """Gain at `index` (samples into a breath phase of `length`): a swell for in, a fall for out."""
+    rise_fraction = 0.7 if phase == "inhale" else 0.15
+    attack = max(1, int(length * rise_fraction))
+    release = max(1, length - attack)
+    idx = index.astype(np.float32)
+    out = np.empty(len(idx), dtype=np.float32)
+    rising = idx < attack
+    out[rising] = 0.5 - 0.5 * np.cos(np.float32(np.pi / attack) * idx[rising])
+    falling = np.clip((idx[~rising] - attack) * np.float32(np.pi / release), 0.0, np.pi)
+    out[~rising] = 0.5 + 0.5 * np.cos(falling)
+    return out
+
+
+class Mixer:
+    """Renders one Timeline with its speech clips; see the module docstring."""
+
+    def __init__(self, timeline: Timeline, clips: Mapping[str, Clip], *,
+                 sample_rate: int = DEFAULT_SAMPLE_RATE, levels: MixLevels | None = None,
+                 bed: Bed | None = None):
+        """`clips`: each spoken line's clip. A mapping that also has `facts(text)` (the clip's facts,
+        see `Clip.facts`) spares the mixer reading a clip's samples before it plays."""
+        self.timeline = timeline
+        self.sample_rate = sample_rate
+        self.levels = levels or MixLevels()
+        self.total_samples = int(round(timeline.duration_s * sample_rate))
+        self._clips = clips
+        self._clip_facts = getattr(clips, "facts", None)  # facts without the samples, if offered
+        self._sources: dict[str, np.ndarray] = {}  # prepared sounds by key, made when first needed
+        self._facts: dict[tuple, SoundFacts] = {}
+        self._voices: list[_Voice] = []
+        for event in timeline.events:
+            voice = self._voice_for(event, clips)
+            if voice is not None and voice.length > 0:
+                self._voices.append(voice)
+        self._voices.sort(key=lambda v: v.start)
+        self._starts = [v.start for v in self._voices]
+        self._max_length = max((v.length for v in self._voices), default=0)
+        last_end: dict[str, int] = {}
+        for v in self._voices:
+            last_end[v.key] = max(last_end.get(v.key, 0), v.start + v.length)
+        self._releases = sorted((end, key) for key, end in last_end.items() if key.startswith("speech:"))
+        self.speech_spans: tuple[tuple[int, int], ...] = tuple(
+            (v.start, v.start + v.length) for v in self._voices if v.kind == "speech")
+        self.bed = bed
+        self._ducker = bed.ducker(self.speech_spans, self.total_samples, sample_rate) if bed else None
+
+    @property
+    def voices(self) -> tuple[_Voice, ...]:
+        """Every audible event, in order of start."""
+        return tuple(self._voices)
+
+    def _voice_for(self, event: Event, clips: Mapping[str, Clip]) -> _Voice | None:
+        start = int(round(event.start_s * self.sample_rate))
+        if event.kind == "speech":
+            if event.text is None or event.text not in clips:
+                raise ExportError(f"no speech clip for the line {event.text!r} at {event.start_s:.2f} s "
+                                  "(synthesise every spoken line of the timeline before mixing)")
+            facts = self._speech_facts(event.text)
+            if facts is not None and facts.sample_rate == self.sample_rate:
+                length = facts.length  # a synthesised clip's length at this rate
+            else:
+                clip = clips[event.text]
+                length = resampled_length(len(clip.samples), clip.sample_rate, self.sample_rate)
+            return _Voice(start, length, "speech", "speech:" + event.text)
+        if event.kind == "chime":
+            key = self._cue_source(event.cue or "", self.levels.cue_lufs)
+            return _Voice(start, len(self._sources[key]), "chime", key)
+        if event.kind == "breath" and event.phase in BREATH_CUES:
+            key = self._cue_source(BREATH_CUES[event.phase], self.levels.breath_lufs)
+            length = int(round(event.end_s * self.sample_rate)) - start
+            return _Voice(start, min(length, len(self._sources[key])), "breath", key, event.phase)
+        return None  # breath holds are silent
+
+    def _speech_facts(self, text: str) -> SoundFacts | None:
+        """A spoken clip's own facts: from the clip mapping's `facts(text)` when it has one (a
+        session's clips, without reading their samples), else from the clip."""
+        if self._clip_facts is not None:
+            return self._clip_facts(text)
+        return self._clips[text].facts
+
+    def _cue_source(self, name: str, target_lufs: float) -> str:
+        key = "cue:" + name
+        if key not in self._sources:
+            self._sources[key] = levelled_cue(name, self.sample_rate, target_lufs)
+        return key
+
+    def source(self, key: str, keep: bool = True) -> np.ndarray:
+        """The prepared sound behind `key` (a speech clip resampled and levelled when first needed,
+        and kept until the stream has passed its last use unless `keep` is false)."""
+        found = self._sources.get(key)
+        if found is None:
+            found = self._prepare_speech(key[len("speech:"):])
+            if keep:
+                self._sources[key] = found
+        return found
+
+    def _prepare_speech(self, text: str) -> np.ndarray:
+        """A clip at the mix's rate and speech level.
+
+        A clip from the synthesizer is already levelled (and measured at this rate): a single
+        gain makes it exact. Any other clip is levelled here (loudness, then peaks limited).
+        """
+        clip = self._clips[text]
+        length = resampled_length(len(clip.samples), clip.sample_rate, self.sample_rate)
+        samples = fit_length(resample(clip.samples, clip.sample_rate, self.sample_rate), length)
+        if not is_levelled(clip.facts, length, self.sample_rate, self.levels):
+            return level_speech(samples, self.sample_rate, self.levels)
+        return samples
+
+    @staticmethod
+    def facts_tag(voice: _Voice) -> tuple:
+        """What identifies the sound a voice plays (a breath tone differs per length and phase)."""
+        return (voice.key,) if voice.breath_phase is None else (voice.key, voice.length, voice.breath_phase)
+
+    def sound(self, voice: _Voice, keep: bool = True) -> np.ndarray:
+        """The whole sound `voice` plays, from its first sample (`keep`: see `source`)."""
+        return self._voice_samples(voice, 0, voice.length, keep)
+
+    def facts(self, voice: _Voice) -> SoundFacts:
+        """The facts of what `voice` plays: a levelled clip brings its own, other sounds are measured
+        once each (a breath tone once per length and phase)."""
+        tag = self.facts_tag(voice)
+        found = self._facts.get(tag)
+        if found is None:
+            if voice.kind == "speech":
+                facts = self._speech_facts(voice.key[len("speech:"):])
+                if not is_levelled(facts, voice.length, self.sample_rate, self.levels):
+                    facts = facts_of(self.source(voice.key), self.sample_rate)
+                found = facts
+            else:
+                found = facts_of(self.sound(voice), self.sample_rate)
+            self._facts[tag] = found
+        return found
+
+    def _voice_samples(self, voice: _Voice, a: int, b: int, keep: bool = True) -> np.ndarray:
+        """Samples [a, b) of what `voice` plays, counted from its start."""
+        src = self.source(voice.key, keep)[a:b]
+        if voice.breath_phase is not None:
+            src = src * breath_envelope(np.arange(a, b), voice.length, voice.breath_phase)
+        return src
+
+    def render_events(self, start_sample: int, n: int) -> np.ndarray:
+        """The events alone (no bed) for samples [start_sample, start_sample + n): random access."""
+        out = np.zeros(n, dtype=np.float32)
+        end_sample = min(start_sample + n, self.total_samples)
+        first = bisect.bisect_left(self._starts, start_sample - self._max_length + 1)
+        last = bisect.bisect_left(self._starts, end_sample)
+        for voice in self._voices[first:last]:
+            a = max(voice.start, start_sample)
+            b = min(voice.start + voice.length, end_sample)
+            if b <= a:
+                continue
+            out[a - start_sample:b - start_sample] += self._voice_samples(voice, a - voice.start, b - voice.start)
+        return out
+
+    def blocks(self, start_sample: int = 0, end_sample: int | None = None,
+               block_samples: int | None = None) -> Iterator[np.ndarray]:
+        """The mix from `start_sample` to `end_sample` (default: the end) as consecutive float32 blocks.
+
+        A spoken clip's prepared samples are let go once the stream has passed its last use, so
+        memory holds only the sounds still to come soon, however long the session.
+        """
+        end = self.total_samples if end_sample is None else min(end_sample, self.total_samples)
+        size = block_samples or int(DEFAULT_BLOCK_S * self.sample_rate)
+        stream = self.bed.stream(self.sample_rate, start_sample) if self.bed is not None else None
+        pos = max(0, start_sample)
+        released = bisect.bisect_right(self._releases, (pos, ""))
+        while pos < end:
+            n = min(size, end - pos)
+            block = self.render_events(pos, n)
+            if stream is not None and self._ducker is not None:
+                block += stream.read(n) * self._ducker.gain(pos, n)
+            yield block
+            pos += n
+            while released < len(self._releases) and self._releases[released][0] <= pos:
+                self._sources.pop(self._releases[released][1], None)
+                released += 1
+
+
+def resampled_length(n: int, from_rate: int, to_rate: int) -> int:
+    """Samples of `n` resampled from `from_rate` to `to_rate`: soxr's count, n * ratio with halves
+    rounded down (the mixer fits each resampled clip to it, so a different count costs nothing)."""
+    return -(-(2 * n * to_rate - from_rate) // (2 * from_rate))
+
+
+def fit_length(samples: np.ndarray, length: int) -> np.ndarray:
+    """`samples` cut or padded with silence to exactly `length`."""
+    if len(samples) == length:
+        return samples
+    out = np.zeros(length, dtype=np.float32)
+    out[:min(length, len(samples))] = samples[:length]
+    return out
+
+
+def is_levelled(facts: SoundFacts | None, length: int, sample_rate: int, levels: MixLevels) -> bool:
+    """Whether a clip's facts say it was levelled for `levels` and measured at this rate and length."""
+    return (facts is not None and facts.sample_rate == sample_rate and facts.length == length
+            and facts.levelled_for == speech_level_of(levels))
+
+
+def level_all_cues(sample_rate: int = DEFAULT_SAMPLE_RATE, levels: MixLevels | None = None) -> None:
+    """Level every shipped cue as a mixer at this rate will (they are kept for the process): run in
+    a thread while a routine is compiled, the measuring (numpy FFTs) costs nothing on the way."""
+    levels = levels or MixLevels()
+    for name in CUE_DURATIONS_S:
+        levelled_cue(name, sample_rate, levels.cue_lufs)
+    for name in BREATH_CUES.values():
+        levelled_cue(name, sample_rate, levels.breath_lufs)
+
+
+def levelled_cue(name: str, sample_rate: int, target_lufs: float) -> np.ndarray:
+    """A shipped cue resampled and brought to `target_lufs` (read-only, shared by every mixer).
+
+    Made once per process; a caller asking while another thread makes it waits for that one.
+    """
+    with _CUE_LOCK:
+        return _levelled_cue(name, sample_rate, target_lufs)
+
+
+_CUE_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=32)
+def _levelled_cue(name: str, sample_rate: int, target_lufs: float) -> np.ndarray:
+    clip = load_cue(name)
+    samples = resample(clip.samples, clip.sample_rate, sample_rate)
+    gain_db = target_lufs - clip_loudness(samples, sample_rate)
+    samples *= np.float32(10 ** (gain_db / 20))
+    samples.setflags(write=False)
+    return samples

@@ -1,0 +1,1 @@
+"""The pure compiler: routine + profile + speech lengths -> Timeline, and its text rendering."""
