@@ -30,14 +30,15 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from voicecoach.plan.compiler import CompileOptions, compile_routine  # noqa: E402
-from voicecoach.plan.estimate import EstimatedDurations  # noqa: E402
-from voicecoach.routine.loader import parse_routine  # noqa: E402
+from voicecoach.plan.compiler import CompileOptions, compile_routine
+from voicecoach.plan.estimate import EstimatedDurations
+from voicecoach.routine.loader import parse_routine
 
 
 def generated_routine(steps: int) -> str:
@@ -75,9 +76,14 @@ def bench_plan() -> dict[str, Any]:
     routine = dataclasses.replace(half, steps=half.steps + half.steps)
     compile_s = best_of(3, lambda: compile_routine(routine, CompileOptions(), EstimatedDurations()))
     total = parse_s + compile_s
-    return {"name": "plan --estimate, 1,000 steps (load + compile)", "seconds": round(total, 4),
-            "floor": 0.5, "floor_name": "target 0.5 s", "ratio": round(total / 0.5, 3),
-            "detail": {"load_s": round(parse_s, 4), "compile_s": round(compile_s, 4)}}
+    return {
+        "name": "plan --estimate, 1,000 steps (load + compile)",
+        "seconds": round(total, 4),
+        "floor": 0.5,
+        "floor_name": "target 0.5 s",
+        "ratio": round(total / 0.5, 3),
+        "detail": {"load_s": round(parse_s, 4), "compile_s": round(compile_s, 4)},
+    }
 
 
 # ---- speech (issue 3): synthesis speed per engine, cold and warm `say` ----------------------------
@@ -133,8 +139,11 @@ def measure_synthesis_speed() -> dict[str, dict[str, float]]:
         if not engine_class(name)().is_available():
             continue
         speech_s, wall_s = _best_run(name)
-        speeds[name] = {"speech_s": round(speech_s, 2), "wall_s": round(wall_s, 3),
-                        "speed_x": round(speech_s / wall_s, 1)}
+        speeds[name] = {
+            "speech_s": round(speech_s, 2),
+            "wall_s": round(wall_s, 3),
+            "speed_x": round(speech_s / wall_s, 1),
+        }
         if name == "piper":
             one_s, one_wall = _best_run(name, workers=1)
             speeds[name]["one_worker_speed_x"] = round(one_s / one_wall, 1)
@@ -145,9 +154,16 @@ def bench_synthesis() -> list[dict[str, Any]]:
     """Synthesis of 12 lines per engine into an empty cache; the floor is the speech's own length."""
     rows = []
     for name, r in measure_synthesis_speed().items():
-        rows.append({"name": f"synthesis, {name}: {r['speech_s']:.0f} s of speech", "seconds": r["wall_s"],
-                     "floor": r["speech_s"], "floor_name": f"real time ({r['speed_x']:.1f}x faster)",
-                     "ratio": round(r["wall_s"] / r["speech_s"], 4), "detail": r})
+        rows.append(
+            {
+                "name": f"synthesis, {name}: {r['speech_s']:.0f} s of speech",
+                "seconds": r["wall_s"],
+                "floor": r["speech_s"],
+                "floor_name": f"real time ({r['speed_x']:.1f}x faster)",
+                "ratio": round(r["wall_s"] / r["speech_s"], 4),
+                "detail": r,
+            }
+        )
     return rows
 
 
@@ -162,16 +178,37 @@ def bench_say() -> list[dict[str, Any]]:
         env["VOICECOACH_CACHE_DIR"] = tmp
         for _ in range(2):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "voicecoach", "say", "Breathe in slowly.", "-o",
-                            str(Path(tmp) / "say.wav")], env=env, check=True, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "voicecoach",
+                    "say",
+                    "Breathe in slowly.",
+                    "-o",
+                    str(Path(tmp) / "say.wav"),
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
             times.append(time.perf_counter() - start)
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import voicecoach.cli"], env=env, check=True)
         floor = time.perf_counter() - start
-    return [{"name": label, "seconds": round(t, 3), "floor": round(floor, 3),
-             "floor_name": "importing the CLI", "ratio": round(t / floor, 2)}
-            for label, t in (("say -o, cold (empty cache, loads piper)", times[0]),
-                             ("say -o, warm (from the cache, no model)", times[1]))]
+    return [
+        {
+            "name": label,
+            "seconds": round(t, 3),
+            "floor": round(floor, 3),
+            "floor_name": "importing the CLI",
+            "ratio": round(t / floor, 2),
+        }
+        for label, t in (
+            ("say -o, cold (empty cache, loads piper)", times[0]),
+            ("say -o, warm (from the cache, no model)", times[1]),
+        )
+    ]
 
 
 # ---- export (issue 8): whole commands against floors measured in the same run --------------------
@@ -200,6 +237,7 @@ def _env(cache_dir: str | None = None) -> dict[str, str]:
 
 def steps_for_minutes(minutes: float) -> int:
     """How many generated steps make a routine of about `minutes` (by the estimate)."""
+
     def length(steps: int) -> float:
         routine = parse_routine(generated_routine(steps))
         return compile_routine(routine, CompileOptions(), EstimatedDurations(), estimated=True).duration_s
@@ -211,7 +249,7 @@ def steps_for_minutes(minutes: float) -> int:
 
 def routine_arg(case: tuple, folder: Path) -> str:
     """The built-in name, or the path of a generated routine file written into `folder`."""
-    label, name, minutes = case[:3]
+    _label, name, minutes = case[:3]
     if minutes is None:
         return name
     path = folder / f"{name}.yaml"
@@ -273,13 +311,27 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, peak_kb / 1024
 
 
-def row(name: str, value: float, floor: float, floor_name: str, unit: str = "s",
-        target: float | None = None, detail: dict | None = None) -> dict[str, Any]:
+def row(
+    name: str,
+    value: float,
+    floor: float,
+    floor_name: str,
+    unit: str = "s",
+    target: float | None = None,
+    detail: dict | None = None,
+) -> dict[str, Any]:
     """One figure with its floor, the ratio to it and, when there is one, the target ratio and whether it is met."""
     key = "seconds" if unit == "s" else "mb"
     ratio = value / floor if floor else float("nan")
-    result = {"name": name, key: round(value, 3), "unit": unit, "floor": round(floor, 3),
-              "floor_name": floor_name, "ratio": round(ratio, 3), "detail": detail or {}}
+    result = {
+        "name": name,
+        key: round(value, 3),
+        "unit": unit,
+        "floor": round(floor, 3),
+        "floor_name": floor_name,
+        "ratio": round(ratio, 3),
+        "detail": detail or {},
+    }
     if target is not None:
         result["target"] = target
         result["met"] = bool(ratio <= target)
@@ -301,8 +353,16 @@ def synth_floor_child(engine_name: str, lines_file: str) -> None:
     with ThreadPoolExecutor(max(1, engine.workers)) as pool:
         clips = list(pool.map(lambda line: engine.synthesize(line, voice, 1.0), lines))
     done = time.perf_counter()
-    print(json.dumps({"load_s": loaded - start, "synth_s": done - loaded,
-                      "speech_s": sum(c.duration_s for c in clips), "lines": len(lines)}))
+    print(
+        json.dumps(
+            {
+                "load_s": loaded - start,
+                "synth_s": done - loaded,
+                "speech_s": sum(c.duration_s for c in clips),
+                "lines": len(lines),
+            }
+        )
+    )
 
 
 def synth_floor(engine: str, lines: list[str], folder: Path) -> tuple[float, dict[str, float]]:
@@ -312,8 +372,13 @@ def synth_floor(engine: str, lines: list[str], folder: Path) -> tuple[float, dic
     lines_file = folder / f"lines-{engine}.json"
     lines_file.write_text(json.dumps(lines), encoding="utf-8")
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--synth-floor", engine,
-                          str(lines_file)], env=_env(), check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--synth-floor", engine, str(lines_file)],
+        env=_env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - start
     return wall, {k: round(v, 3) for k, v in json.loads(out.stdout.splitlines()[-1]).items()}
 
@@ -336,8 +401,23 @@ def encode_floor(mp3: Path) -> float:
     encoder.set_out_sample_rate(DEFAULT_SAMPLE_RATE)
     encoder.set_channels(1)
     encoder.set_quality(int(quality))
-    decode = subprocess.Popen([shutil.which("ffmpeg") or "ffmpeg", "-v", "error", "-i", str(mp3), "-f", "s16le",
-                               "-ac", "1", "-ar", str(DEFAULT_SAMPLE_RATE), "-"], stdout=subprocess.PIPE)
+    decode = subprocess.Popen(
+        [
+            shutil.which("ffmpeg") or "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(mp3),
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            str(DEFAULT_SAMPLE_RATE),
+            "-",
+        ],
+        stdout=subprocess.PIPE,
+    )
     total = 0.0
     while chunk := decode.stdout.read(2 * DEFAULT_SAMPLE_RATE):
         start = time.perf_counter()
@@ -371,9 +451,16 @@ def bench_export_case(case: tuple, folder: Path, memory: dict[tuple[str, str, st
     lines = session_lines(routine)
     note(f"{label}: floors ({len(lines)} lines)")
     floors = {engine: synth_floor(engine, lines, folder) for engine in ("piper", "espeak")}
-    rows = [row(f"{label}: synthesis floor, {engine} ({figures['lines']} lines, {figures['speech_s']:.0f} s)",
-                wall, figures["speech_s"], "real time", detail=figures)
-            for engine, (wall, figures) in floors.items()]
+    rows = [
+        row(
+            f"{label}: synthesis floor, {engine} ({figures['lines']} lines, {figures['speech_s']:.0f} s)",
+            wall,
+            figures["speech_s"],
+            "real time",
+            detail=figures,
+        )
+        for engine, (wall, figures) in floors.items()
+    ]
     encode_s = None
     for engine in engines:
         out = folder / f"{label}-{engine}.mp3".replace(" ", "-")
@@ -381,17 +468,41 @@ def bench_export_case(case: tuple, folder: Path, memory: dict[tuple[str, str, st
         note(f"{label}: export with {engine}, empty then full cache")
         empty_s, empty_mb = run_measured(export_command(routine, engine, out), _env(str(cache)))
         full = [run_measured(export_command(routine, engine, out), _env(str(cache))) for _ in range(runs)]
-        full_s, full_mb = min(t for t, _ in full), sorted(mb for _, mb in full)[len(full) // 2]  # fastest, median
+        full_s, full_mb = (
+            min(t for t, _ in full),
+            sorted(mb for _, mb in full)[len(full) // 2],
+        )  # fastest, median
         if encode_s is None:
             encode_s = min(encode_floor(out) for _ in range(runs))
-            rows.append(row(f"{label}: encode floor (lameenc, the session's audio)", encode_s,
-                            _mp3_seconds(out), "real time"))
+            rows.append(
+                row(
+                    f"{label}: encode floor (lameenc, the session's audio)",
+                    encode_s,
+                    _mp3_seconds(out),
+                    "real time",
+                )
+            )
         synth_s = floors[engine][0]
-        rows.append(row(f"{label}: export, {engine}, empty cache", empty_s, synth_s + encode_s,
-                        "synthesis + encode floors", target=EMPTY_CACHE_TARGET,
-                        detail={"peak_rss_mb": round(empty_mb, 1)}))
-        rows.append(row(f"{label}: export, {engine}, full cache", full_s, encode_s, "encode floor",
-                        target=FULL_CACHE_TARGET, detail={"peak_rss_mb": round(full_mb, 1), "runs": runs}))
+        rows.append(
+            row(
+                f"{label}: export, {engine}, empty cache",
+                empty_s,
+                synth_s + encode_s,
+                "synthesis + encode floors",
+                target=EMPTY_CACHE_TARGET,
+                detail={"peak_rss_mb": round(empty_mb, 1)},
+            )
+        )
+        rows.append(
+            row(
+                f"{label}: export, {engine}, full cache",
+                full_s,
+                encode_s,
+                "encode floor",
+                target=FULL_CACHE_TARGET,
+                detail={"peak_rss_mb": round(full_mb, 1), "runs": runs},
+            )
+        )
         memory[(label, engine, "empty")], memory[(label, engine, "full")] = empty_mb, full_mb
     return rows
 
@@ -412,9 +523,17 @@ def memory_rows(memory: dict[tuple[str, str, str], float]) -> list[dict]:
         if short_mb is None:
             continue
         growth = long_mb - short_mb
-        rows.append(row(f"peak RSS growth, 60- vs 10-min export, {engine}, {state} cache", growth,
-                        MEMORY_GROWTH_TARGET_MB, f"target +{MEMORY_GROWTH_TARGET_MB:g} MB", unit="MB",
-                        target=1.0, detail={"10_min_mb": round(short_mb, 1), "60_min_mb": round(long_mb, 1)}))
+        rows.append(
+            row(
+                f"peak RSS growth, 60- vs 10-min export, {engine}, {state} cache",
+                growth,
+                MEMORY_GROWTH_TARGET_MB,
+                f"target +{MEMORY_GROWTH_TARGET_MB:g} MB",
+                unit="MB",
+                target=1.0,
+                detail={"10_min_mb": round(short_mb, 1), "60_min_mb": round(long_mb, 1)},
+            )
+        )
     return rows
 
 
@@ -458,12 +577,18 @@ def _child(code: str, *args: str, cache: str) -> dict[str, Any]:
     root = str(Path(__file__).resolve().parents[1])
     with tempfile.TemporaryDirectory() as data:
         env = dict(os.environ, PYTHONPATH=root, VOICECOACH_CACHE_DIR=cache, VOICECOACH_DATA_DIR=data)
-        out = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True,
-                             check=True, timeout=300)
+        out = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _first_sound_runs() -> tuple[float, float, float]:
     """(model load, best empty-cache, best full-cache) time to first sound of `play`, in seconds."""
     import shutil
@@ -486,17 +611,26 @@ def bench_live_first_sound_empty() -> dict[str, Any]:
     """`play` (null backend, default piper voice) from the call to the first event heard, with an empty
     speech cache: the voice model loads first, then the first line (target: model load + 2 s)."""
     load_s, cold, _ = _first_sound_runs()
-    return {"name": "live time-to-first-sound (null backend), empty cache", "seconds": round(cold, 3),
-            "floor": round(load_s + 2.0, 3), "floor_name": "target model load + 2 s",
-            "ratio": round(cold / (load_s + 2.0), 3),
-            "detail": {"model_load_s": round(load_s, 3), "after_model_load_s": round(cold - load_s, 3)}}
+    return {
+        "name": "live time-to-first-sound (null backend), empty cache",
+        "seconds": round(cold, 3),
+        "floor": round(load_s + 2.0, 3),
+        "floor_name": "target model load + 2 s",
+        "ratio": round(cold / (load_s + 2.0), 3),
+        "detail": {"model_load_s": round(load_s, 3), "after_model_load_s": round(cold - load_s, 3)},
+    }
 
 
 def bench_live_first_sound_full() -> dict[str, Any]:
     """The same with every line already in the cache (target 0.5 s: near-instant)."""
     _, _, warm = _first_sound_runs()
-    return {"name": "live time-to-first-sound (null backend), full cache", "seconds": round(warm, 3),
-            "floor": 0.5, "floor_name": "target 0.5 s", "ratio": round(warm / 0.5, 3)}
+    return {
+        "name": "live time-to-first-sound (null backend), full cache",
+        "seconds": round(warm, 3),
+        "floor": 0.5,
+        "floor_name": "target 0.5 s",
+        "ratio": round(warm / 0.5, 3),
+    }
 
 
 def _print_table(report: dict[str, Any]) -> None:
@@ -511,8 +645,14 @@ def _print_table(report: dict[str, Any]) -> None:
         print(f"  {r['name']:<66} {figure} {r['ratio']:>6.2f}x {r['floor_name']}{verdict}{memory}")
 
 
-BENCHES: list[Callable[[], Any]] = [bench_plan, bench_synthesis, bench_say, bench_exports,
-                                    bench_live_first_sound_empty, bench_live_first_sound_full]
+BENCHES: list[Callable[[], Any]] = [
+    bench_plan,
+    bench_synthesis,
+    bench_say,
+    bench_exports,
+    bench_live_first_sound_empty,
+    bench_live_first_sound_full,
+]
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from voicecoach.routine.cues import CUE_DURATIONS_S  # noqa: E402
+from voicecoach.routine.cues import CUE_DURATIONS_S
 
 SAMPLE_RATE = 48000
 BREATH_S = 20.0
@@ -45,8 +45,9 @@ def _fade_edges(x: np.ndarray, fade_in_s: float, fade_out_s: float) -> np.ndarra
     return y
 
 
-def _partials(t: np.ndarray, f0: float, partials: list[tuple[float, float, float]],
-              rng: np.random.Generator) -> np.ndarray:
+def _partials(
+    t: np.ndarray, f0: float, partials: list[tuple[float, float, float]], rng: np.random.Generator
+) -> np.ndarray:
     """Sum of decaying sines: each partial is (frequency ratio, amplitude, decay time in s)."""
     out = np.zeros_like(t)
     for ratio, amp, decay_s in partials:
@@ -62,9 +63,20 @@ def _normalise(x: np.ndarray, peak_db: float) -> np.ndarray:
 def bell(rng: np.random.Generator) -> np.ndarray:
     """A small struck bell: hum, prime, minor-third tierce, quint and nominal partials."""
     t = _time(CUE_DURATIONS_S["bell"])
-    x = _partials(t, 587.33, [(0.5, 0.55, 1.6), (1.0, 1.0, 1.1), (1.2, 0.45, 0.8),
-                              (1.5, 0.30, 0.6), (2.0, 0.35, 0.45), (2.51, 0.12, 0.25),
-                              (3.0, 0.07, 0.18)], rng)
+    x = _partials(
+        t,
+        587.33,
+        [
+            (0.5, 0.55, 1.6),
+            (1.0, 1.0, 1.1),
+            (1.2, 0.45, 0.8),
+            (1.5, 0.30, 0.6),
+            (2.0, 0.35, 0.45),
+            (2.51, 0.12, 0.25),
+            (3.0, 0.07, 0.18),
+        ],
+        rng,
+    )
     return _normalise(_fade_edges(x, 0.004, 0.45), -3.0)
 
 

@@ -22,11 +22,18 @@ def private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     return base
 
 
-def run_voicecoach(*args: str, cwd: Path | None = None, timeout: float = 300,
-                   env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_voicecoach(
+    *args: str, cwd: Path | None = None, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real command, `python -m voicecoach`, in a subprocess (this checkout's package)."""
     full_env = dict(os.environ)
     full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "voicecoach", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=timeout, env=full_env)
+    return subprocess.run(
+        [sys.executable, "-m", "voicecoach", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env=full_env,
+    )

@@ -59,7 +59,21 @@ def spawn_play(routine: Path, log: Path, *extra: str, speed: float = 20.0):
     """`python -m voicecoach play ... --backend null` in a pseudo-terminal (stdin and stderr are a tty)."""
     import pexpect
 
-    args = ["-m", "voicecoach", "play", str(routine), "--engine", "espeak", "--backend", "null",
-            "--speed", str(speed), "--log", str(log), *extra]
-    return pexpect.spawn(sys.executable, args, env=child_env(), encoding="utf-8", timeout=60,
-                         dimensions=(24, 160))
+    args = [
+        "-m",
+        "voicecoach",
+        "play",
+        str(routine),
+        "--engine",
+        "espeak",
+        "--backend",
+        "null",
+        "--speed",
+        str(speed),
+        "--log",
+        str(log),
+        *extra,
+    ]
+    return pexpect.spawn(
+        sys.executable, args, env=child_env(), encoding="utf-8", timeout=60, dimensions=(24, 160)
+    )

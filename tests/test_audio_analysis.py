@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from audio_helpers import RATE, spoken_timeline, tone
-from voicecoach.mix import analysis
-from voicecoach.sound import loudness
+
 from voicecoach.export.track import OutputPeak, levelled
+from voicecoach.mix import analysis
 from voicecoach.mix.mixer import Mixer
 from voicecoach.plan.timeline import Event, StepSpan, Timeline
+from voicecoach.sound import loudness
 
 
-def _rendered(mixer: Mixer, levels: analysis.Levels | None = None, ceiling_db: float = -1.0,
-              streaming_limiter: bool = False) -> np.ndarray:
+def _rendered(
+    mixer: Mixer,
+    levels: analysis.Levels | None = None,
+    ceiling_db: float = -1.0,
+    streaming_limiter: bool = False,
+) -> np.ndarray:
     """The mix; with `levels`, as export writes it (or through the streaming limiter instead)."""
     blocks = mixer.blocks(block_samples=RATE // 3)
     if levels is not None and streaming_limiter:
@@ -29,11 +33,13 @@ def _overlapping(duration_s: float = 40.0) -> Timeline:
     """Lines with bells and breath tones ringing under them, and a line alone, every 8 s."""
     events, t, i = [], 0.5, 0
     while t + 8 < duration_s:
-        events += [Event(t, t + 1.5, "speech", 0, text=f"line {i % 3}"),
-                   Event(t + 1.0, t + 3.5, "chime", 0, cue="bell"),
-                   Event(t + 2.0, t + 5.0, "breath", 0, phase="exhale"),
-                   Event(t + 2.5, t + 4.0, "speech", 0, text=f"line {(i + 1) % 3}"),
-                   Event(t + 5.5, t + 7.0, "speech", 0, text=f"line {(i + 2) % 3}")]
+        events += [
+            Event(t, t + 1.5, "speech", 0, text=f"line {i % 3}"),
+            Event(t + 1.0, t + 3.5, "chime", 0, cue="bell"),
+            Event(t + 2.0, t + 5.0, "breath", 0, phase="exhale"),
+            Event(t + 2.5, t + 4.0, "speech", 0, text=f"line {(i + 1) % 3}"),
+            Event(t + 5.5, t + 7.0, "speech", 0, text=f"line {(i + 2) % 3}"),
+        ]
         t, i = t + 8.0, i + 1
     return Timeline("Overlaps", duration_s, (StepSpan(0, "talk", "All", 0.0, duration_s),), (), tuple(events))
 
@@ -91,7 +97,7 @@ def test_reported_true_peak_is_the_measured_one() -> None:
         out = _rendered(mixer, levels, ceiling_db=-3.0)
         reported = OutputPeak(RATE, levels)
         for i in range(0, len(out), RATE):
-            reported.add(out[i:i + RATE])
+            reported.add(out[i : i + RATE])
         everywhere = loudness.TruePeakMeter(RATE)
         everywhere.add(out, last=True)
         assert reported.peak_db == pytest.approx(everywhere.peak_db, abs=0.05)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from audio_helpers import RATE, decode, ebur128
 from conftest import run_voicecoach
 
@@ -44,11 +43,14 @@ def test_export_writes_a_tagged_mp3_as_long_as_the_plan(routine, tmp_path):
     assert integrated == pytest.approx(-16.0, abs=1.0) and true_peak <= -1.0
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("-o", "session.aiff"), "unknown format"),
-    (("-o", "missing/session.mp3"), "does not exist"),
-    (("--bed", "no-such-rain.ogg"), "no such file"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("-o", "session.aiff"), "unknown format"),
+        (("-o", "missing/session.mp3"), "does not exist"),
+        (("--bed", "no-such-rain.ogg"), "no such file"),
+    ],
+)
 def test_bad_requests_fail_fast_with_one_line_and_exit_2(routine, tmp_path, args, message):
     done = run_voicecoach("export", str(routine), *OPTIONS, *args, cwd=tmp_path)
     assert done.returncode == 2

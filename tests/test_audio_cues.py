@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from audio_cues import CUES_DIR
+from voicecoach.errors import ExportError
 from voicecoach.mix.cuesounds import SOUND_NAMES, load_cue, read_wav_clip
 from voicecoach.routine.cues import BREATH_CUES, CUE_DURATIONS_S
-from voicecoach.errors import ExportError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -53,8 +53,11 @@ def test_breath_tones_are_long_enough_and_rise_for_in_and_fall_for_out():
 
 
 def test_make_cues_reproduces_the_shipped_files(tmp_path):
-    subprocess.run([sys.executable, str(REPO / "scripts" / "make_cues.py"), "--out", str(tmp_path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "make_cues.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     for name in SOUND_NAMES:
         fresh = read_wav_clip(str(tmp_path / f"{name}.wav")).samples
         shipped = load_cue(name).samples

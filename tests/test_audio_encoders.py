@@ -7,17 +7,17 @@ import subprocess
 
 import numpy as np
 import pytest
-
 from audio_helpers import RATE, decode
+
+from voicecoach.errors import ExportError, UsageError
 from voicecoach.export import lametag
 from voicecoach.export.encoders import format_for, open_encoder, to_int16
-from voicecoach.errors import ExportError, UsageError
 
 
 def _encode(path, samples, fmt=".mp3", quality="phone", block=10_000):
     encoder = open_encoder(str(path), format_for(fmt), RATE, quality)
     for i in range(0, len(samples), block):
-        encoder.write(samples[i:i + block])
+        encoder.write(samples[i : i + block])
     encoder.close()
     return encoder
 
@@ -37,7 +37,7 @@ def test_mp3_decodes_to_exactly_the_samples_encoded_starting_on_time(tmp_path, q
     assert len(y) == len(x)  # encoder delay and padding are both trimmed
     for pos in np.flatnonzero(x):
         lo = max(0, pos - 50)
-        assert lo + int(np.argmax(np.abs(y[lo:pos + 50]))) == pos
+        assert lo + int(np.argmax(np.abs(y[lo : pos + 50]))) == pos
 
 
 def test_mp3_info_tag_is_read_by_ffprobe_and_mutagen(tmp_path):
@@ -45,8 +45,12 @@ def test_mp3_info_tag_is_read_by_ffprobe_and_mutagen(tmp_path):
 
     x = _clicks(5 * RATE + 1)
     _encode(tmp_path / "c.mp3", x, quality="high")
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(tmp_path / "c.mp3")],
-                           capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(tmp_path / "c.mp3")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     stream = json.loads(probe.stdout)["streams"][0]
     assert stream["tags"]["encoder"] == "LAME3.100"  # only exported when the tag's CRC checks out
     assert (int(stream["sample_rate"]), int(stream["bit_rate"]), stream["channels"]) == (RATE, 160_000, 1)
@@ -64,11 +68,13 @@ def test_mp3_keeps_the_level(tmp_path):
 
 
 def test_info_frame_layout():
-    frame = lametag.info_frame(96, RATE, True, audio_frames=1000, stream_bytes=288_288, delay=576, padding=1234)
+    frame = lametag.info_frame(
+        96, RATE, True, audio_frames=1000, stream_bytes=288_288, delay=576, padding=1234
+    )
     header = lametag.parse_header(frame)
     assert header is not None and header.length == len(frame) == 288
     assert frame[21:25] == b"Info" and frame[141:150] == b"LAME3.100"
-    delay_padding = int.from_bytes(frame[141 + 21:141 + 24], "big")
+    delay_padding = int.from_bytes(frame[141 + 21 : 141 + 24], "big")
     assert (delay_padding >> 12, delay_padding & 0xFFF) == (576, 1234)
     with pytest.raises(ValueError):
         lametag.info_frame(32, RATE, True, audio_frames=1, stream_bytes=1, delay=576, padding=0)
@@ -126,8 +132,8 @@ def test_mp3_worker_counts_frames_alike_by_size_and_by_header(rate, bitrate):
     fixed_size = 144_000 * bitrate // rate if (144_000 * bitrate) % rate == 0 else None
     by_size, by_header = FrameCounter(fixed_size), FrameCounter()
     for i in range(0, len(stream), 7777):
-        by_size.add(stream[i:i + 7777])
-        by_header.add(stream[i:i + 7777])
+        by_size.add(stream[i : i + 7777])
+        by_header.add(stream[i : i + 7777])
     assert by_size.frames == by_header.frames > 3 * rate // lametag.SAMPLES_PER_FRAME
     assert by_size.pending == by_header.pending == 0
 

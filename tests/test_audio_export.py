@@ -8,12 +8,12 @@ import subprocess
 
 import numpy as np
 import pytest
-
 from audio_helpers import RATE, decode, ebur128, onset_s, spoken_timeline, tone_timeline
-from voicecoach.mix.cuesounds import load_cue
-from voicecoach.export.track import ExportOptions, export_batch, export_session
-from voicecoach.mix.mixer import resample
+
 from voicecoach.export.split import export_split
+from voicecoach.export.track import ExportOptions, export_batch, export_session
+from voicecoach.mix.cuesounds import load_cue
+from voicecoach.mix.mixer import resample
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,9 @@ def exported(session, tmp_path_factory):
     timeline, clips = session
     out = tmp_path_factory.mktemp("export") / "session.mp3"
     fractions = []
-    result = export_session(timeline, clips, out, ExportOptions(lrc=True, srt=True, progress=fractions.append))
+    result = export_session(
+        timeline, clips, out, ExportOptions(lrc=True, srt=True, progress=fractions.append)
+    )
     return result, fractions
 
 
@@ -88,8 +90,12 @@ def test_id3_tags_and_chapters_read_back_with_mutagen(session, exported):
 
 def test_chapters_read_back_with_ffprobe_in_order(session, exported):
     timeline, _ = session
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(exported[0].path)],
-                           capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(exported[0].path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     chapters = json.loads(probe.stdout)["chapters"]
     assert [c["tags"]["title"] for c in chapters] == ["Settle In", "Breathing 4-6", "Knee Drop"]
     starts = [float(c["start_time"]) for c in chapters]
@@ -104,7 +110,9 @@ def test_lrc_and_srt_hold_every_spoken_line_at_its_time(session, exported):
     lines = re.findall(r"^\[(\d+):(\d\d\.\d\d)\](.+)$", lrc, flags=re.M)
     assert [text for *_, text in lines] == [text for *_, text in spoken]
     assert [int(m) * 60 + float(s) for m, s, _ in lines] == pytest.approx([s for s, *_ in spoken], abs=0.006)
-    cues = re.findall(r"^\d+\n(\d\d):(\d\d):(\d\d),(\d{3}) --> (\d\d):(\d\d):(\d\d),(\d{3})\n(.+)$", srt, flags=re.M)
+    cues = re.findall(
+        r"^\d+\n(\d\d):(\d\d):(\d\d),(\d{3}) --> (\d\d):(\d\d):(\d\d),(\d{3})\n(.+)$", srt, flags=re.M
+    )
     assert [c[-1] for c in cues] == [text for *_, text in spoken]
     for cue, (start, end, _) in zip(cues, spoken):
         h, m, s, ms = map(int, cue[:4])
@@ -125,7 +133,9 @@ def test_bedtime_profile_is_quieter_and_carries_its_bed(tmp_path):
     integrated, true_peak = ebur128(result.path)
     assert integrated == pytest.approx(-20.0, abs=1.0) and true_peak <= -1.0
     decoded = decode(result.path)
-    quiet = decoded[int((timeline.events[0].start_s - 0.35) * RATE):int((timeline.events[0].start_s - 0.3) * RATE)]
+    quiet = decoded[
+        int((timeline.events[0].start_s - 0.35) * RATE) : int((timeline.events[0].start_s - 0.3) * RATE)
+    ]
     assert np.max(np.abs(quiet)) > 1e-4  # the brown bed fills the pause before the first line
 
 
@@ -144,8 +154,12 @@ def test_wav_export_is_exact_and_tagged(session, tmp_path):
 def test_m4a_export_carries_chapters(session, tmp_path):
     timeline, clips = session
     result = export_session(timeline, clips, tmp_path / "s.m4a")
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-show_format", "-of", "json",
-                            str(result.path)], capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_chapters", "-show_format", "-of", "json", str(result.path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     info = json.loads(probe.stdout)
     assert [c["tags"]["title"] for c in info["chapters"]] == ["Settle In", "Breathing 4-6", "Knee Drop"]
     assert info["format"]["tags"]["title"] == "Test Session"
@@ -155,17 +169,24 @@ def test_m4a_export_carries_chapters(session, tmp_path):
 def test_split_writes_one_file_per_step_and_a_playlist(session, tmp_path):
     timeline, clips = session
     result = export_split(timeline, clips, tmp_path / "parts")
-    assert [p.name for p in result.files] == ["01 - Settle In.mp3", "02 - Breathing 4-6.mp3", "03 - Knee Drop.mp3"]
+    assert [p.name for p in result.files] == [
+        "01 - Settle In.mp3",
+        "02 - Breathing 4-6.mp3",
+        "03 - Knee Drop.mp3",
+    ]
     lengths = [len(decode(p)) for p in result.files]
     assert sum(lengths) == round(timeline.duration_s * RATE)  # back to back: the whole session
     assert lengths[0] == round(timeline.steps[1].start_s * RATE)
     playlist = result.playlist.read_text(encoding="utf-8").splitlines()
-    assert playlist[0] == "#EXTM3U" and [line for line in playlist if not line.startswith("#")] == \
-        [p.name for p in result.files]
+    assert playlist[0] == "#EXTM3U" and [line for line in playlist if not line.startswith("#")] == [
+        p.name for p in result.files
+    ]
 
 
 def test_batch_exports_each_session_under_its_own_name(tmp_path):
     first, clips = tone_timeline(0.5)
-    results = export_batch([(first, clips), (first, clips)], tmp_path / "batch", ExportOptions(quality="high"))
+    results = export_batch(
+        [(first, clips), (first, clips)], tmp_path / "batch", ExportOptions(quality="high")
+    )
     assert [r.path.name for r in results] == ["Long.mp3", "Long 2.mp3"]
     assert all(abs(len(decode(r.path)) / RATE - 30.0) < 0.05 for r in results)

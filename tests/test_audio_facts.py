@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from audio_helpers import RATE
+
 from voicecoach.sound.facts import SoundFacts, facts_of
 from voicecoach.sound.kweight import hop_energies, k_weighted, loudness_of
 from voicecoach.sound.loudness import oversampled_peaks
@@ -25,10 +25,10 @@ def test_placed_energies_match_the_sound_measured_in_place(start: int) -> None:
     placed[start:] = x
     _, expected = hop_energies(k_weighted(placed, RATE), 4800)
     first, got = facts.hop_energies(start, 4800)
-    window = expected[first:first + len(got)]
+    window = expected[first : first + len(got)]
     assert np.sum(got) == pytest.approx(np.sum(expected), rel=1e-6)
     # a hop edge inside a 1 ms cell moves at most that millisecond's energy to the next hop
-    assert np.max(np.abs(window - got[:len(window)])) < 0.005 * np.max(expected)
+    assert np.max(np.abs(window - got[: len(window)])) < 0.005 * np.max(expected)
 
 
 def test_loudness_and_true_peak_are_the_sounds_own() -> None:

@@ -7,8 +7,15 @@ import pyloudnorm
 import pytest
 from scipy.signal import sosfilt
 
-from voicecoach.sound.kweight import (TAIL_S, gated_loudness, hop_energies, k_weighted, k_weighting_sos,
-                                      loudness_of, ungated_loudness)
+from voicecoach.sound.kweight import (
+    TAIL_S,
+    gated_loudness,
+    hop_energies,
+    k_weighted,
+    k_weighting_sos,
+    loudness_of,
+    ungated_loudness,
+)
 
 
 def _pyloudnorm_sos(rate: int) -> np.ndarray:
@@ -41,7 +48,7 @@ def test_fft_filtering_equals_the_recursive_filters_tail_included(rate: int, sec
 @pytest.mark.parametrize("rate", [22050, 48000])
 def test_gated_loudness_matches_pyloudnorm(rate: int) -> None:
     x = _speechlike(7.0, rate)
-    x[2 * rate:3 * rate] = 0.0  # silence, gated out
+    x[2 * rate : 3 * rate] = 0.0  # silence, gated out
     expected = pyloudnorm.Meter(rate).integrated_loudness(x.astype(np.float64))
     assert loudness_of(x, rate) == pytest.approx(expected, abs=0.02)
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pyloudnorm
 import pytest
+from audio_helpers import RATE
 from scipy.signal import butter, resample_poly, sosfilt
 
-from audio_helpers import RATE
-from voicecoach.sound.loudness import (LoudnessMeter, TruePeakLimiter, TruePeakMeter, measure, normalise,
-                                       sliding_min)
+from voicecoach.sound.loudness import (
+    LoudnessMeter,
+    TruePeakLimiter,
+    TruePeakMeter,
+    measure,
+    normalise,
+    sliding_min,
+)
 
 
 def _true_peak_db(x: np.ndarray) -> float:
@@ -24,13 +30,13 @@ def _program(seconds: float = 12.0) -> np.ndarray:
     noise = sosfilt(butter(8, 12000, fs=RATE, output="sos"), rng.standard_normal(len(t)))
     x = noise * 0.1 * (1 + np.sin(2 * np.pi * 3 * t)) / 2
     x += 0.2 * np.sin(2 * np.pi * 180 * t) * (np.sin(2 * np.pi * 0.5 * t) > 0)
-    x[2 * RATE:4 * RATE] = 0.0
-    x[8 * RATE:10 * RATE] *= 0.05
+    x[2 * RATE : 4 * RATE] = 0.0
+    x[8 * RATE : 10 * RATE] *= 0.05
     return x.astype(np.float32)
 
 
 def _feed(x: np.ndarray, size: int):
-    return (x[i:i + size] for i in range(0, len(x), size))
+    return (x[i : i + size] for i in range(0, len(x), size))
 
 
 def test_streamed_loudness_matches_pyloudnorm_whatever_the_block_size():
@@ -70,7 +76,7 @@ def test_limiter_keeps_true_peaks_under_the_ceiling_and_keeps_every_sample():
 def test_limiter_is_transparent_away_from_peaks():
     t = np.arange(3 * RATE) / RATE
     x = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-    x[RATE:RATE + 50] *= 5.0  # one loud burst at 1 s
+    x[RATE : RATE + 50] *= 5.0  # one loud burst at 1 s
     limiter = TruePeakLimiter(RATE, -3.0)
     out = np.concatenate([limiter.process(b) for b in _feed(x, 3000)] + [limiter.flush()])
     changed = np.flatnonzero(np.abs(out - x) > 1e-6)
@@ -98,5 +104,5 @@ def test_true_peak_meter_streams():
 @pytest.mark.parametrize("n,size", [(1000, 7), (5000, 2161), (2161, 2161), (300, 1), (999, 8), (10, 20)])
 def test_sliding_minimum_is_the_minimum_of_each_run(n: int, size: int):
     x = np.random.default_rng(n).random(n)
-    expected = [x[i:i + size].min() for i in range(n - size + 1)]
+    expected = [x[i : i + size].min() for i in range(n - size + 1)]
     np.testing.assert_array_equal(sliding_min(x, size), np.array(expected))

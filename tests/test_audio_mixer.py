@@ -7,15 +7,15 @@ import tracemalloc
 import numpy as np
 import pyloudnorm
 import pytest
+from audio_helpers import RATE, tone, tone_timeline
 from scipy.signal import resample_poly
 
-from audio_helpers import RATE, tone, tone_timeline
-from voicecoach.mix.cuesounds import load_cue
-from voicecoach.sound.loudness import LoudnessMeter
-from voicecoach.mix.mixer import MixLevels, Mixer
 from voicecoach.errors import ExportError
-from voicecoach.sound.clip import Clip
+from voicecoach.mix.cuesounds import load_cue
+from voicecoach.mix.mixer import Mixer, MixLevels
 from voicecoach.plan.timeline import Event, StepSpan, Timeline
+from voicecoach.sound.clip import Clip
+from voicecoach.sound.loudness import LoudnessMeter
 
 
 def _timeline(events, duration_s=6.0):
@@ -39,15 +39,19 @@ def test_cues_land_on_the_exact_sample():
     start_s = 2.00007
     out = _render(Mixer(_timeline([Event(start_s, start_s + 2.5, "chime", 0, cue="bell")]), {}))
     bell = load_cue("bell").samples
-    corr = np.correlate(out[RATE:4 * RATE], bell[:RATE // 2], mode="valid")
+    corr = np.correlate(out[RATE : 4 * RATE], bell[: RATE // 2], mode="valid")
     assert RATE + int(np.argmax(corr)) == round(start_s * RATE)
     assert len(out) == 6 * RATE
 
 
 def test_block_size_and_start_offset_do_not_change_the_audio():
     clips = {"a": tone(300, 1.0), "b": tone(500, 0.7, sample_rate=16000)}
-    events = [Event(0.3, 1.3, "speech", 0, text="a"), Event(1.5, 4.0, "chime", 0, cue="bell"),
-              Event(2.0, 2.7, "speech", 0, text="b"), Event(3.0, 5.0, "breath", 0, phase="exhale")]
+    events = [
+        Event(0.3, 1.3, "speech", 0, text="a"),
+        Event(1.5, 4.0, "chime", 0, cue="bell"),
+        Event(2.0, 2.7, "speech", 0, text="b"),
+        Event(3.0, 5.0, "breath", 0, phase="exhale"),
+    ]
     mixer = Mixer(_timeline(events), clips)
     whole = _render(mixer)
     assert np.array_equal(whole, _render(mixer, block=777))
@@ -58,30 +62,39 @@ def test_block_size_and_start_offset_do_not_change_the_audio():
 
 def test_every_spoken_clip_is_levelled_and_its_peaks_limited():
     quiet, loud = tone(220, 1.0, amp=0.02), tone(220, 1.0, amp=0.9)
-    spiky = Clip(np.concatenate([tone(220, 1.0, amp=0.1).samples, np.float32([0.95]),
-                                 tone(220, 1.0, amp=0.1).samples]), 22050)
+    spiky = Clip(
+        np.concatenate(
+            [tone(220, 1.0, amp=0.1).samples, np.float32([0.95]), tone(220, 1.0, amp=0.1).samples]
+        ),
+        22050,
+    )
     levels = MixLevels()
     meter = pyloudnorm.Meter(RATE)
     for clip in (quiet, loud, spiky):
         out = _render(Mixer(_timeline([Event(0.5, 2.6, "speech", 0, text="x")], 3.0), {"x": clip}))
-        spoken = out[RATE // 2:RATE // 2 + round(clip.duration_s * RATE)]
-        assert meter.integrated_loudness(spoken.astype(np.float64)) == pytest.approx(levels.speech_lufs, abs=0.5)
+        spoken = out[RATE // 2 : RATE // 2 + round(clip.duration_s * RATE)]
+        assert meter.integrated_loudness(spoken.astype(np.float64)) == pytest.approx(
+            levels.speech_lufs, abs=0.5
+        )
         true_peak_db = 20 * np.log10(np.max(np.abs(resample_poly(out, 4, 1))))
         assert true_peak_db <= levels.speech_lufs + levels.speech_peak_to_loudness_db + 0.2
 
 
 def test_breath_in_swells_breath_out_falls_and_holds_are_silent():
-    events = [Event(0.5, 4.5, "breath", 0, phase="inhale"), Event(4.5, 6.5, "breath", 0, phase="hold"),
-              Event(6.5, 12.5, "breath", 0, phase="exhale")]
+    events = [
+        Event(0.5, 4.5, "breath", 0, phase="inhale"),
+        Event(4.5, 6.5, "breath", 0, phase="hold"),
+        Event(6.5, 12.5, "breath", 0, phase="exhale"),
+    ]
     out = _render(Mixer(_timeline(events, 13.0), {}))
 
     def rms(a_s, b_s):
-        return float(np.sqrt(np.mean(np.square(out[int(a_s * RATE):int(b_s * RATE)]))))
+        return float(np.sqrt(np.mean(np.square(out[int(a_s * RATE) : int(b_s * RATE)]))))
 
     assert rms(3.0, 4.0) > 3 * rms(0.6, 1.2)  # in: rising
     assert rms(6.6, 7.6) > 3 * rms(11.0, 12.4)  # out: falling
-    assert np.max(np.abs(out[int(4.5 * RATE) + 1:int(6.5 * RATE)])) == 0.0  # the hold
-    assert abs(out[int(4.5 * RATE) - 1]) < 1e-3 and np.max(np.abs(out[int(12.5 * RATE):])) == 0.0
+    assert np.max(np.abs(out[int(4.5 * RATE) + 1 : int(6.5 * RATE)])) == 0.0  # the hold
+    assert abs(out[int(4.5 * RATE) - 1]) < 1e-3 and np.max(np.abs(out[int(12.5 * RATE) :])) == 0.0
 
 
 def test_a_line_without_a_clip_is_an_export_error():
@@ -108,7 +121,7 @@ def _render_peak_bytes(minutes: float, bed: str | None = None) -> tuple[int, int
 
 def test_rendering_streams_in_memory_independent_of_session_length():
     _render_peak_bytes(0.5, "brown")  # imports, caches and the bed's calibration, once
-    peak_10, samples_10 = _render_peak_bytes(10)
+    peak_10, _samples_10 = _render_peak_bytes(10)
     peak_60, samples_60 = _render_peak_bytes(60)
     assert samples_60 == 60 * 60 * RATE
     full_session_bytes = samples_60 * 4  # float32: 691 MB
@@ -123,13 +136,16 @@ def test_a_clip_levelled_when_synthesised_is_only_resampled():
     assert ready.facts.levelled_for == (-20.0, 10.0) and ready.facts.sample_rate == RATE
     out = _render(Mixer(_timeline([Event(0.5, 1.5, "speech", 0, text="x")], 2.0), {"x": ready}))
     expected = resample(ready.samples, ready.sample_rate, RATE)
-    np.testing.assert_array_equal(out[RATE // 2:RATE // 2 + len(expected)], expected)
+    np.testing.assert_array_equal(out[RATE // 2 : RATE // 2 + len(expected)], expected)
 
 
 def test_streaming_lets_go_of_each_clip_after_its_last_line():
     clips = {"a": tone(300, 1.0), "b": tone(500, 1.0)}
-    events = [Event(0.2, 1.2, "speech", 0, text="a"), Event(2.0, 3.0, "speech", 0, text="b"),
-              Event(4.0, 5.0, "speech", 0, text="a")]
+    events = [
+        Event(0.2, 1.2, "speech", 0, text="a"),
+        Event(2.0, 3.0, "speech", 0, text="b"),
+        Event(4.0, 5.0, "speech", 0, text="a"),
+    ]
     mixer = Mixer(_timeline(events), clips)
     held = []
     for block in mixer.blocks(block_samples=RATE // 2):

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from audio_helpers import tone_timeline
+
 from voicecoach.export.track import export_session
 from voicecoach.fsutil import TEMP_MARK, atomic_output, clean_stale_temp_files, temp_path_for
 
@@ -77,8 +77,12 @@ def _export_and_signal(tmp_path: Path, signum: int) -> tuple[subprocess.Popen, P
     dest = tmp_path / "session.mp3"
     dest.write_bytes(OLD)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS.parent), str(TESTS)])}
-    proc = subprocess.Popen([sys.executable, "-c", EXPORT_SCRIPT, str(dest)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", EXPORT_SCRIPT, str(dest)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         temps = _temp_files(tmp_path)

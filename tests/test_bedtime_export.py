@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
+from audio_helpers import RATE, decode, ebur128
 from click.testing import CliRunner
 
-from audio_helpers import RATE, decode, ebur128
 from voicecoach.cli import main
 
 ROUTINE = """title: Night Test
@@ -41,7 +41,15 @@ def bedtime(tmp_path_factory):
 def without_bed(bedtime, tmp_path_factory):
     out, _ = bedtime
     quiet = tmp_path_factory.mktemp("nobed") / "night.mp3"
-    args = [str(out.parent / "night.yaml"), "--profile", "bedtime", "--engine", "espeak", "--tail", f"{TAIL_S:g}s"]
+    args = [
+        str(out.parent / "night.yaml"),
+        "--profile",
+        "bedtime",
+        "--engine",
+        "espeak",
+        "--tail",
+        f"{TAIL_S:g}s",
+    ]
     result = CliRunner().invoke(main, ["export", *args, "--bed", "none", "-o", str(quiet)])
     assert result.exit_code == 0, result.output
     return quiet
@@ -70,18 +78,18 @@ def test_the_bed_sounds_under_the_holds(bedtime, without_bed):
 def _quietest_db(x: np.ndarray) -> float:
     half = RATE // 2
     blocks = x[: len(x) // half * half].reshape(-1, half)
-    return float(20 * np.log10(np.sqrt(np.mean(blocks ** 2, axis=1)).min() + 1e-12))
+    return float(20 * np.log10(np.sqrt(np.mean(blocks**2, axis=1)).min() + 1e-12))
 
 
 def test_ends_in_silence_after_a_smooth_fade(bedtime):
     out, plan = bedtime
     audio = decode(out)
     assert len(audio) / RATE == pytest.approx(plan["duration_s"], abs=0.05)
-    tail = audio[-int(TAIL_S * RATE):]
+    tail = audio[-int(TAIL_S * RATE) :]
     seconds = tail[: len(tail) // RATE * RATE].reshape(-1, RATE)
-    levels = 20 * np.log10(np.sqrt(np.mean(seconds ** 2, axis=1)) + 1e-12)
+    levels = 20 * np.log10(np.sqrt(np.mean(seconds**2, axis=1)) + 1e-12)
     assert levels[-1] < -70, "the last second is silence"
     assert levels[0] > levels[-1] + 30, "the bed is still heard as the tail begins"
     # no jumps: each second at most a little louder than the one before (the fade only goes down)
     assert np.all(np.diff(levels) < 1.5), levels
-    assert np.max(np.abs(audio[-RATE // 10:])) < 1e-3
+    assert np.max(np.abs(audio[-RATE // 10 :])) < 1e-3

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach.speech import cache as cache_module
 from voicecoach.sound.clip import Clip
+from voicecoach.speech import cache as cache_module
 from voicecoach.speech.cache import CacheWarning, ClipCache, cache_key, default_cache_dir
 from voicecoach.speech.synth import Synthesizer
 
@@ -24,8 +24,12 @@ def tone(seconds: float = 0.5, sample_rate: int = 22050, freq: float = 220.0) ->
     return Clip((0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32), sample_rate)
 
 
-def key(text: str = "Breathe in.", rate: float = 1.0, voice: str | None = "en-us",
-        identity: str = "espeak-ng 1.51") -> str:
+def key(
+    text: str = "Breathe in.",
+    rate: float = 1.0,
+    voice: str | None = "en-us",
+    identity: str = "espeak-ng 1.51",
+) -> str:
     return cache_key("espeak", identity, voice, rate, text, -20.0)
 
 
@@ -91,9 +95,15 @@ def damage_header_only(path: Path) -> None:
     path.write_bytes(path.read_bytes()[:20])
 
 
-@pytest.mark.parametrize("damage,words", [(damage_truncate, "cut short"), (damage_flip, "checksum"),
-                                          (damage_foreign, "not a voicecoach clip"),
-                                          (damage_header_only, "cut short")])
+@pytest.mark.parametrize(
+    "damage,words",
+    [
+        (damage_truncate, "cut short"),
+        (damage_flip, "checksum"),
+        (damage_foreign, "not a voicecoach clip"),
+        (damage_header_only, "cut short"),
+    ],
+)
 def test_damaged_entry_is_detected_removed_and_reported_once(tmp_path: Path, damage, words: str) -> None:
     store = ClipCache(tmp_path)
     store.put(key(), tone())
@@ -155,8 +165,9 @@ for _ in range(n):
 def test_two_processes_writing_the_same_entry_at_once(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     k = key("shared line")
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), k, "150"], env=env)
-               for _ in range(2)]
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), k, "150"], env=env) for _ in range(2)
+    ]
     store = ClipCache(tmp_path)
     expected = (0.25 * np.sin(np.arange(44100) / 7.0)).astype(np.float32)
     seen = 0

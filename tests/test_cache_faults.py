@@ -41,7 +41,7 @@ steps:
 def _entry_with_samples(data: bytes, value: float) -> bytes:
     """The entry with every sample set to `value`, its facts kept, its checksum made to match."""
     magic, key, _, rate, n, n_facts = _HEADER.unpack_from(data)
-    facts = data[_HEADER.size + 4 * n:_HEADER.size + 4 * n + n_facts]
+    facts = data[_HEADER.size + 4 * n : _HEADER.size + 4 * n + n_facts]
     payload = np.full(n, value, dtype="<f4").tobytes() + facts
     return _HEADER.pack(magic, key, hashlib.sha256(payload).digest(), rate, n, n_facts) + payload
 
@@ -56,7 +56,7 @@ def _loud_entry(data: bytes) -> bytes:
 
 def _flip(data: bytes) -> bytes:
     at = _HEADER.size + (len(data) - _HEADER.size) // 2
-    return data[:at] + bytes([data[at] ^ 0x40]) + data[at + 1:]
+    return data[:at] + bytes([data[at] ^ 0x40]) + data[at + 1 :]
 
 
 # each fault: (what it does to an entry, words of the warning it must produce)
@@ -77,8 +77,16 @@ FAULTS = {
 
 
 def _export(routine: Path, out: Path, cache: Path, **kwargs) -> subprocess.CompletedProcess:
-    return run_voicecoach("export", str(routine), "-o", str(out), "--engine", "espeak",
-                          env={"VOICECOACH_CACHE_DIR": str(cache)}, **kwargs)
+    return run_voicecoach(
+        "export",
+        str(routine),
+        "-o",
+        str(out),
+        "--engine",
+        "espeak",
+        env={"VOICECOACH_CACHE_DIR": str(cache)},
+        **kwargs,
+    )
 
 
 def _warnings(stderr: str) -> list[str]:
@@ -108,18 +116,25 @@ def test_every_kind_of_damage_is_detected_replaced_and_changes_nothing(tmp_path:
     found = _warnings(second.stderr)
     assert len(found) == len(FAULTS), found
     for (name, (_, words)), entry in zip(FAULTS.items(), entries):
-        assert any(str(entry) in line and words in line and "synthesised again" in line for line in found), name
+        assert any(str(entry) in line and words in line and "synthesised again" in line for line in found), (
+            name
+        )
     assert (tmp_path / "second.wav").read_bytes() == (tmp_path / "first.wav").read_bytes()
     assert not stale.exists(), "the leftover of a killed writer is swept"
 
-    third = run_voicecoach("plan", str(routine), "--engine", "espeak", env={"VOICECOACH_CACHE_DIR": str(cache)})
+    third = run_voicecoach(
+        "plan", str(routine), "--engine", "espeak", env={"VOICECOACH_CACHE_DIR": str(cache)}
+    )
     assert third.returncode == 0 and third.stderr == "", "every damaged entry was replaced"
     assert sorted(p.read_bytes() for p in entries) == sorted(datas)
 
 
 def _decoded_pcm(path: Path) -> np.ndarray:
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"],
-                         capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(raw, dtype="<i2")
 
 
@@ -129,9 +144,26 @@ def test_two_exports_sharing_a_cold_cache_at_once_both_succeed_with_identical_au
     cache = tmp_path / "cache"
     env = {**os.environ, "PYTHONPATH": str(REPO), "VOICECOACH_CACHE_DIR": str(cache)}
     outs = [tmp_path / "a.mp3", tmp_path / "b.mp3"]
-    procs = [subprocess.Popen([sys.executable, "-m", "voicecoach", "export", str(routine), "-o", str(out),
-                               "--engine", "espeak"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True) for out in outs]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "voicecoach",
+                "export",
+                str(routine),
+                "-o",
+                str(out),
+                "--engine",
+                "espeak",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for out in outs
+    ]
     for proc in procs:
         _, stderr = proc.communicate(timeout=120)
         assert proc.returncode == 0 and stderr == "", stderr

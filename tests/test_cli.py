@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import REPO, ROUTINES, run_voicecoach
+
 from voicecoach.cli import main
 
 COMMANDS = sorted(main.commands)
@@ -19,7 +19,9 @@ def test_every_command_has_help_and_a_readme_mention(name):
     result = CliRunner().invoke(main, [name, "--help"])
     assert result.exit_code == 0
     assert main.commands[name].help and main.commands[name].help.strip()
-    assert f"voicecoach {name}" in (REPO / "README.md").read_text(), f"README never mentions `voicecoach {name}`"
+    assert f"voicecoach {name}" in (REPO / "README.md").read_text(), (
+        f"README never mentions `voicecoach {name}`"
+    )
 
 
 def test_top_level_help_lists_commands():
@@ -57,8 +59,9 @@ def test_plan_json_follows_the_contract():
 
 
 def test_plan_with_espeak_measures_real_speech():
-    result = CliRunner().invoke(main, ["plan", str(ROUTINES / "good" / "spec-example.yaml"), "--json",
-                                       "--engine", "espeak"])
+    result = CliRunner().invoke(
+        main, ["plan", str(ROUTINES / "good" / "spec-example.yaml"), "--json", "--engine", "espeak"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["estimated"] is False
@@ -73,12 +76,21 @@ def test_plan_table_is_readable():
     assert "▶ hold right 45 s" in result.output and "Total:" in result.output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["plan", "no-such-routine", "--estimate"], "no routine file or built-in routine called 'no-such-routine'"),
-    (["plan", "reclining-hip-release", "--estimate", "--hold-scale", "0"], "--hold-scale 0 is out of range"),
-    (["plan", "reclining-hip-release", "--estimate", "--breath", "4-40"], "between 1 and 20"),
-    (["plan", "reclining-hip-release", "--engine", "nope"], "unknown engine 'nope'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["plan", "no-such-routine", "--estimate"],
+            "no routine file or built-in routine called 'no-such-routine'",
+        ),
+        (
+            ["plan", "reclining-hip-release", "--estimate", "--hold-scale", "0"],
+            "--hold-scale 0 is out of range",
+        ),
+        (["plan", "reclining-hip-release", "--estimate", "--breath", "4-40"], "between 1 and 20"),
+        (["plan", "reclining-hip-release", "--engine", "nope"], "unknown engine 'nope'"),
+    ],
+)
 def test_bad_usage_is_one_clear_line_and_exit_2(args, message):
     proc = run_voicecoach(*args)
     assert proc.returncode == 2

@@ -8,7 +8,6 @@ import wave
 from pathlib import Path
 
 import numpy as np
-
 from conftest import run_voicecoach
 
 
@@ -87,11 +86,13 @@ def test_say_without_output_plays_or_says_how_to_write_a_file() -> None:
 
 
 def test_engine_errors_are_one_line_exit_1(tmp_path: Path) -> None:
-    proc = run_voicecoach("say", "Hello.", "--engine", "system", "--voice", "no/such", "-o",
-                          str(tmp_path / "x.wav"))
+    proc = run_voicecoach(
+        "say", "Hello.", "--engine", "system", "--voice", "no/such", "-o", str(tmp_path / "x.wav")
+    )
     assert proc.returncode == 1
-    assert proc.stderr.strip() == ("error: unknown system voice 'no/such': run `voicecoach voices` "
-                                   "to see the voices here")
+    assert proc.stderr.strip() == (
+        "error: unknown system voice 'no/such': run `voicecoach voices` to see the voices here"
+    )
     assert not (tmp_path / "x.wav").exists()
     bad = run_voicecoach("say", "Hello.", "--engine", "nope")
     assert bad.returncode == 2 and "unknown engine 'nope'" in bad.stderr

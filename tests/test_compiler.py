@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from timeline_checks import assert_guarantees
-from voicecoach.plan.compiler import CompileOptions, compile_routine
+
 from voicecoach.errors import UsageError
+from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
 from voicecoach.profiles.model import get_profile
 from voicecoach.routine.durations import parse_breath
@@ -133,7 +133,9 @@ def test_bedtime_has_no_countdown():
 
 
 def test_short_hold_drops_cues_but_keeps_exact_length():
-    timeline = compile_text("title: t\nsteps:\n  - stretch: Quick\n    hold: 2s\n    cues: [A long cue that cannot fit.]\n")
+    timeline = compile_text(
+        "title: t\nsteps:\n  - stretch: Quick\n    hold: 2s\n    cues: [A long cue that cannot fit.]\n"
+    )
     assert timeline.holds[0].duration_s == 2.0
     assert [e.role for e in timeline.speech()] == ["opening", "announce", "closing"]
     assert_guarantees(timeline)

@@ -6,8 +6,8 @@ import hashlib
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from timeline_checks import assert_guarantees
+
 from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.profiles.model import BUILTIN_PROFILES
 from voicecoach.routine.loader import parse_routine
@@ -41,13 +41,17 @@ def step_yaml(draw) -> str:
     if kind == "breathe":
         return f"  - breathe: {draw(pattern)}\n    cycles: {draw(st.integers(1, 5))}\n"
     if kind == "flow":
-        return (f"  - flow: {draw(words)}\n    inhale: {draw(words)}\n    exhale: {draw(words)}\n"
-                f"    cycles: {draw(st.integers(1, 5))}\n    breath: {draw(pattern)}\n")
+        return (
+            f"  - flow: {draw(words)}\n    inhale: {draw(words)}\n    exhale: {draw(words)}\n"
+            f"    cycles: {draw(st.integers(1, 5))}\n    breath: {draw(pattern)}\n"
+        )
     sides = draw(st.sampled_from(["none", "both", "left", "right", "[left, right]"]))
     hold = draw(st.one_of(seconds.map(lambda s: f"{s}s"), st.integers(1, 8).map(lambda b: f"{b} breaths")))
     cues = draw(st.lists(words, max_size=4))
-    text = (f"  - stretch: {draw(words)}\n    hold: {hold}\n    sides: {sides}\n"
-            f"    reps: {draw(st.integers(1, 3))}\n")
+    text = (
+        f"  - stretch: {draw(words)}\n    hold: {hold}\n    sides: {sides}\n"
+        f"    reps: {draw(st.integers(1, 3))}\n"
+    )
     if cues:
         text += "    cues:\n" + "".join(f"      - {c}\n" for c in cues)
     if draw(st.booleans()):
@@ -58,14 +62,21 @@ def step_yaml(draw) -> str:
 @st.composite
 def routine_yaml(draw) -> str:
     steps = draw(st.lists(step_yaml(), min_size=1, max_size=6))
-    head = (f"title: Generated\ndefaults:\n  transition: {draw(st.integers(1, 10))}s\n"
-            f"  rest: {draw(st.integers(1, 10))}s\n  breath: {draw(pattern)}\nsteps:\n")
+    head = (
+        f"title: Generated\ndefaults:\n  transition: {draw(st.integers(1, 10))}s\n"
+        f"  rest: {draw(st.integers(1, 10))}s\n  breath: {draw(pattern)}\nsteps:\n"
+    )
     return head + "".join(steps)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=routine_yaml(), salt=st.integers(0, 1000), profile=st.sampled_from(list(BUILTIN_PROFILES)),
-       rate=st.sampled_from([None, 0.7, 1.0, 1.6]), hold_scale=st.sampled_from([0.5, 1.0, 1.37, 2.0]))
+@given(
+    text=routine_yaml(),
+    salt=st.integers(0, 1000),
+    profile=st.sampled_from(list(BUILTIN_PROFILES)),
+    rate=st.sampled_from([None, 0.7, 1.0, 1.6]),
+    hold_scale=st.sampled_from([0.5, 1.0, 1.37, 2.0]),
+)
 def test_guarantees_hold_for_generated_routines(text, salt, profile, rate, hold_scale):
     routine = parse_routine(text)
     options = CompileOptions(profile=BUILTIN_PROFILES[profile], rate=rate, hold_scale=hold_scale)

@@ -16,10 +16,9 @@ import pytest
 from audio_helpers import tone_timeline
 from conftest import REPO, run_voicecoach
 
+from voicecoach.errors import ExportError
 from voicecoach.export.encoders import FORMATS, FfmpegEncoder
 from voicecoach.export.track import ExportOptions, export_session
-from voicecoach.fsutil import TEMP_MARK
-from voicecoach.errors import ExportError
 from voicecoach.speech.cache import SUFFIX
 
 ROUTINE = """title: Full Disk
@@ -39,11 +38,14 @@ def tiny_disk(tmp_path: Path):
     """A 200 KB tmpfs, unmounted afterwards; the test is skipped only where mounting is not allowed."""
     mount_point = tmp_path / "tiny"
     mount_point.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(mount_point)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
-        pytest.skip(f"mounting a tmpfs is not permitted here ({proc.stderr.strip() or proc.returncode}); "
-                    "test_a_file_size_limit_is_a_clear_error covers a full disk by RLIMIT_FSIZE instead")
+        pytest.skip(
+            f"mounting a tmpfs is not permitted here ({proc.stderr.strip() or proc.returncode}); "
+            "test_a_file_size_limit_is_a_clear_error covers a full disk by RLIMIT_FSIZE instead"
+        )
     try:
         yield mount_point
     finally:
@@ -73,8 +75,10 @@ def test_export_to_a_full_disk_is_a_clear_error_and_leaves_nothing(tmp_path: Pat
     free = _free_bytes(tiny_disk)
     proc = run_voicecoach("export", str(routine), "-o", str(dest), "--engine", "espeak", "--lrc")
     assert proc.returncode == 1
-    assert proc.stderr.strip() == (f"error: could not write {dest}: No space left on device "
-                                   "(check the folder is writable and the disk has space)")
+    assert proc.stderr.strip() == (
+        f"error: could not write {dest}: No space left on device "
+        "(check the folder is writable and the disk has space)"
+    )
     assert dest.read_bytes() == OLD
     _only(tiny_disk, "session.mp3")
     assert _free_bytes(tiny_disk) == free, "the failed export still holds disk space"
@@ -108,8 +112,15 @@ def test_a_cache_on_a_full_disk_does_not_stop_an_export(tmp_path: Path, tiny_dis
     routine.write_text(ROUTINE)
     _fill(tiny_disk, 0)
     out = tmp_path / "session.wav"
-    proc = run_voicecoach("export", str(routine), "-o", str(out), "--engine", "espeak",
-                          env={"VOICECOACH_CACHE_DIR": str(tiny_disk / "cache")})
+    proc = run_voicecoach(
+        "export",
+        str(routine),
+        "-o",
+        str(out),
+        "--engine",
+        "espeak",
+        env={"VOICECOACH_CACHE_DIR": str(tiny_disk / "cache")},
+    )
     assert proc.returncode == 0, proc.stderr
     warnings = proc.stderr.strip().splitlines()
     assert len(warnings) == 1 and warnings[0].startswith("warning: could not write to the speech cache")
@@ -122,6 +133,7 @@ def test_a_cache_on_a_full_disk_does_not_stop_an_export(tmp_path: Path, tiny_dis
 def _limit_file_size(max_bytes: int):
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
+
     return apply
 
 
@@ -145,8 +157,14 @@ def test_a_file_size_limit_is_a_clear_error(tmp_path: Path, suffix: str):
     dest = tmp_path / f"session{suffix}"
     dest.write_bytes(OLD)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")])}
-    proc = subprocess.run([sys.executable, "-c", EXPORT_SCRIPT, str(dest)], env=env, capture_output=True,
-                          text=True, timeout=120, preexec_fn=_limit_file_size(200_000))
+    proc = subprocess.run(
+        [sys.executable, "-c", EXPORT_SCRIPT, str(dest)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limit_file_size(200_000),
+    )
     assert proc.returncode == 1, proc.stderr
     assert "File too large" in proc.stderr
     assert "check the folder is writable and the disk has space" in proc.stderr

@@ -2,23 +2,44 @@
 
 import pytest
 
-from voicecoach.routine.durations import (DurationError, HoldLength, parse_breath, parse_duration,
-                                          parse_hold)
+from voicecoach.routine.durations import DurationError, HoldLength, parse_breath, parse_duration, parse_hold
 
 
-@pytest.mark.parametrize("text, seconds", [
-    ("45", 45), ("45s", 45), ("45 s", 45), ("45 sec", 45), ("1m", 60), ("1 min", 60), ("1m30s", 90),
-    ("90 seconds", 90), ("2 minutes", 120), ("1.5s", 1.5), ("1 minute 30 seconds", 90), ("4h", 14400),
-    (" 10S ", 10),
-])
+@pytest.mark.parametrize(
+    "text, seconds",
+    [
+        ("45", 45),
+        ("45s", 45),
+        ("45 s", 45),
+        ("45 sec", 45),
+        ("1m", 60),
+        ("1 min", 60),
+        ("1m30s", 90),
+        ("90 seconds", 90),
+        ("2 minutes", 120),
+        ("1.5s", 1.5),
+        ("1 minute 30 seconds", 90),
+        ("4h", 14400),
+        (" 10S ", 10),
+    ],
+)
 def test_contract_duration_forms(text, seconds):
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text, words", [
-    ("45 secs", "not a duration"), ("0s", "zero"), ("-5s", "negative"), ("4h1s", "4 hours"),
-    ("abc", "not a duration"), ("", "empty"), ("1m 30", "not a duration"), ("45 lightyears", "not a duration"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("45 secs", "not a duration"),
+        ("0s", "zero"),
+        ("-5s", "negative"),
+        ("4h1s", "4 hours"),
+        ("abc", "not a duration"),
+        ("", "empty"),
+        ("1m 30", "not a duration"),
+        ("45 lightyears", "not a duration"),
+    ],
+)
 def test_bad_durations_say_what_would_be_right(text, words):
     with pytest.raises(DurationError, match=words):
         parse_duration(text)
@@ -37,26 +58,36 @@ def test_hold_in_breaths():
         parse_hold("2.5 breaths")
 
 
-@pytest.mark.parametrize("text, phases, cycle_s", [
-    ("4-6", [("inhale", 4), ("exhale", 6)], 10),
-    ("4-7-8", [("inhale", 4), ("hold", 7), ("exhale", 8)], 19),
-    ("4-4-4-4", [("inhale", 4), ("hold", 4), ("exhale", 4), ("hold-out", 4)], 16),
-    ("5.5-5.5", [("inhale", 5.5), ("exhale", 5.5)], 11),
-    ("calm", [("inhale", 4), ("exhale", 6)], 10),
-    ("relax", [("inhale", 4), ("hold", 7), ("exhale", 8)], 19),
-    ("box", [("inhale", 4), ("hold", 4), ("exhale", 4), ("hold-out", 4)], 16),
-    ("coherent", [("inhale", 5.5), ("exhale", 5.5)], 11),
-])
+@pytest.mark.parametrize(
+    "text, phases, cycle_s",
+    [
+        ("4-6", [("inhale", 4), ("exhale", 6)], 10),
+        ("4-7-8", [("inhale", 4), ("hold", 7), ("exhale", 8)], 19),
+        ("4-4-4-4", [("inhale", 4), ("hold", 4), ("exhale", 4), ("hold-out", 4)], 16),
+        ("5.5-5.5", [("inhale", 5.5), ("exhale", 5.5)], 11),
+        ("calm", [("inhale", 4), ("exhale", 6)], 10),
+        ("relax", [("inhale", 4), ("hold", 7), ("exhale", 8)], 19),
+        ("box", [("inhale", 4), ("hold", 4), ("exhale", 4), ("hold-out", 4)], 16),
+        ("coherent", [("inhale", 5.5), ("exhale", 5.5)], 11),
+    ],
+)
 def test_breathing_patterns(text, phases, cycle_s):
     pattern = parse_breath(text)
     assert pattern.phases() == phases
     assert pattern.cycle_s == cycle_s
 
 
-@pytest.mark.parametrize("text, words", [
-    ("4", "not a breathing pattern"), ("4-30", "between 1 and 20"), ("0.5-4", "between 1 and 20"),
-    ("4-4-4-4-4", "not a breathing pattern"), ("in-out", "not a breathing pattern"), ("4:6", "not a breathing"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("4", "not a breathing pattern"),
+        ("4-30", "between 1 and 20"),
+        ("0.5-4", "between 1 and 20"),
+        ("4-4-4-4-4", "not a breathing pattern"),
+        ("in-out", "not a breathing pattern"),
+        ("4:6", "not a breathing"),
+    ],
+)
 def test_bad_breathing_patterns(text, words):
     with pytest.raises(DurationError, match=words):
         parse_breath(text)

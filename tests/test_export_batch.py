@@ -14,8 +14,12 @@ SHORT = "title: {title}\nsteps:\n  - talk: Hello from {title}.\n  - rest: 2s\n"
 
 
 def decoded_s(path: Path) -> float:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return float(json.loads(out)["format"]["duration"])
 
 
@@ -41,14 +45,15 @@ def test_several_routines_into_a_folder(tmp_path):
 def test_a_folder_of_routines_with_a_format(tmp_path):
     write_routines(tmp_path / "src", "Gamma", "Delta")
     out = tmp_path / "wav"
-    result = CliRunner().invoke(main, ["export", str(tmp_path / "src"), "-o", f"{out}/", "--format", "wav",
-                                       "--engine", "espeak"])
+    result = CliRunner().invoke(
+        main, ["export", str(tmp_path / "src"), "-o", f"{out}/", "--format", "wav", "--engine", "espeak"]
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["delta.wav", "gamma.wav"]
 
 
 def test_a_bad_routine_stops_the_batch_before_any_export(tmp_path):
-    good, = write_routines(tmp_path / "src", "Good")
+    (good,) = write_routines(tmp_path / "src", "Good")
     bad = tmp_path / "src" / "zz-bad.yaml"
     bad.write_text("title: Bad\nsteps:\n  - rest: 5 secs\n")
     out = tmp_path / "out"
@@ -65,12 +70,25 @@ def test_empty_folder_is_a_usage_error(tmp_path):
 
 
 def test_tail_lengthens_the_bedtime_ending(tmp_path):
-    src, = write_routines(tmp_path / "src", "Night")
+    (src,) = write_routines(tmp_path / "src", "Night")
     lengths = {}
     for tail in ("5s", "25s"):
         out = tmp_path / f"night-{tail}.mp3"
-        result = CliRunner().invoke(main, ["export", str(src), "-o", str(out), "--profile", "bedtime",
-                                           "--tail", tail, "--engine", "espeak"])
+        result = CliRunner().invoke(
+            main,
+            [
+                "export",
+                str(src),
+                "-o",
+                str(out),
+                "--profile",
+                "bedtime",
+                "--tail",
+                tail,
+                "--engine",
+                "espeak",
+            ],
+        )
         assert result.exit_code == 0, result.output
         lengths[tail] = decoded_s(out)
     assert abs(lengths["25s"] - lengths["5s"] - 20.0) < 0.1

@@ -10,23 +10,28 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import ROUTINES
+
 from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
 from voicecoach.profiles.model import get_profile
 from voicecoach.routine.loader import load_routine
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-CASES = [("spec-example", "guided"), ("spec-example", "eyes-closed"), ("spec-example", "bedtime"),
-         ("flows-and-breathing", "guided")]
+CASES = [
+    ("spec-example", "guided"),
+    ("spec-example", "eyes-closed"),
+    ("spec-example", "bedtime"),
+    ("flows-and-breathing", "guided"),
+]
 
 
 @pytest.mark.parametrize("name, profile", CASES)
 def test_golden_timeline(name, profile):
     routine = load_routine(ROUTINES / "good" / f"{name}.yaml")
-    timeline = compile_routine(routine, CompileOptions(profile=get_profile(profile)), EstimatedDurations(),
-                               estimated=True)
+    timeline = compile_routine(
+        routine, CompileOptions(profile=get_profile(profile)), EstimatedDurations(), estimated=True
+    )
     got = json.dumps(timeline.to_json(), indent=1) + "\n"
     path = GOLDEN / f"{name}.{profile}.json"
     if os.environ.get("UPDATE_GOLDEN"):

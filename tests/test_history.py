@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from conftest import run_voicecoach
+
 from voicecoach.history import History, SessionRecord, streak
 
 TZ = timezone(timedelta(hours=2))
@@ -71,16 +72,25 @@ def test_history_command_shows_the_streak_and_sessions():
     assert "completed" in lines[2]
     report = json.loads(run_voicecoach("history", "--json", "--limit", "1").stdout)
     assert report["streak_days"] == 1
-    assert report["sessions"] == [{
-        "routine": "tiny.yaml", "title": "Evening Hips", "profile": "guided",
-        "started_at": at(today).isoformat(timespec="seconds"), "minutes_played": 1.58, "completed": False}]
+    assert report["sessions"] == [
+        {
+            "routine": "tiny.yaml",
+            "title": "Evening Hips",
+            "profile": "guided",
+            "started_at": at(today).isoformat(timespec="seconds"),
+            "minutes_played": 1.58,
+            "completed": False,
+        }
+    ]
 
 
 def test_an_empty_history_says_how_to_start(tmp_path):
     result = run_voicecoach("history")
     assert result.returncode == 0
-    assert result.stdout.splitlines() == ["streak: 0 days",
-                                          "no sessions yet: `voicecoach play ROUTINE` starts one"]
+    assert result.stdout.splitlines() == [
+        "streak: 0 days",
+        "no sessions yet: `voicecoach play ROUTINE` starts one",
+    ]
 
 
 def test_an_unwritable_data_folder_is_one_clear_error(tmp_path):

@@ -48,12 +48,18 @@ class Stop:
 
 STOPS = [
     # while starting up and synthesising (the cache is cold for the first of these)
-    Stop(signal.SIGINT, after_s=0.2), Stop(signal.SIGINT, after_s=0.4), Stop(signal.SIGTERM, after_s=1.0),
-    Stop(signal.SIGKILL, after_s=1.5), Stop(signal.SIGINT, after_s=1.9),
+    Stop(signal.SIGINT, after_s=0.2),
+    Stop(signal.SIGINT, after_s=0.4),
+    Stop(signal.SIGTERM, after_s=1.0),
+    Stop(signal.SIGKILL, after_s=1.5),
+    Stop(signal.SIGINT, after_s=1.9),
     # while encoding: as the temporary file appears, half way, and at the very end
-    Stop(signal.SIGKILL, temp_fraction=0.0), Stop(signal.SIGTERM, temp_fraction=0.0),
-    Stop(signal.SIGINT, temp_fraction=0.5), Stop(signal.SIGKILL, temp_fraction=0.5),
-    Stop(signal.SIGTERM, temp_fraction=0.97), Stop(signal.SIGINT, temp_fraction=0.97),
+    Stop(signal.SIGKILL, temp_fraction=0.0),
+    Stop(signal.SIGTERM, temp_fraction=0.0),
+    Stop(signal.SIGINT, temp_fraction=0.5),
+    Stop(signal.SIGKILL, temp_fraction=0.5),
+    Stop(signal.SIGTERM, temp_fraction=0.97),
+    Stop(signal.SIGINT, temp_fraction=0.97),
 ]
 
 
@@ -63,8 +69,13 @@ def _temps(folder: Path) -> list[Path]:
 
 def _start(args: list[str], cache: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO), "VOICECOACH_CACHE_DIR": str(cache)}
-    return subprocess.Popen([sys.executable, "-m", "voicecoach", *args], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "voicecoach", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _stop_when(proc: subprocess.Popen, stop: Stop, dest: Path, full_size: int) -> str:
@@ -98,8 +109,15 @@ def test_stopped_anywhere_an_export_loses_nothing(tmp_path: Path):
     routine = tmp_path / "routine.yaml"
     routine.write_text(ROUTINE)
     reference = tmp_path / "reference.mp3"
-    done = run_voicecoach("export", str(routine), "-o", str(reference), "--engine", "espeak",
-                          env={"VOICECOACH_CACHE_DIR": str(tmp_path / "reference-cache")})
+    done = run_voicecoach(
+        "export",
+        str(routine),
+        "-o",
+        str(reference),
+        "--engine",
+        "espeak",
+        env={"VOICECOACH_CACHE_DIR": str(tmp_path / "reference-cache")},
+    )
     assert done.returncode == 0, done.stderr
     expected = reference.read_bytes()
 
@@ -166,7 +184,14 @@ def test_a_killed_m4a_export_leaves_no_ffmpeg_running_and_no_file(tmp_path: Path
         assert not _ffmpeg_children_writing(dest.name), "ffmpeg outlived the export"
         assert dest.read_bytes() == OLD
     assert len(_temps(tmp_path)) <= 1
-    done = run_voicecoach("export", str(routine), "-o", str(tmp_path / "other.wav"), "--engine", "espeak",
-                          env={"VOICECOACH_CACHE_DIR": str(tmp_path / "cache")})
+    done = run_voicecoach(
+        "export",
+        str(routine),
+        "-o",
+        str(tmp_path / "other.wav"),
+        "--engine",
+        "espeak",
+        env={"VOICECOACH_CACHE_DIR": str(tmp_path / "cache")},
+    )
     assert done.returncode == 0, done.stderr
     assert not _temps(tmp_path) and dest.read_bytes() == OLD

@@ -16,17 +16,22 @@ import yaml
 
 import voicecoach
 from voicecoach.errors import UsageError
-from voicecoach.routine.builtin import builtin_names, builtin_path, resolve_routine
-from voicecoach.routine.durations import parse_breath, parse_duration, parse_hold
 from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
+from voicecoach.plan.timeline import Timeline
 from voicecoach.profiles.model import get_profile
+from voicecoach.routine.builtin import builtin_names, builtin_path, resolve_routine
+from voicecoach.routine.durations import parse_breath, parse_duration, parse_hold
 from voicecoach.routine.loader import load_routine
 from voicecoach.routine.model import Flow, Routine, Stretch
-from voicecoach.plan.timeline import Timeline
 
-BUILTINS = ["bedtime-wind-down", "desk-reset", "hip-stretches-for-lower-back",
-            "lower-back-hip-relief", "reclining-hip-release"]
+BUILTINS = [
+    "bedtime-wind-down",
+    "desk-reset",
+    "hip-stretches-for-lower-back",
+    "lower-back-hip-relief",
+    "reclining-hip-release",
+]
 
 # The routine contract (format 1): keys allowed at each level.
 TOP_KEYS = {"format", "title", "summary", "tags", "source", "intro", "defaults", "steps"}
@@ -89,6 +94,7 @@ def _step(name: str, title: str) -> dict:
 
 
 # --- the set of built-ins and the contract --------------------------------------------------
+
 
 def test_builtin_names_are_the_shipped_files():
     assert builtin_names() == BUILTINS
@@ -209,7 +215,7 @@ def test_spoken_text_reads_naturally(name):
 def test_nothing_is_said_twice_in_the_file(name):
     seen: dict[str, str] = {}
     for step in _data(name)["steps"]:
-        for line in _spoken(step)[1 if _kind(step) != "talk" else 0:]:
+        for line in _spoken(step)[1 if _kind(step) != "talk" else 0 :]:
             for sentence in _sentences(line):
                 assert sentence not in seen, f"{name}: said twice: {sentence!r}"
                 seen[sentence] = line
@@ -218,6 +224,7 @@ def test_nothing_is_said_twice_in_the_file(name):
 
 
 # --- faithful to the articles ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Fact:
@@ -280,8 +287,11 @@ HIPS = [
     Fact("Figure Four", 60, 60),
 ]
 
-SEED_ROUTINES = [("reclining-hip-release", RECLINING), ("lower-back-hip-relief", LOWER_BACK),
-                 ("hip-stretches-for-lower-back", HIPS)]
+SEED_ROUTINES = [
+    ("reclining-hip-release", RECLINING),
+    ("lower-back-hip-relief", LOWER_BACK),
+    ("hip-stretches-for-lower-back", HIPS),
+]
 
 
 @pytest.mark.parametrize("name,facts", SEED_ROUTINES)
@@ -292,11 +302,14 @@ def test_stretches_follow_the_article(name, facts):
         _check_fact(name, fact, _pace_s(name))
 
 
-@pytest.mark.parametrize("name,article", [
-    ("reclining-hip-release", "The One Stretch That Instantly Relieves Lower Back Pain"),
-    ("lower-back-hip-relief", "10 Easy Stretches to Release Lower Back and Hip Pain"),
-    ("hip-stretches-for-lower-back", "The Key To Your Lower Back Pain Is In The Hips"),
-])
+@pytest.mark.parametrize(
+    "name,article",
+    [
+        ("reclining-hip-release", "The One Stretch That Instantly Relieves Lower Back Pain"),
+        ("lower-back-hip-relief", "10 Easy Stretches to Release Lower Back and Hip Pain"),
+        ("hip-stretches-for-lower-back", "The Key To Your Lower Back Pain Is In The Hips"),
+    ],
+)
 def test_source_names_the_article(name, article):
     assert article in _data(name)["source"]
 
@@ -371,6 +384,7 @@ def test_desk_reset_is_built_around_a_chair():
 
 # --- finding routines by name -----------------------------------------------------------------
 
+
 def test_resolve_builtin_name():
     for name in BUILTINS:
         assert resolve_routine(name) == builtin_path(name)
@@ -423,8 +437,7 @@ def _compiled(name: str, profile: str) -> tuple[Routine, Timeline]:
 
 
 def _said(timeline: Timeline, step: int | None = None) -> list[str]:
-    return [e.text or "" for e in timeline.events
-            if e.kind == "speech" and (step is None or e.step == step)]
+    return [e.text or "" for e in timeline.events if e.kind == "speech" and (step is None or e.step == step)]
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import run_voicecoach
 
-from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.errors import RoutineError, UsageError
+from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
 from voicecoach.profiles.file import load_profile_file
 from voicecoach.profiles.model import BUILTIN_PROFILES
@@ -44,29 +44,61 @@ LIMITS = {
     # name: (text, expected problem start, substring)
     "file over 1 MB": ("#" * MB + "\n", "r.yaml:1:1: ", "at most 1,000,000 bytes"),
     "501 steps": (steps(501), "r.yaml:503:5: ", "more than 500 steps"),
-    "a line of 2,001 characters": ("title: x\nsteps:\n  - talk: " + "a" * 2001 + "\n", "r.yaml:3:11: ",
-                                   "the text is 2,001 characters; keep each line under 2,000"),
-    "a title of 900,000 characters": ("title: " + "a" * 900_000 + "\nsteps: [{rest: 1s}]\n", "r.yaml:1:8: ",
-                                      "900,000 characters"),
+    "a line of 2,001 characters": (
+        "title: x\nsteps:\n  - talk: " + "a" * 2001 + "\n",
+        "r.yaml:3:11: ",
+        "the text is 2,001 characters; keep each line under 2,000",
+    ),
+    "a title of 900,000 characters": (
+        "title: " + "a" * 900_000 + "\nsteps: [{rest: 1s}]\n",
+        "r.yaml:1:8: ",
+        "900,000 characters",
+    ),
     "holds over 4 hours": (steps(3, "  - stretch: S\n    hold: 90m\n"), "r.yaml:7:5: ", "passes 4 hours"),
-    "one hold over 4 hours": ("title: x\nsteps:\n  - stretch: S\n    hold: 5h\n", "r.yaml:4:11: ",
-                              "longer than 4 hours"),
-    "3,000 breaths": ("title: x\nsteps:\n  - stretch: S\n    hold: 3000 breaths\n", "r.yaml:4:11: ",
-                      "a hold may be at most 4 hours"),
-    "a 5,000-digit count": ("title: x\nsteps:\n  - stretch: S\n    reps: " + "9" * 5000 + "\n", "r.yaml:4:11: ",
-                            "is 5,000 characters long, far too long for a reps value"),
-    "a 150-digit count": ("title: x\nsteps:\n  - breathe: calm\n    cycles: " + "9" * 150 + "\n", "r.yaml:4:13: ",
-                          "is out of range: use a whole number from 1 to 1000"),
-    "a 300-character duration": ("title: x\nsteps:\n  - rest: " + "1" * 299 + "s\n", "r.yaml:3:11: ",
-                                 "'1111111111111111111111111111111111111111...' is 300 characters long"),
-    "billion laughs": ("title: x\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9)) + "steps: [*a8]\n",
-                       "r.yaml:10:5: ", "beyond 50,000 values"),
+    "one hold over 4 hours": (
+        "title: x\nsteps:\n  - stretch: S\n    hold: 5h\n",
+        "r.yaml:4:11: ",
+        "longer than 4 hours",
+    ),
+    "3,000 breaths": (
+        "title: x\nsteps:\n  - stretch: S\n    hold: 3000 breaths\n",
+        "r.yaml:4:11: ",
+        "a hold may be at most 4 hours",
+    ),
+    "a 5,000-digit count": (
+        "title: x\nsteps:\n  - stretch: S\n    reps: " + "9" * 5000 + "\n",
+        "r.yaml:4:11: ",
+        "is 5,000 characters long, far too long for a reps value",
+    ),
+    "a 150-digit count": (
+        "title: x\nsteps:\n  - breathe: calm\n    cycles: " + "9" * 150 + "\n",
+        "r.yaml:4:13: ",
+        "is out of range: use a whole number from 1 to 1000",
+    ),
+    "a 300-character duration": (
+        "title: x\nsteps:\n  - rest: " + "1" * 299 + "s\n",
+        "r.yaml:3:11: ",
+        "'1111111111111111111111111111111111111111...' is 300 characters long",
+    ),
+    "billion laughs": (
+        "title: x\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9))
+        + "steps: [*a8]\n",
+        "r.yaml:10:5: ",
+        "beyond 50,000 values",
+    ),
     "an alias inside its own anchor": ("title: x\nsteps: &s [*s]\n", "r.yaml:2:8: ", "would never end"),
-    "nesting 101 deep": ("title: x\nsteps: " + "[" * 101 + "]" * 101 + "\n", "r.yaml:2:", "more than 100 levels"),
+    "nesting 101 deep": (
+        "title: x\nsteps: " + "[" * 101 + "]" * 101 + "\n",
+        "r.yaml:2:",
+        "more than 100 levels",
+    ),
     "250,000 list items": (steps(249_000, "- x\n"), "r.yaml:", "more than 50,000 values"),
-    "4,000 deep lists": ("title: x\n" + "".join(f"z{i}: {'[' * 99}{']' * 99}\n" for i in range(4000)), "r.yaml:",
-                         "more than 50,000 values"),
+    "4,000 deep lists": (
+        "title: x\n" + "".join(f"z{i}: {'[' * 99}{']' * 99}\n" for i in range(4000)),
+        "r.yaml:",
+        "more than 50,000 values",
+    ),
 }
 SLOW_SYNTAX_S = 5.0  # a syntax error is parsed again by pure-Python PyYAML for its clearer message
 
@@ -86,8 +118,11 @@ def test_each_limit_is_a_clear_located_error_found_fast(name: str):
 
 
 def test_just_inside_the_limits_loads_and_compiles_fast():
-    text = ("title: x\ndefaults: {hold: 1s, transition: 1s, rest: 1s}\nsteps:\n"
-            + f"  - talk: {'word ' * 399}end.\n" + "  - stretch: S\n    sides: both\n" * 499)
+    text = (
+        "title: x\ndefaults: {hold: 1s, transition: 1s, rest: 1s}\nsteps:\n"
+        + f"  - talk: {'word ' * 399}end.\n"
+        + "  - stretch: S\n    sides: both\n" * 499
+    )
     start = time.perf_counter()
     routine = parse_routine(text, "r.yaml")
     timeline = compile_routine(routine, CompileOptions(), EstimatedDurations(), estimated=True)
@@ -125,9 +160,14 @@ def _specials(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     sock.bind(str(sock_path))
     link = tmp_path / "link.yaml"
     link.symlink_to("/dev/zero")
-    return {"/dev/zero": (Path("/dev/zero"), "a device"), "/dev/urandom": (Path("/dev/urandom"), "a device"),
-            "fifo": (fifo, "a named pipe (FIFO)"), "socket": (sock_path, "a socket"),
-            "symlink to /dev/zero": (link, "a device"), "folder": (tmp_path, "a folder")}
+    return {
+        "/dev/zero": (Path("/dev/zero"), "a device"),
+        "/dev/urandom": (Path("/dev/urandom"), "a device"),
+        "fifo": (fifo, "a named pipe (FIFO)"),
+        "socket": (sock_path, "a socket"),
+        "symlink to /dev/zero": (link, "a device"),
+        "folder": (tmp_path, "a folder"),
+    }
 
 
 @pytest.mark.skipif(os.name != "posix", reason="devices, FIFOs and sockets are POSIX files")
@@ -136,8 +176,9 @@ def test_devices_pipes_sockets_and_folders_are_refused_without_reading(tmp_path:
         start = time.perf_counter()
         with pytest.raises(RoutineError) as caught:
             load_routine(path)  # a FIFO would block forever, /dev/zero would fill the memory
-        assert str(caught.value) == (f"{path}:1:1: this is {kind}, not a routine file: give the path of a "
-                                     "routine's .yaml file"), name
+        assert str(caught.value) == (
+            f"{path}:1:1: this is {kind}, not a routine file: give the path of a routine's .yaml file"
+        ), name
         assert time.perf_counter() - start < 0.5, name
 
 
@@ -149,26 +190,36 @@ def test_the_commands_refuse_them_with_exit_2(tmp_path: Path):
         for path, kind in ((fifo, "a named pipe (FIFO)"), (Path("/dev/zero"), "a device")):
             proc = run_voicecoach(*command, str(path), timeout=30)
             assert proc.returncode == 2, (command, proc.stderr)
-            assert proc.stderr.strip() == f"{path}:1:1: this is {kind}, not a routine file: give the path " \
-                                          "of a routine's .yaml file"
+            assert (
+                proc.stderr.strip() == f"{path}:1:1: this is {kind}, not a routine file: give the path "
+                "of a routine's .yaml file"
+            )
 
 
 @pytest.mark.skipif(os.name != "posix", reason="FIFOs are POSIX files")
 def test_a_profiles_file_that_is_a_pipe_or_folder_is_refused(tmp_path: Path):
     fifo = tmp_path / "profiles.yaml"
     os.mkfifo(fifo)
-    with pytest.raises(RoutineError, match="this is a named pipe \\(FIFO\\), not a profiles file: make it a "
-                                           "plain YAML text file, or remove it"):
+    with pytest.raises(
+        RoutineError,
+        match="this is a named pipe \\(FIFO\\), not a profiles file: make it a "
+        "plain YAML text file, or remove it",
+    ):
         load_profile_file(fifo, BUILTIN_PROFILES)
     folder = tmp_path / "config"
     (folder / "profiles.yaml").mkdir(parents=True)
     proc = run_voicecoach("profiles", env={"VOICECOACH_CONFIG_DIR": str(folder)}, timeout=30)
     assert proc.returncode == 2
-    assert proc.stderr.strip().endswith("profiles.yaml:1:1: this is a folder, not a profiles file: make it a "
-                                        "plain YAML text file, or remove it")
+    assert proc.stderr.strip().endswith(
+        "profiles.yaml:1:1: this is a folder, not a profiles file: make it a "
+        "plain YAML text file, or remove it"
+    )
 
 
 def test_say_keeps_to_the_same_line_limit():
     proc = run_voicecoach("say", "word " * 500, "--engine", "espeak", timeout=30)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == "error: the text is 2,500 characters; say at most 2,000 at once, as in a routine"
+    assert (
+        proc.stderr.strip()
+        == "error: the text is 2,500 characters; say at most 2,000 at once, as in a routine"
+    )

@@ -6,9 +6,9 @@ import time
 
 import numpy as np
 import pytest
-
 from conftest import run_voicecoach
 from live_support import write_tiny
+
 from voicecoach.errors import UsageError
 from voicecoach.live.backends import Chunk, NullBackend, get_backend
 
@@ -21,8 +21,11 @@ def open_null(capture: bool = False) -> tuple[NullBackend, list[tuple]]:
     """A null backend whose marks are kept as (payload, frame, device wall time, when reported)."""
     marks: list[tuple] = []
     backend = NullBackend(capture=capture)
-    backend.open(RATE, SPEED, on_mark=lambda payload, frame, wall: marks.append(
-        (payload, frame, wall, time.perf_counter())))
+    backend.open(
+        RATE,
+        SPEED,
+        on_mark=lambda payload, frame, wall: marks.append((payload, frame, wall, time.perf_counter())),
+    )
     return backend, marks
 
 
@@ -90,14 +93,14 @@ def test_flush_drops_what_is_queued_and_the_next_chunk_plays_at_once():
     time.sleep(0.05)
     backend.flush()
     heard = len(marks)
-    assert backend.write(Chunk(np.zeros(BLOCK, dtype=np.float32), 10 ** 6, [(0, "after")]), timeout=1.0)
+    assert backend.write(Chunk(np.zeros(BLOCK, dtype=np.float32), 10**6, [(0, "after")]), timeout=1.0)
     assert backend.drain(timeout=5.0)
     backend.close()
     played = [m[0] for m in marks]
     assert played[-1] == "after"
     kept = played[:-1]  # what had played, plus at most the one period already in flight
     assert kept == list(range(len(kept))) and len(kept) <= heard + 1 < 25
-    assert backend.position() == 10 ** 6 + BLOCK
+    assert backend.position() == 10**6 + BLOCK
 
 
 def test_backends_are_chosen_by_name_and_unknown_names_are_refused():
@@ -109,8 +112,9 @@ def test_backends_are_chosen_by_name_and_unknown_names_are_refused():
 def test_without_a_sound_device_play_says_what_to_do(tmp_path):
     empty = tmp_path / "asound.conf"
     empty.write_text("", encoding="utf-8")  # ALSA with no configuration has no device at all
-    result = run_voicecoach("play", str(write_tiny(tmp_path)), "--engine", "espeak",
-                            env={"ALSA_CONFIG_PATH": str(empty)})
+    result = run_voicecoach(
+        "play", str(write_tiny(tmp_path)), "--engine", "espeak", env={"ALSA_CONFIG_PATH": str(empty)}
+    )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr

@@ -12,8 +12,19 @@ def test_a_device_lost_mid_session_stops_cleanly_and_is_kept_in_the_history(tmp_
     routine = write_tiny(tmp_path)
     timeline = exact_plan(routine)  # warm cache: the failure, not synthesis, decides the timing
     log = tmp_path / "log.jsonl"
-    proc = run_voicecoach("play", str(routine), "--engine", "espeak", "--backend", "null", "--speed", "20",
-                          "--log", str(log), env={"VOICECOACH_NULL_FAIL_AFTER_S": "20"})
+    proc = run_voicecoach(
+        "play",
+        str(routine),
+        "--engine",
+        "espeak",
+        "--backend",
+        "null",
+        "--speed",
+        "20",
+        "--log",
+        str(log),
+        env={"VOICECOACH_NULL_FAIL_AFTER_S": "20"},
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]

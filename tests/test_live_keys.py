@@ -8,9 +8,9 @@ import sys
 import time
 
 import pexpect
-
 from conftest import run_voicecoach
 from live_support import child_env, exact_plan, logged, planned, read_log, spawn_play, write_tiny
+
 from voicecoach.live.keys import status_text
 from voicecoach.plan.timeline import Hold
 
@@ -70,7 +70,7 @@ def test_n_skips_to_the_start_of_the_next_step(tmp_path):
     lines = read_log(log)
     stretch = [e.start_s for e in timeline.events if e.step == 1]
     heard = steps_of(lines, 1)
-    assert heard == sorted(stretch)[:len(heard)] and len(heard) < len(stretch) // 2
+    assert heard == sorted(stretch)[: len(heard)] and len(heard) < len(stretch) // 2
     first_after = next(d for d in lines if d["step"] == 2)
     assert first_after["scheduled_s"] == timeline.steps[2].start_s
     assert first_after["started_s"] < first_after["scheduled_s"] - 10  # the rest of the stretch was skipped
@@ -93,8 +93,8 @@ def test_b_goes_back_to_the_start_of_the_step(tmp_path):
     heard = steps_of(lines, 1)
     again = [i for i, t in enumerate(heard) if t == timeline.steps[1].start_s]
     assert len(again) == 2  # the step's first event, twice
-    first_time, second_time = heard[:again[1]], heard[again[1]:]
-    assert 1 < len(first_time) < len(stretch) and first_time == stretch[:len(first_time)]
+    first_time, second_time = heard[: again[1]], heard[again[1] :]
+    assert 1 < len(first_time) < len(stretch) and first_time == stretch[: len(first_time)]
     assert second_time == stretch  # then the whole step again, in order
     restart = [d for d in lines if d["step"] == 1][again[1]]
     assert restart["started_s"] > restart["scheduled_s"] + 5  # later on the clock: it was replayed
@@ -115,10 +115,29 @@ def test_q_quits_and_the_session_is_kept_as_not_completed(tmp_path):
 def test_ctrl_c_stops_cleanly_and_restores_the_terminal(tmp_path):
     routine = write_tiny(tmp_path)
     exact_plan(routine)
-    play = shlex.join([sys.executable, "-m", "voicecoach", "play", str(routine), "--engine", "espeak",
-                       "--backend", "null", "--speed", str(SPEED)])
-    child = pexpect.spawn("bash", ["-c", f"{play}; echo EXIT=$?; stty -a"], env=child_env(),
-                          encoding="utf-8", timeout=60, dimensions=(24, 160))
+    play = shlex.join(
+        [
+            sys.executable,
+            "-m",
+            "voicecoach",
+            "play",
+            str(routine),
+            "--engine",
+            "espeak",
+            "--backend",
+            "null",
+            "--speed",
+            str(SPEED),
+        ]
+    )
+    child = pexpect.spawn(
+        "bash",
+        ["-c", f"{play}; echo EXIT=$?; stty -a"],
+        env=child_env(),
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(24, 160),
+    )
     child.expect("step 2/3")
     child.sendintr()
     child.expect(r"EXIT=(\d+)")

@@ -9,14 +9,14 @@ import threading
 import time
 
 import numpy as np
-
 from conftest import run_voicecoach
 from live_support import exact_plan, logged, planned, read_log, write_tiny
+
 from voicecoach import app
-from voicecoach.mix.mixer import Mixer
 from voicecoach.live.backends import NullBackend
 from voicecoach.live.player import PAUSED_LINE, RESUME_CUE, Player, aside_sound, sleep_fade
 from voicecoach.live.schedule import ClipSource, LiveSchedule
+from voicecoach.mix.mixer import Mixer
 from voicecoach.speech.synth import Synthesizer
 
 SPEED = 20.0
@@ -27,8 +27,18 @@ def test_every_planned_event_plays_once_on_time_without_drift(tmp_path):
     timeline = exact_plan(routine)  # fills the cache: a warm start
     log = tmp_path / "log.jsonl"
     began = time.perf_counter()
-    result = run_voicecoach("play", str(routine), "--engine", "espeak", "--backend", "null",
-                            "--speed", str(SPEED), "--log", str(log))
+    result = run_voicecoach(
+        "play",
+        str(routine),
+        "--engine",
+        "espeak",
+        "--backend",
+        "null",
+        "--speed",
+        str(SPEED),
+        "--log",
+        str(log),
+    )
     elapsed = time.perf_counter() - began
     assert result.returncode == 0, result.stderr
     assert "completed" in result.stderr and "Traceback" not in result.stderr
@@ -50,8 +60,18 @@ def test_a_cold_cache_plays_every_event_and_logs_lateness_truthfully(tmp_path):
     routine = write_tiny(tmp_path)
     log = tmp_path / "log.jsonl"
     speed = 50.0  # faster than espeak can keep up with at first: some events may come late
-    result = run_voicecoach("play", str(routine), "--engine", "espeak", "--backend", "null",
-                            "--speed", str(speed), "--log", str(log))
+    result = run_voicecoach(
+        "play",
+        str(routine),
+        "--engine",
+        "espeak",
+        "--backend",
+        "null",
+        "--speed",
+        str(speed),
+        "--log",
+        str(log),
+    )
     assert result.returncode == 0, result.stderr
     lines = read_log(log)
     assert logged(lines) == planned(exact_plan(routine))
@@ -99,17 +119,19 @@ def test_sleep_after_fades_out_over_30_seconds_and_stops(tmp_path):
     rate = schedule.sample_rate
     assert result.ended_by == "sleep" and not result.completed
     assert len(played) == 40 * rate and abs(result.played_s - 40.0) < 1e-6
-    expected = export_mix(schedule)[:40 * rate] * sleep_fade(0, 40 * rate, 40 * rate, rate)
+    expected = export_mix(schedule)[: 40 * rate] * sleep_fade(0, 40 * rate, 40 * rate, rate)
     assert np.max(np.abs(played - expected)) < 1e-5
-    assert np.all(played[:10 * rate] == expected[:10 * rate])  # untouched before the last 30 s
-    assert np.max(np.abs(played[-rate // 10:])) < 1e-3  # silent at the end
+    assert np.all(played[: 10 * rate] == expected[: 10 * rate])  # untouched before the last 30 s
+    assert np.max(np.abs(played[-rate // 10 :])) < 1e-3  # silent at the end
 
 
 def test_bad_play_options_are_refused_with_one_line(tmp_path):
     routine = str(write_tiny(tmp_path))
-    for args, message in [(["--speed", "0"], "--speed 0 is out of range"),
-                          (["--sleep-after", "soon"], "--sleep-after: 'soon' is not a duration"),
-                          (["--log", str(tmp_path / "no" / "log.jsonl")], "--log: cannot write")]:
+    for args, message in [
+        (["--speed", "0"], "--speed 0 is out of range"),
+        (["--sleep-after", "soon"], "--sleep-after: 'soon' is not a duration"),
+        (["--log", str(tmp_path / "no" / "log.jsonl")], "--log: cannot write"),
+    ]:
         result = run_voicecoach("play", routine, "--engine", "espeak", "--backend", "null", *args)
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.strip() == f"error: {result.stderr.strip()[7:]}" and message in result.stderr
@@ -120,7 +142,9 @@ def test_pause_says_paused_then_a_soft_cue_marks_the_resume(tmp_path):
     exact_plan(routine_path)
     routine = app.load(str(routine_path))
     options = app.SessionOptions(engine="espeak").compile_options()
-    schedule = LiveSchedule(routine, options, ClipSource(Synthesizer("espeak")), extras=(PAUSED_LINE,)).start()
+    schedule = LiveSchedule(
+        routine, options, ClipSource(Synthesizer("espeak")), extras=(PAUSED_LINE,)
+    ).start()
     backend = NullBackend(capture=True)
     commands: queue.Queue[str] = queue.Queue()
     player = Player(schedule, backend, speed=20.0, commands=commands)

@@ -6,14 +6,14 @@ import collections
 
 import numpy as np
 import pytest
-
 from live_support import exact_plan, write_tiny
+
 from voicecoach import app
+from voicecoach.live.schedule import ClipSource, LiveSchedule
 from voicecoach.plan.compiler import compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
-from voicecoach.routine.builtin import builtin_names
-from voicecoach.live.schedule import ClipSource, LiveSchedule
 from voicecoach.profiles.model import BUILTIN_PROFILES
+from voicecoach.routine.builtin import builtin_names
 from voicecoach.sound.clip import Clip
 from voicecoach.speech.synth import Synthesizer
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import ROUTINES
 
 from voicecoach.errors import RoutineError
 from voicecoach.routine.loader import load_routine, parse_routine
 from voicecoach.routine.model import Breathe, Chime, Flow, Rest, Stretch, Talk
-
-from conftest import ROUTINES
 
 
 def problems(text: str | bytes) -> list[str]:
@@ -38,8 +37,10 @@ def test_all_problems_are_reported_at_once_in_order():
 
 def test_yaml_tags_cannot_construct_objects():
     found = problems("title: !!python/object/apply:os.system [echo hi]\nsteps: [{rest: 5s}]\n")
-    assert found == ["r.yaml:1:8: YAML tags are not allowed (!!python/object/apply:os.system): "
-                     "write plain text, numbers and lists"]
+    assert found == [
+        "r.yaml:1:8: YAML tags are not allowed (!!python/object/apply:os.system): "
+        "write plain text, numbers and lists"
+    ]
 
 
 def test_alias_bomb_is_stopped_quickly():
@@ -48,8 +49,10 @@ def test_alias_bomb_is_stopped_quickly():
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
     lines.append("steps: [*a8]")
     found = problems("\n".join(lines) + "\n")
-    assert found == ["r.yaml:10:5: aliases repeat the anchor defined here until the routine would expand beyond "
-                     "50,000 values: write the steps out instead of repeating an anchor (&name / *name)"]
+    assert found == [
+        "r.yaml:10:5: aliases repeat the anchor defined here until the routine would expand beyond "
+        "50,000 values: write the steps out instead of repeating an anchor (&name / *name)"
+    ]
 
 
 def test_tabs_get_a_clear_message():
@@ -65,14 +68,17 @@ def test_binary_and_bad_encoding():
 
 def test_missing_title_and_empty_steps():
     assert problems("steps:\n  - rest: 5s\n") == [
-        "r.yaml:1:1: missing 'title:': a routine needs a title and a list of steps"]
+        "r.yaml:1:1: missing 'title:': a routine needs a title and a list of steps"
+    ]
     assert "the list is empty" in problems("title: x\nsteps: []\n")[0]
 
 
 def test_side_placeholder_needs_sides():
     found = problems("title: x\nsteps:\n  - stretch: A\n    setup: Lift your {side} leg.\n")
-    assert found == ["r.yaml:4:12: {side} is used but the step has no sides: add 'sides: both' "
-                     "(or left/right), or write the side out"]
+    assert found == [
+        "r.yaml:4:12: {side} is used but the step has no sides: add 'sides: both' "
+        "(or left/right), or write the side out"
+    ]
 
 
 def test_file_errors_have_a_position(tmp_path):
@@ -95,4 +101,5 @@ def test_limits():
 def test_a_bad_byte_after_a_bom_is_found_where_it_is():
     """The BOM is not counted (as editors do not show it), and the byte named is the bad one."""
     assert problems(b"\xef\xbb\xbfformat: 1\nt\x80itle: x\n") == [
-        "r.yaml:2:2: byte 0x80 is not UTF-8 text: save the routine as UTF-8 text"]
+        "r.yaml:2:2: byte 0x80 is not UTF-8 text: save the routine as UTF-8 text"
+    ]

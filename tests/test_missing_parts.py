@@ -23,8 +23,10 @@ from conftest import REPO, run_voicecoach
 from voicecoach.speech.engines.piper import packaged_model
 
 ROUTINE = "title: Parts\nsteps:\n  - talk: Sit tall.\n  - rest: 3s\n  - talk: Well done.\n"
-ESPEAK_FIX = ("error: the espeak engine is not available: espeak-ng is not installed: install espeak-ng "
-              "(Debian/Ubuntu: sudo apt-get install espeak-ng; macOS: brew install espeak-ng)")
+ESPEAK_FIX = (
+    "error: the espeak engine is not available: espeak-ng is not installed: install espeak-ng "
+    "(Debian/Ubuntu: sudo apt-get install espeak-ng; macOS: brew install espeak-ng)"
+)
 FFMPEG_FIX = "install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg)"
 
 
@@ -60,8 +62,11 @@ def routine(tmp_path: Path) -> Path:
 def test_no_espeak_ng(tmp_path: Path, routine: Path):
     env = _path_with(tmp_path / "bin", "ffmpeg")
     out = tmp_path / "out.mp3"
-    for args in (["export", str(routine), "-o", str(out)], ["plan", str(routine)],
-                 ["say", "Hello.", "-o", str(tmp_path / "x.wav")]):
+    for args in (
+        ["export", str(routine), "-o", str(out)],
+        ["plan", str(routine)],
+        ["say", "Hello.", "-o", str(tmp_path / "x.wav")],
+    ):
         assert _one_line_error(run_voicecoach(*args, "--engine", "espeak", env=env)) == ESPEAK_FIX
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "routine.yaml"]
 
@@ -74,25 +79,43 @@ def test_an_espeak_ng_that_does_not_run(tmp_path: Path, routine: Path):
     broken.write_text("#!/bin/sh\necho 'espeak-ng: cannot find espeak-ng-data' >&2\nexit 1\n")
     broken.chmod(0o755)
     env = {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
-    line = _one_line_error(run_voicecoach("export", str(routine), "-o", str(tmp_path / "x.mp3"), "--engine",
-                                          "espeak", env=env))
-    assert line == ("error: the espeak engine is not available: espeak-ng is installed but does not run "
-                    "(`espeak-ng --voices` failed: espeak-ng: cannot find espeak-ng-data): reinstall espeak-ng "
-                    "(Debian/Ubuntu: sudo apt-get install --reinstall espeak-ng espeak-ng-data; "
-                    "macOS: brew reinstall espeak-ng)")
+    line = _one_line_error(
+        run_voicecoach("export", str(routine), "-o", str(tmp_path / "x.mp3"), "--engine", "espeak", env=env)
+    )
+    assert line == (
+        "error: the espeak engine is not available: espeak-ng is installed but does not run "
+        "(`espeak-ng --voices` failed: espeak-ng: cannot find espeak-ng-data): reinstall espeak-ng "
+        "(Debian/Ubuntu: sudo apt-get install --reinstall espeak-ng espeak-ng-data; "
+        "macOS: brew reinstall espeak-ng)"
+    )
 
 
 def test_no_ffmpeg_for_an_m4a_export_or_a_bed_file_fails_before_any_work(tmp_path: Path, routine: Path):
     env = _path_with(tmp_path / "bin", "espeak-ng")
     out = tmp_path / "out.m4a"
-    line = _one_line_error(run_voicecoach("export", str(routine), "-o", str(out), "--engine", "espeak", env=env))
+    line = _one_line_error(
+        run_voicecoach("export", str(routine), "-o", str(out), "--engine", "espeak", env=env)
+    )
     assert line == f"error: writing .m4a files needs ffmpeg: {FFMPEG_FIX} (or export .mp3 / .wav)"
     bed = tmp_path / "rain.flac"
     subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anoisesrc=d=2", str(bed)], check=True)
-    line = _one_line_error(run_voicecoach("export", str(routine), "-o", str(tmp_path / "out.mp3"), "--engine",
-                                          "espeak", "--bed", str(bed), env=env))
-    assert line == (f"error: decoding {bed} needs ffmpeg: install it (Debian/Ubuntu: sudo apt-get install ffmpeg; "
-                    "macOS: brew install ffmpeg) or use a 16-bit WAV bed")
+    line = _one_line_error(
+        run_voicecoach(
+            "export",
+            str(routine),
+            "-o",
+            str(tmp_path / "out.mp3"),
+            "--engine",
+            "espeak",
+            "--bed",
+            str(bed),
+            env=env,
+        )
+    )
+    assert line == (
+        f"error: decoding {bed} needs ffmpeg: install it (Debian/Ubuntu: sudo apt-get install ffmpeg; "
+        "macOS: brew install ffmpeg) or use a 16-bit WAV bed"
+    )
     assert _nothing_cached(), "the missing ffmpeg was found before any synthesis"
     assert not out.exists() and not (tmp_path / "out.mp3").exists()
 
@@ -105,8 +128,17 @@ def test_a_wav_bed_and_an_mp3_need_no_ffmpeg(tmp_path: Path, routine: Path):
         w.setsampwidth(2)
         w.setframerate(22050)
         w.writeframes((np.random.default_rng(0).uniform(-0.2, 0.2, 44100) * 32767).astype("<i2").tobytes())
-    proc = run_voicecoach("export", str(routine), "-o", str(tmp_path / "out.mp3"), "--engine", "espeak",
-                          "--bed", str(bed), env=env)
+    proc = run_voicecoach(
+        "export",
+        str(routine),
+        "-o",
+        str(tmp_path / "out.mp3"),
+        "--engine",
+        "espeak",
+        "--bed",
+        str(bed),
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out.mp3").stat().st_size > 10_000
 
@@ -161,12 +193,21 @@ DRIVER_FIX = "pyttsx3 speaks through libespeak-ng on Linux: install it (Debian/U
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fix named is Linux's")
-@pytest.mark.parametrize("mode, expected", [
-    ("raise", "pyttsx3 could not start a speech driver (RuntimeError: libespeak-ng.so.1: cannot open shared object "
-              "file); " + DRIVER_FIX),
-    ("crash", "pyttsx3 could not start a speech driver (the pyttsx3 worker failed (exit -11)); " + DRIVER_FIX),
-    ("garbage", "the driver wrote audio that cannot be read"),
-])
+@pytest.mark.parametrize(
+    "mode, expected",
+    [
+        (
+            "raise",
+            "pyttsx3 could not start a speech driver (RuntimeError: libespeak-ng.so.1: cannot open shared object "
+            "file); " + DRIVER_FIX,
+        ),
+        (
+            "crash",
+            "pyttsx3 could not start a speech driver (the pyttsx3 worker failed (exit -11)); " + DRIVER_FIX,
+        ),
+        ("garbage", "the driver wrote audio that cannot be read"),
+    ],
+)
 def test_a_broken_pyttsx3_driver(tmp_path: Path, mode: str, expected: str):
     (tmp_path / "pyttsx3").mkdir()
     (tmp_path / "pyttsx3" / "__init__.py").write_text(FAKE_PYTTSX3)
@@ -184,11 +225,15 @@ def test_a_corrupt_piper_voice(tmp_path: Path):
     model = tmp_path / "corrupt.onnx"
     model.write_bytes(os.urandom(4096))
     Path(f"{model}.json").write_text(Path(f"{packaged_model()}.json").read_text())
-    line = _one_line_error(run_voicecoach("say", "Hello.", "--voice", str(model), "-o", str(tmp_path / "x.wav")))
+    line = _one_line_error(
+        run_voicecoach("say", "Hello.", "--voice", str(model), "-o", str(tmp_path / "x.wav"))
+    )
     assert line.startswith(f"error: could not load the piper voice {model}: ")
     assert line.endswith("(is it a Piper .onnx model with its .onnx.json beside it?)")
     Path(f"{model}.json").write_text("{ not json")
-    line = _one_line_error(run_voicecoach("say", "Hello.", "--voice", str(model), "-o", str(tmp_path / "x.wav")))
+    line = _one_line_error(
+        run_voicecoach("say", "Hello.", "--voice", str(model), "-o", str(tmp_path / "x.wav"))
+    )
     assert line.startswith(f"error: could not load the piper voice {model}: Expecting property name")
 
 
@@ -203,14 +248,23 @@ def _without_file_permission_override() -> None:
 def _run_unprivileged(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     preexec = _without_file_permission_override if os.geteuid() == 0 else None
-    return subprocess.run([sys.executable, "-m", "voicecoach", *args], env=env, capture_output=True, text=True,
-                          timeout=120, preexec_fn=preexec)
+    return subprocess.run(
+        [sys.executable, "-m", "voicecoach", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=preexec,
+    )
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="chmod 000 and capabilities as on Linux")
 def test_unreadable_voice_routine_and_bed_files(tmp_path: Path, routine: Path):
-    probe = subprocess.run(["true"], preexec_fn=_without_file_permission_override if os.geteuid() == 0 else None,
-                           capture_output=True)
+    probe = subprocess.run(
+        ["true"],
+        preexec_fn=_without_file_permission_override if os.geteuid() == 0 else None,
+        capture_output=True,
+    )
     if probe.returncode != 0:  # pragma: no cover - a container without CAP_SETPCAP
         pytest.skip("cannot drop the file-permission override here, so chmod 000 cannot be tested as root")
     model, bed, locked = tmp_path / "voice.onnx", tmp_path / "rain.wav", tmp_path / "locked.yaml"
@@ -222,12 +276,20 @@ def test_unreadable_voice_routine_and_bed_files(tmp_path: Path, routine: Path):
         path.chmod(0)
     wav = str(tmp_path / "x.wav")
     line = _one_line_error(_run_unprivileged("say", "Hello.", "--voice", str(model), "-o", wav))
-    assert line == (f"error: cannot read the piper voice file {model}: permission denied (check its "
-                    "permissions, or choose another voice with --voice)")
-    line = _one_line_error(_run_unprivileged("export", str(routine), "-o", str(tmp_path / "x.mp3"), "--bed",
-                                             str(bed), "--engine", "espeak"), code=2)
-    assert line == (f"error: cannot read the bed file {bed}: permission denied (use --bed brown, --bed pink, "
-                    "--bed none or a sound file)")
+    assert line == (
+        f"error: cannot read the piper voice file {model}: permission denied (check its "
+        "permissions, or choose another voice with --voice)"
+    )
+    line = _one_line_error(
+        _run_unprivileged(
+            "export", str(routine), "-o", str(tmp_path / "x.mp3"), "--bed", str(bed), "--engine", "espeak"
+        ),
+        code=2,
+    )
+    assert line == (
+        f"error: cannot read the bed file {bed}: permission denied (use --bed brown, --bed pink, "
+        "--bed none or a sound file)"
+    )
     proc = _run_unprivileged("plan", "--estimate", str(locked))
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"{locked}:1:1: cannot read the file: Permission denied"

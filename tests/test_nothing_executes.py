@@ -24,8 +24,8 @@ import pytest
 import yaml
 from conftest import run_voicecoach
 
-from voicecoach.mix.bed import check_bed_file, decode_file
 from voicecoach.errors import ExportError, RoutineError, UsageError
+from voicecoach.mix.bed import check_bed_file, decode_file
 from voicecoach.profiles.file import load_profile_file
 from voicecoach.profiles.model import BUILTIN_PROFILES
 from voicecoach.routine.loader import parse_routine
@@ -47,19 +47,26 @@ HOSTILE = {
 
 
 def _tag_attacks(sentinel: Path) -> list[str]:
-    return [f"!!python/object/apply:os.system ['touch {sentinel}']",
-            f"!!python/object/new:subprocess.Popen [[touch, {sentinel}]]",
-            f"!!python/object/apply:subprocess.check_call [[touch, {sentinel}]]",
-            "!!python/name:os.system", "!!python/module:os", "!!python/object:pathlib.Path {}",
-            f"!!binary {__import__('base64').b64encode(str(sentinel).encode()).decode()}",
-            "!evil {a: 1}"]
+    return [
+        f"!!python/object/apply:os.system ['touch {sentinel}']",
+        f"!!python/object/new:subprocess.Popen [[touch, {sentinel}]]",
+        f"!!python/object/apply:subprocess.check_call [[touch, {sentinel}]]",
+        "!!python/name:os.system",
+        "!!python/module:os",
+        "!!python/object:pathlib.Path {}",
+        f"!!binary {__import__('base64').b64encode(str(sentinel).encode()).decode()}",
+        "!evil {a: 1}",
+    ]
 
 
 def test_yaml_tags_construct_nothing(tmp_path: Path):
     sentinel = tmp_path / "executed"
     for attack in _tag_attacks(sentinel):
-        for text in (f"title: {attack}\nsteps: [{{rest: 5s}}]\n", f"title: x\nsteps:\n  - talk: {attack}\n",
-                     f"title: x\nsteps: [{{rest: 5s}}]\ndefaults: {attack}\n"):
+        for text in (
+            f"title: {attack}\nsteps: [{{rest: 5s}}]\n",
+            f"title: x\nsteps:\n  - talk: {attack}\n",
+            f"title: x\nsteps: [{{rest: 5s}}]\ndefaults: {attack}\n",
+        ):
             with pytest.raises(RoutineError, match="YAML tags are not allowed"):
                 parse_routine(text, "r.yaml")
         profiles = tmp_path / "profiles.yaml"
@@ -107,7 +114,9 @@ def test_text_reaches_espeak_on_its_input_never_its_command_line(tmp_path: Path)
     shim_dir = tmp_path / "bin"
     shim_dir.mkdir()
     log = tmp_path / "argv.log"
-    proc = run_voicecoach("plan", str(routine), "--json", "--engine", "espeak", env=_espeak_shim(shim_dir, log))
+    proc = run_voicecoach(
+        "plan", str(routine), "--json", "--engine", "espeak", env=_espeak_shim(shim_dir, log)
+    )
     assert proc.returncode == 0, proc.stderr
     calls = log.read_text().splitlines()
     assert len(calls) >= len(lines)  # the routine's lines, the opening and closing, --voices, --version
@@ -140,6 +149,7 @@ def test_markup_and_options_are_spoken_as_text_by_every_engine(name: str):
 
 # ---- bed files ---------------------------------------------------------------------------------
 
+
 def _special_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     fifo = tmp_path / "rain.mp3"
     os.mkfifo(fifo)
@@ -147,9 +157,14 @@ def _special_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     socket.socket(socket.AF_UNIX).bind(str(sock))
     link = tmp_path / "rain.wav"
     link.symlink_to("/dev/urandom")
-    return {"/dev/zero": (Path("/dev/zero"), "a device"), "/dev/urandom": (Path("/dev/urandom"), "a device"),
-            "a FIFO": (fifo, "a named pipe (FIFO)"), "a socket": (sock, "a socket"),
-            "a link to /dev/urandom": (link, "a device"), "a folder": (tmp_path, "a folder")}
+    return {
+        "/dev/zero": (Path("/dev/zero"), "a device"),
+        "/dev/urandom": (Path("/dev/urandom"), "a device"),
+        "a FIFO": (fifo, "a named pipe (FIFO)"),
+        "a socket": (sock, "a socket"),
+        "a link to /dev/urandom": (link, "a device"),
+        "a folder": (tmp_path, "a folder"),
+    }
 
 
 @pytest.mark.skipif(os.name != "posix", reason="devices, FIFOs and sockets are POSIX files")
@@ -157,8 +172,10 @@ def test_a_bed_that_is_not_a_regular_file_is_refused(tmp_path: Path):
     for name, (path, kind) in _special_files(tmp_path).items():
         with pytest.raises(UsageError) as caught:
             check_bed_file(str(path))
-        assert str(caught.value) == (f"the bed file {path} is {kind}, not a sound file (use --bed brown, "
-                                     "--bed pink, --bed none or a sound file)"), name
+        assert str(caught.value) == (
+            f"the bed file {path} is {kind}, not a sound file (use --bed brown, "
+            "--bed pink, --bed none or a sound file)"
+        ), name
 
 
 @pytest.mark.skipif(os.name != "posix", reason="devices and FIFOs are POSIX files")
@@ -166,18 +183,43 @@ def test_export_refuses_such_a_bed_with_exit_2_before_any_work(tmp_path: Path):
     fifo = tmp_path / "rain.mp3"
     os.mkfifo(fifo)
     for bed, kind in (("/dev/zero", "a device"), (str(fifo), "a named pipe (FIFO)")):
-        proc = run_voicecoach("export", "desk-reset", "-o", str(tmp_path / "out.mp3"), "--engine", "espeak",
-                              "--bed", bed, timeout=30)
+        proc = run_voicecoach(
+            "export",
+            "desk-reset",
+            "-o",
+            str(tmp_path / "out.mp3"),
+            "--engine",
+            "espeak",
+            "--bed",
+            bed,
+            timeout=30,
+        )
         assert proc.returncode == 2
-        assert proc.stderr.strip() == (f"error: the bed file {bed} is {kind}, not a sound file (use --bed brown, "
-                                       "--bed pink, --bed none or a sound file)")
+        assert proc.stderr.strip() == (
+            f"error: the bed file {bed} is {kind}, not a sound file (use --bed brown, "
+            "--bed pink, --bed none or a sound file)"
+        )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rain.mp3"]  # nothing written
     assert not (Path(os.environ["VOICECOACH_CACHE_DIR"]) / "speech").exists()  # nothing synthesised
 
 
 def _tone_file(path: Path, seconds: float = 2.0) -> Path:
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=f=440:d={seconds}",
-                    "-f", "flac", str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=f=440:d={seconds}",
+            "-f",
+            "flac",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -227,6 +269,7 @@ def _decodes_or_explains(path: Path) -> None:
 
 # ---- outputs: a pipe, a device or a socket where the file should go is never replaced ----------
 
+
 @pytest.mark.skipif(os.name != "posix", reason="FIFOs, device nodes and sockets are POSIX files")
 def test_an_output_that_is_a_pipe_device_or_socket_is_never_replaced(tmp_path: Path):
     from voicecoach.fsutil import write_text_atomic
@@ -242,8 +285,9 @@ def test_an_output_that_is_a_pipe_device_or_socket_is_never_replaced(tmp_path: P
         nodes[device] = "a device"  # as root: the rename would have swapped a device node for a file
     proc = run_voicecoach("export", "desk-reset", "-o", str(fifo), "--engine", "espeak", timeout=30)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == (f"error: cannot write {fifo}: it is a named pipe (FIFO), not a file "
-                                   "(choose a file name)")
+    assert proc.stderr.strip() == (
+        f"error: cannot write {fifo}: it is a named pipe (FIFO), not a file (choose a file name)"
+    )
     assert not (Path(os.environ["VOICECOACH_CACHE_DIR"]) / "speech").exists(), "refused before any synthesis"
     clip = Clip(np.zeros(100, dtype=np.float32), 22050)
     for node, kind in nodes.items():
@@ -270,7 +314,9 @@ def test_titles_and_lines_cannot_add_playlist_entries_or_subtitle_cues(tmp_path:
     line = "Breathe.\n\n99\n00:00:00,000 --> 09:00:00,000\nInjected cue"
     clips[line] = clips["line 0"]
     steps = (StepSpan(0, "rest", evil, 0.0, timeline.duration_s),)
-    timeline = dataclasses.replace(timeline, title=evil, steps=steps, events=(Event(0.5, 2.0, "speech", 0, text=line),))
+    timeline = dataclasses.replace(
+        timeline, title=evil, steps=steps, events=(Event(0.5, 2.0, "speech", 0, text=line),)
+    )
     done = export_split(timeline, clips, tmp_path / "split")
     playlist = done.playlist.read_text().splitlines()
     assert [p for p in playlist if not p.startswith("#")] == [done.files[0].name]

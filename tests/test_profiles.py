@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from voicecoach.cli import main
-from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.errors import RoutineError, UsageError
+from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
 from voicecoach.profiles.model import config_dir, get_profile
 from voicecoach.routine.loader import parse_routine
@@ -40,8 +40,9 @@ steps:
 
 
 def compiled(profile: str, **options):
-    return compile_routine(parse_routine(ROUTINE), CompileOptions(profile=get_profile(profile), **options),
-                           EstimatedDurations())
+    return compile_routine(
+        parse_routine(ROUTINE), CompileOptions(profile=get_profile(profile), **options), EstimatedDurations()
+    )
 
 
 def test_bedtime_has_no_countdown_words_and_bowl_cues():
@@ -92,7 +93,9 @@ def test_eyes_closed_next_up_in_every_rest_and_names_sides():
         assert any(t.startswith("Next up: ") for t in said), said
     texts = [e.text for e in timeline.speech()]
     assert "Next up: Knee to Chest." in texts and "Next up: Cat-Cow." in texts
-    assert "Your right side. Hold for 45 seconds." in texts and "Your left side. Hold for 45 seconds." in texts
+    assert (
+        "Your right side. Hold for 45 seconds." in texts and "Your left side. Hold for 45 seconds." in texts
+    )
     assert "That was the last stretch." in texts and texts[-1].startswith("Session complete.")
 
 
@@ -122,9 +125,15 @@ def test_user_profile_file_adds_and_overrides(tmp_path):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "profiles.yaml").write_text(
         "profiles:\n  evening:\n    base: bedtime\n    rate: 0.8\n    bed: pink\n"
-        "  guided:\n    countdown_from: 5\n")
+        "  guided:\n    countdown_from: 5\n"
+    )
     evening = get_profile("evening")
-    assert (evening.rate, evening.bed, evening.hold_cue, evening.loudness_lufs) == (0.8, "pink", "bowl", -20.0)
+    assert (evening.rate, evening.bed, evening.hold_cue, evening.loudness_lufs) == (
+        0.8,
+        "pink",
+        "bowl",
+        -20.0,
+    )
     assert get_profile("guided").countdown_from == 5
     result = CliRunner().invoke(main, ["profiles", "--json"])
     assert json.loads(result.output)["evening"]["rate"] == 0.8

@@ -41,8 +41,11 @@ spaces = st.sampled_from(["", " ", "  "])
 
 
 @FAST
-@given(m=st.integers(0, 239), s=st.integers(0, 59), form=st.sampled_from(
-    ["{m}m{s}s", "{m}m {s}s", "{m} min {s} sec", "{m} minutes {s} seconds", "{m}M{s}S"]))
+@given(
+    m=st.integers(0, 239),
+    s=st.integers(0, 59),
+    form=st.sampled_from(["{m}m{s}s", "{m}m {s}s", "{m} min {s} sec", "{m} minutes {s} seconds", "{m}M{s}S"]),
+)
 def test_minutes_and_seconds_add_up(m: int, s: int, form: str):
     assume(m or s)
     assert parse_duration(form.format(m=m, s=s)) == 60 * m + s
@@ -111,8 +114,11 @@ def test_breath_patterns_round_trip(phases: list[int], gap: str):
 
 
 @FAST
-@given(phases=st.lists(tenths, min_size=2, max_size=4), bad=st.one_of(st.integers(0, 9), st.integers(201, 10**6)),
-       where=st.integers(0, 3))
+@given(
+    phases=st.lists(tenths, min_size=2, max_size=4),
+    bad=st.one_of(st.integers(0, 9), st.integers(201, 10**6)),
+    where=st.integers(0, 3),
+)
 def test_breath_phases_outside_1_to_20_seconds_are_refused(phases: list[int], bad: int, where: int):
     phases[where % len(phases)] = bad
     with pytest.raises(DurationError, match="between 1 and 20 seconds"):
@@ -136,18 +142,72 @@ def test_any_text_is_a_pattern_or_a_duration_error(text: str):
 
 # ---- the loader: only RoutineError, always with positions inside the file -------------------
 
-ROUTINE_WORDS = ["format", "title", "summary", "source", "tags", "defaults", "steps", "hold", "transition",
-                 "rest", "breath", "talk", "stretch", "flow", "breathe", "chime", "setup", "sides", "reps",
-                 "cues", "tips", "release", "inhale", "exhale", "cycles"]
-ROUTINE_VALUES = ["45s", "1m30s", "6 breaths", "4-7-8", "box", "both", "[left, right]", "bell", "0", "-3",
-                  "{side}", "Hello.", "", "~", "4-30", "5h", "&a x", "*a", "!!str x", "!tag x", "'q'", "\t"]
+ROUTINE_WORDS = [
+    "format",
+    "title",
+    "summary",
+    "source",
+    "tags",
+    "defaults",
+    "steps",
+    "hold",
+    "transition",
+    "rest",
+    "breath",
+    "talk",
+    "stretch",
+    "flow",
+    "breathe",
+    "chime",
+    "setup",
+    "sides",
+    "reps",
+    "cues",
+    "tips",
+    "release",
+    "inhale",
+    "exhale",
+    "cycles",
+]
+ROUTINE_VALUES = [
+    "45s",
+    "1m30s",
+    "6 breaths",
+    "4-7-8",
+    "box",
+    "both",
+    "[left, right]",
+    "bell",
+    "0",
+    "-3",
+    "{side}",
+    "Hello.",
+    "",
+    "~",
+    "4-30",
+    "5h",
+    "&a x",
+    "*a",
+    "!!str x",
+    "!tag x",
+    "'q'",
+    "\t",
+]
 
-scalars = st.one_of(st.sampled_from(ROUTINE_VALUES), st.text(max_size=8), st.integers(-5, 10**6),
-                    st.floats(allow_nan=True), st.booleans(), st.none())
+scalars = st.one_of(
+    st.sampled_from(ROUTINE_VALUES),
+    st.text(max_size=8),
+    st.integers(-5, 10**6),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.none(),
+)
 keys = st.one_of(st.sampled_from(ROUTINE_WORDS), st.text(min_size=1, max_size=8))
-documents = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                          st.dictionaries(keys, inner, max_size=5)),
-                         max_leaves=25)
+documents = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=5)),
+    max_leaves=25,
+)
 
 
 @pytest.fixture(scope="module")
@@ -172,8 +232,9 @@ def check_load(path: Path, data: bytes) -> None:
         lines = LINE_BREAK.split(data.decode("utf-8", "replace"))
         for p in exc.problems:
             assert p.path == str(path)
-            assert 1 <= p.line <= len(lines) and 1 <= p.col <= len(lines[p.line - 1]) + 1, \
+            assert 1 <= p.line <= len(lines) and 1 <= p.col <= len(lines[p.line - 1]) + 1, (
                 f"position outside the file: {p}"
+            )
             assert p.message and "Traceback" not in p.message
     else:
         assert isinstance(routine, Routine) and routine.title and routine.steps
@@ -195,20 +256,54 @@ GOOD_TEXTS = sorted(p.read_bytes() for p in GOOD.glob("*.yaml"))
 
 
 @FAST
-@given(base=st.sampled_from(GOOD_TEXTS), where=st.integers(0, 10**6), cut=st.integers(0, 40),
-       insert=st.one_of(st.sampled_from([b"\t", b":", b"- ", b"  ", b"\n", b"{side}", b"&a", b"*a", b"!!x ",
-                                         b"'", b'"', b"[", b"]", b"{", b"}", b"#", b"\xff", b"\x00", b"---\n"]),
-                        st.binary(max_size=6)))
-def test_mutated_good_routines_load_or_raise_routine_error(scratch: Path, base: bytes, where: int, cut: int,
-                                                           insert: bytes):
+@given(
+    base=st.sampled_from(GOOD_TEXTS),
+    where=st.integers(0, 10**6),
+    cut=st.integers(0, 40),
+    insert=st.one_of(
+        st.sampled_from(
+            [
+                b"\t",
+                b":",
+                b"- ",
+                b"  ",
+                b"\n",
+                b"{side}",
+                b"&a",
+                b"*a",
+                b"!!x ",
+                b"'",
+                b'"',
+                b"[",
+                b"]",
+                b"{",
+                b"}",
+                b"#",
+                b"\xff",
+                b"\x00",
+                b"---\n",
+            ]
+        ),
+        st.binary(max_size=6),
+    ),
+)
+def test_mutated_good_routines_load_or_raise_routine_error(
+    scratch: Path, base: bytes, where: int, cut: int, insert: bytes
+):
     at = where % (len(base) + 1)
-    check_load(scratch, base[:at] + insert + base[at + cut:])
+    check_load(scratch, base[:at] + insert + base[at + cut :])
 
 
 @FAST
-@given(before=st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs", "Zl", "Zp"],
-                                    exclude_characters="\ufeff"), max_size=12),
-       bad=st.sampled_from([b"\xff", b"\xe9", b"\x80", b"\xc3("]))
+@given(
+    before=st.text(
+        st.characters(
+            codec="utf-8", exclude_categories=["Cc", "Cs", "Zl", "Zp"], exclude_characters="\ufeff"
+        ),
+        max_size=12,
+    ),
+    bad=st.sampled_from([b"\xff", b"\xe9", b"\x80", b"\xc3("]),
+)
 def test_a_byte_that_is_not_utf8_is_found_by_character_column(scratch: Path, before: str, bad: bytes):
     scratch.write_bytes(b"title: " + before.encode("utf-8") + bad + b"\nsteps:\n  - talk: Hi.\n")
     with pytest.raises(RoutineError) as caught:

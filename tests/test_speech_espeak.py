@@ -29,8 +29,8 @@ def test_speaks_a_trimmed_float_clip(engine: EspeakEngine) -> None:
     assert 0.6 < clip.duration_s < 3.0
     assert float(np.max(np.abs(clip.samples))) <= 1.0
     edge = int(0.02 * clip.sample_rate) + 1  # trim keeps 20 ms of padding, no more
-    assert np.max(np.abs(clip.samples[:edge + 1])) > SILENCE_THRESHOLD
-    assert np.max(np.abs(clip.samples[-edge - 1:])) > SILENCE_THRESHOLD
+    assert np.max(np.abs(clip.samples[: edge + 1])) > SILENCE_THRESHOLD
+    assert np.max(np.abs(clip.samples[-edge - 1 :])) > SILENCE_THRESHOLD
 
 
 def test_rate_scales_the_length(engine: EspeakEngine) -> None:

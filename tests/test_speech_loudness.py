@@ -8,8 +8,13 @@ import pytest
 
 from voicecoach.sound.clip import Clip
 from voicecoach.speech.engines.espeak import EspeakEngine
-from voicecoach.speech.loudness import (MIN_GATED_S, PEAK_CEILING_DB, TARGET_LUFS, loudness_db,
-                                        normalize_loudness)
+from voicecoach.speech.loudness import (
+    MIN_GATED_S,
+    PEAK_CEILING_DB,
+    TARGET_LUFS,
+    loudness_db,
+    normalize_loudness,
+)
 
 SR = 22050
 
@@ -54,7 +59,11 @@ def test_silence_and_empty_clips_are_left_alone() -> None:
 def test_spoken_lines_short_and_long_end_up_alike() -> None:
     engine = EspeakEngine()
     levels = []
-    for text in ("Go.", "Now, switch sides.", "Breathe in slowly through your nose and let your shoulders drop."):
+    for text in (
+        "Go.",
+        "Now, switch sides.",
+        "Breathe in slowly through your nose and let your shoulders drop.",
+    ):
         clip = normalize_loudness(engine.synthesize(text, None, 1.0))
         rms_db = 20 * np.log10(np.sqrt(np.mean(clip.samples.astype(np.float64) ** 2)))
         levels.append(rms_db)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from voicecoach.errors import EngineError
-from voicecoach.speech.engines import piper
 from voicecoach.speech.cache import ClipCache
+from voicecoach.speech.engines import piper
 from voicecoach.speech.engines.piper import PiperEngine, packaged_model
 from voicecoach.speech.engines.registry import DEFAULT_ENGINE, get_engine
 from voicecoach.speech.synth import Synthesizer
@@ -54,8 +54,9 @@ def test_speaks_and_rate_changes_length(engine: PiperEngine) -> None:
     assert fast.duration_s < 0.8 * slow.duration_s
 
 
-def test_voice_by_path_and_by_name_in_the_voices_folder(engine: PiperEngine, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_voice_by_path_and_by_name_in_the_voices_folder(
+    engine: PiperEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     model = packaged_model()
     assert engine.model_for(str(model)) == model
     monkeypatch.setenv("VOICECOACH_DATA_DIR", str(tmp_path))

@@ -57,8 +57,10 @@ def test_clips_synthesises_each_missing_line_once(tmp_path: Path) -> None:
 
 def test_rate_changes_length_and_key(tmp_path: Path) -> None:
     s = synth(tmp_path)
-    slow, fast = s.duration_s("Slowly roll down, one bone at a time.", 0.7), \
-        s.duration_s("Slowly roll down, one bone at a time.", 1.5)
+    slow, fast = (
+        s.duration_s("Slowly roll down, one bone at a time.", 0.7),
+        s.duration_s("Slowly roll down, one bone at a time.", 1.5),
+    )
     assert fast < 0.75 * slow
     assert s.synthesized == 2
 
@@ -83,7 +85,8 @@ def test_bad_input_is_refused(tmp_path: Path) -> None:
 
 
 def test_lengths_and_facts_stay_known_while_clips_are_held_only_up_to_a_budget(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from voicecoach.speech import synth as synth_module
 
     monkeypatch.setattr(synth_module, "MEMO_BYTES", 100_000)  # about one line

@@ -35,7 +35,7 @@ class Expect:
     text: str
 
     @classmethod
-    def parse(cls, where: str, text: str) -> "Expect":
+    def parse(cls, where: str, text: str) -> Expect:
         line, col = where.split(":")
         return cls(int(line), int(col), text.strip())
 
@@ -60,7 +60,7 @@ def expectations(path: Path) -> list[Expect]:
         if not raw.startswith(b"#"):
             break
         if raw.startswith(EXPECT_PREFIX):
-            where, _, text = raw[len(EXPECT_PREFIX):].decode("utf-8").partition(": ")
+            where, _, text = raw[len(EXPECT_PREFIX) :].decode("utf-8").partition(": ")
             found.append(Expect.parse(where, text))
     return found
 
@@ -79,7 +79,7 @@ def check_problems(output: str, shown: str, expects: list[Expect]) -> None:
     lines = problem_lines(output, shown)
     for e in expects:
         prefix = f"{shown}:{e.line}:{e.col}: "
-        hits = [line for line in lines if line.startswith(prefix) and e.text in line[len(prefix):]]
+        hits = [line for line in lines if line.startswith(prefix) and e.text in line[len(prefix) :]]
         assert hits, f"expected '{prefix}...{e.text}...'; got:\n" + "\n".join(lines or ["(no problem lines)"])
     assert len(lines) == len(expects), "extra problems reported:\n" + "\n".join(lines)
 
@@ -108,8 +108,17 @@ def test_broken_routine_reports_its_problems(path: Path):
     check_problems(result.output, str(path), expectations(path))
 
 
-SUBPROCESS_CASES = ["alias-bomb", "alias-flood", "deep-nesting", "deep-nesting-bad-indent", "binary-garbage", "tag-python-object",
-                    "tab-indent", "latin1-title", "three-mistakes"]
+SUBPROCESS_CASES = [
+    "alias-bomb",
+    "alias-flood",
+    "deep-nesting",
+    "deep-nesting-bad-indent",
+    "binary-garbage",
+    "tag-python-object",
+    "tab-indent",
+    "latin1-title",
+    "three-mistakes",
+]
 
 
 @pytest.mark.parametrize("stem", SUBPROCESS_CASES)
@@ -129,8 +138,11 @@ def test_several_files_report_problems_of_each():
     assert result.exit_code == 2
     for path in paths:
         check_problems(result.output, str(path), expectations(path))
-    assert not [line for line in problem_lines(result.output, str(good)) if line.count(":") >= 3
-                and line.split(":")[1].isdigit()]
+    assert not [
+        line
+        for line in problem_lines(result.output, str(good))
+        if line.count(":") >= 3 and line.split(":")[1].isdigit()
+    ]
 
 
 def test_three_mistakes_are_all_reported():
@@ -157,16 +169,30 @@ def test_good_durations_have_their_seconds():
     assert routine.defaults.hold == HoldLength(seconds=60)
     assert (routine.defaults.transition_s, routine.defaults.rest_s) == (3, 2)
     holds = [s.hold for s in routine.steps if s.kind == "stretch"]
-    assert holds[1:] == [HoldLength(breaths=6), HoldLength(seconds=20), HoldLength(seconds=90),
-                         HoldLength(breaths=1)]
+    assert holds[1:] == [
+        HoldLength(breaths=6),
+        HoldLength(seconds=20),
+        HoldLength(seconds=90),
+        HoldLength(breaths=1),
+    ]
     assert holds[0] in (None, HoldLength(seconds=60))  # the default hold
 
 
 def test_good_breathing_patterns_have_their_phases():
     routine = load_routine(GOOD / "breathing.yaml")
     phases = [[s for _, s in step.pattern.phases()] for step in routine.steps if step.kind == "breathe"]
-    assert phases == [[4, 6], [4, 7, 8], [4, 4, 4, 4], [5.5, 5.5], [3.5, 1.5, 6.5], [1, 20],
-                      [4, 6], [4, 7, 8], [4, 4, 4, 4], [5.5, 5.5]]
+    assert phases == [
+        [4, 6],
+        [4, 7, 8],
+        [4, 4, 4, 4],
+        [5.5, 5.5],
+        [3.5, 1.5, 6.5],
+        [1, 20],
+        [4, 6],
+        [4, 7, 8],
+        [4, 4, 4, 4],
+        [5.5, 5.5],
+    ]
     cycles = [step.cycles for step in routine.steps if step.kind == "breathe"]
     assert cycles == [4, 2, 1, 4, 2, 1, 4, 2, 2, 3]
     flows = [step for step in routine.steps if step.kind == "flow"]
@@ -178,5 +204,12 @@ def test_good_breathing_patterns_have_their_phases():
 def test_good_sides_and_reps():
     routine = load_routine(GOOD / "sides.yaml")
     got = [(s.sides, s.reps) for s in routine.steps]
-    assert got == [((), 1), ((), 2), (("right", "left"), 3), (("left",), 1), (("right",), 1),
-                   (("left", "right"), 2), (("right",), 1)]
+    assert got == [
+        ((), 1),
+        ((), 2),
+        (("right", "left"), 3),
+        (("left",), 1),
+        (("right",), 1),
+        (("left", "right"), 2),
+        (("right",), 1),
+    ]

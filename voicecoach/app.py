@@ -1,33 +1,34 @@
 """The library API the commands call: routine arguments in; plans, descriptions, exports out."""
 
 from __future__ import annotations
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-from voicecoach.errors import Problem, RoutineError, UsageError
-from voicecoach.plan.compiler import CompileOptions, SpeechDurations, compile_routine
-from voicecoach.plan.estimate import EstimatedDurations
-from voicecoach.routine.builtin import builtin_names, builtin_path, resolve_routine
-from voicecoach.profiles.model import all_profiles, get_profile
-from voicecoach.routine.durations import DurationError, format_duration, parse_breath, parse_duration
-from voicecoach.routine.loader import load_routine
-from voicecoach.routine.model import Routine
-from voicecoach.speech.synth import Synthesizer
-from voicecoach.plan.timeline import Timeline
+
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from voicecoach.errors import UsageError
-from voicecoach.export.track import (ExportOptions, ExportResult, check_request, default_output_name,
-                                     export_session)
+from typing import Any
+
+from voicecoach.errors import Problem, RoutineError, UsageError
 from voicecoach.export.encoders import format_for
 from voicecoach.export.split import SplitResult, export_split
-from voicecoach.plan.compiler import compile_routine
-from voicecoach.sound.facts import SoundFacts
-from voicecoach.sound.clip import Clip
-from voicecoach.speech.synth import Synthesizer
+from voicecoach.export.track import (
+    ExportOptions,
+    ExportResult,
+    check_request,
+    default_output_name,
+    export_session,
+)
+from voicecoach.plan.compiler import CompileOptions, SpeechDurations, compile_routine
+from voicecoach.plan.estimate import EstimatedDurations
 from voicecoach.plan.timeline import Timeline
+from voicecoach.profiles.model import all_profiles, get_profile
+from voicecoach.routine.builtin import builtin_names, builtin_path, resolve_routine
+from voicecoach.routine.durations import DurationError, format_duration, parse_breath, parse_duration
+from voicecoach.routine.loader import load_routine
+from voicecoach.routine.model import Routine
+from voicecoach.sound.clip import Clip
+from voicecoach.sound.facts import SoundFacts
+from voicecoach.speech.synth import Synthesizer
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,15 @@ class SessionOptions:
                 breath = parse_breath(self.breath)
             except DurationError as exc:
                 raise UsageError(f"--breath: {exc}") from None
-        return CompileOptions(profile=get_profile(self.profile), rate=self.rate, hold_scale=self.hold_scale,
-                              breath=breath, cues=self.cues, intro=self.intro, tail_s=self._tail_s())
+        return CompileOptions(
+            profile=get_profile(self.profile),
+            rate=self.rate,
+            hold_scale=self.hold_scale,
+            breath=breath,
+            cues=self.cues,
+            intro=self.intro,
+            tail_s=self._tail_s(),
+        )
 
     def _tail_s(self) -> float | None:
         if self.tail is None:
@@ -87,8 +95,9 @@ def plan(routine_arg: str, options: SessionOptions, estimate: bool = False) -> T
     return compile_routine(routine, compile_options, durations, estimated=estimate)
 
 
-def warmed_synthesizer(routine: Routine, compile_options: CompileOptions,
-                        options: SessionOptions) -> Synthesizer:
+def warmed_synthesizer(
+    routine: Routine, compile_options: CompileOptions, options: SessionOptions
+) -> Synthesizer:
     """A synthesizer (cached, normalised: durations as played) with the routine's lines made ahead.
 
     The lines are found by a draft compile with estimated durations, then synthesised together,
@@ -107,8 +116,14 @@ def builtin_routines() -> list[dict[str, Any]]:
     for name in builtin_names():
         routine = load_routine(builtin_path(name))
         timeline = compile_routine(routine, CompileOptions(), EstimatedDurations(), estimated=True)
-        rows.append({"name": name, "title": routine.title, "duration_s": round(timeline.duration_s, 2),
-                     "tags": list(routine.tags)})
+        rows.append(
+            {
+                "name": name,
+                "title": routine.title,
+                "duration_s": round(timeline.duration_s, 2),
+                "tags": list(routine.tags),
+            }
+        )
     return rows
 
 
@@ -127,7 +142,9 @@ def validate_files(paths: list[str]) -> tuple[list[Problem], list[str]]:
             problems.append(Problem(path, 1, 1, str(exc)))
             continue
         count = len(routine.steps)
-        summaries.append(f"{path}: ok, {count} step{'' if count == 1 else 's'}, about {clock(timeline.duration_s)}")
+        summaries.append(
+            f"{path}: ok, {count} step{'' if count == 1 else 's'}, about {clock(timeline.duration_s)}"
+        )
     return problems, summaries
 
 
@@ -142,14 +159,21 @@ def describe(routine_arg: str) -> dict[str, Any]:
     lengths = {}
     guided = None
     for name in all_profiles():
-        timeline = compile_routine(routine, CompileOptions(profile=get_profile(name)), EstimatedDurations(),
-                                   estimated=True)
+        timeline = compile_routine(
+            routine, CompileOptions(profile=get_profile(name)), EstimatedDurations(), estimated=True
+        )
         lengths[name] = timeline.duration_s
         guided = guided or timeline
-    return {"title": routine.title, "summary": routine.summary, "source": routine.source,
-            "tags": list(routine.tags), "intro": list(routine.intro),
-            "steps": [s.to_json() for s in guided.steps], "holds": [h.to_json() for h in guided.holds],
-            "duration_s": lengths}
+    return {
+        "title": routine.title,
+        "summary": routine.summary,
+        "source": routine.source,
+        "tags": list(routine.tags),
+        "intro": list(routine.intro),
+        "steps": [s.to_json() for s in guided.steps],
+        "holds": [h.to_json() for h in guided.holds],
+        "duration_s": lengths,
+    }
 
 
 TEMPLATE = """format: 1
@@ -193,7 +217,7 @@ class SessionClips(Mapping[str, Clip]):
     """The clip of each spoken line of a session, fetched through its synthesizer when asked for
     (from its memory, else the cache): the clips of a long session are not all held at once."""
 
-    def __init__(self, synth: Synthesizer, texts: list[str], rate: float):
+    def __init__(self, synth: Synthesizer, texts: list[str], rate: float) -> None:
         self._synth, self._texts, self._rate = synth, dict.fromkeys(texts), rate
 
     def __getitem__(self, text: str) -> Clip:
@@ -246,8 +270,9 @@ def default_output(routine_arg: str, suffix: str = ".mp3") -> Path:
     return Path(default_output_name(name, suffix))
 
 
-def export_routine(routine_arg: str, options: SessionOptions, out: str | None,
-                   export_options: ExportOptions) -> ExportResult:
+def export_routine(
+    routine_arg: str, options: SessionOptions, out: str | None, export_options: ExportOptions
+) -> ExportResult:
     """Export ROUTINE to `out` (default: named after the routine)."""
     target = Path(out) if out else default_output(routine_arg)
     check_request(target, export_options)
@@ -255,8 +280,9 @@ def export_routine(routine_arg: str, options: SessionOptions, out: str | None,
     return export_session(prepared.timeline, prepared.clips, target, export_options)
 
 
-def export_routine_split(routine_arg: str, options: SessionOptions, out_dir: str | None,
-                         export_options: ExportOptions) -> SplitResult:
+def export_routine_split(
+    routine_arg: str, options: SessionOptions, out_dir: str | None, export_options: ExportOptions
+) -> SplitResult:
     """Export ROUTINE as one file per step plus a playlist into `out_dir` (default: named after it)."""
     check_request(None, export_options)
     prepared = prepare(routine_arg, options)
@@ -279,8 +305,9 @@ def expand_routines(args: list[str]) -> list[str]:
     return found
 
 
-def export_many(routine_args: list[str], options: SessionOptions, out_dir: str | None,
-                export_options: ExportOptions) -> list[ExportResult]:
+def export_many(
+    routine_args: list[str], options: SessionOptions, out_dir: str | None, export_options: ExportOptions
+) -> list[ExportResult]:
     """Export several routines into one folder (default: here), each named after its routine.
 
     Every routine is checked before the first is synthesised, so a typo in the fifth file does not
@@ -293,5 +320,7 @@ def export_many(routine_args: list[str], options: SessionOptions, out_dir: str |
         load(arg)
     folder.mkdir(parents=True, exist_ok=True)
     suffix = format_for(export_options.format).suffix if export_options.format else ".mp3"
-    return [export_routine(arg, options, str(folder / default_output(arg, suffix).name), export_options)
-            for arg in routine_args]
+    return [
+        export_routine(arg, options, str(folder / default_output(arg, suffix).name), export_options)
+        for arg in routine_args
+    ]

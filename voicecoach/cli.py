@@ -6,15 +6,16 @@ import functools
 import json
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
 from voicecoach import __version__, app
 from voicecoach.errors import RoutineError, VoicecoachError
-from voicecoach.profiles.model import CUE_STYLES, all_profiles, settings
 from voicecoach.plan.text import plan_table, render_description
+from voicecoach.profiles.model import CUE_STYLES, all_profiles, settings
 
 _PYTHON_SHOWWARNING = warnings.showwarning
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -59,20 +60,38 @@ def _debug() -> bool:
 def session_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The options plan, play and export share."""
     options = [
-        click.option("--profile", default=None, metavar="NAME",
-                     help="guided (default), eyes-closed, bedtime, or your own (`voicecoach profiles`)."),
+        click.option(
+            "--profile",
+            default=None,
+            metavar="NAME",
+            help="guided (default), eyes-closed, bedtime, or your own (`voicecoach profiles`).",
+        ),
         click.option("--engine", default=None, help="Speech engine: piper, espeak or system."),
         click.option("--voice", default=None, help="A voice of the engine (see `voicecoach voices`)."),
         click.option("--rate", type=float, default=None, help="Speech speed factor, 1.0 = normal."),
-        click.option("--hold-scale", type=float, default=1.0, show_default=True,
-                     help="Multiply every hold (0.8 shorter, 1.5 longer)."),
-        click.option("--breath", default=None,
-                     help="Breathing pattern for the whole session, e.g. 4-6, 4-7-8, box."),
-        click.option("--cues", type=click.Choice(CUE_STYLES), default=None,
-                     help="Spoken prompts and tones (both), spoken only (voice), or tones only."),
+        click.option(
+            "--hold-scale",
+            type=float,
+            default=1.0,
+            show_default=True,
+            help="Multiply every hold (0.8 shorter, 1.5 longer).",
+        ),
+        click.option(
+            "--breath", default=None, help="Breathing pattern for the whole session, e.g. 4-6, 4-7-8, box."
+        ),
+        click.option(
+            "--cues",
+            type=click.Choice(CUE_STYLES),
+            default=None,
+            help="Spoken prompts and tones (both), spoken only (voice), or tones only.",
+        ),
         click.option("--no-intro", "no_intro", is_flag=True, help="Skip the routine's safety reminder."),
-        click.option("--tail", default=None, metavar="DURATION",
-                     help="How long the bed plays on alone, fading out, after the last words (bedtime: 3m)."),
+        click.option(
+            "--tail",
+            default=None,
+            metavar="DURATION",
+            help="How long the bed plays on alone, fading out, after the last words (bedtime: 3m).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -97,7 +116,6 @@ def main(debug: bool) -> None:
     warnings.showwarning = _show_warning
 
 
-
 @main.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 @handle_errors
@@ -108,8 +126,9 @@ def list_cmd(as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     for row in rows:
-        click.echo(f"{row['name']:<30} {app.clock(row['duration_s']):>7}  {row['title']}"
-                   f"  [{', '.join(row['tags'])}]")
+        click.echo(
+            f"{row['name']:<30} {app.clock(row['duration_s']):>7}  {row['title']}  [{', '.join(row['tags'])}]"
+        )
 
 
 @main.command()
@@ -182,7 +201,6 @@ def new(name: str, output: str | None, force: bool) -> None:
 # ---- speech commands: voices, say, cache (issue 3, "Voices") -------------------------------------
 
 
-
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @handle_errors
@@ -196,17 +214,22 @@ def voices(as_json: bool) -> None:
 
 @main.command()
 @click.argument("text")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Write the line to this WAV file instead of playing it.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the line to this WAV file instead of playing it.",
+)
 @click.option("--engine", default=None, help="Speech engine: piper (default), espeak or system.")
 @click.option("--voice", default=None, help="A voice of the engine (see `voicecoach voices`).")
 @click.option("--rate", type=float, default=1.0, show_default=True, help="Speech speed factor.")
 @handle_errors
 def say(text: str, output: str | None, engine: str | None, voice: str | None, rate: float) -> None:
     """Speak TEXT to check a voice, or write it to a WAV file with -o."""
+    from voicecoach.sound.wav import write_wav_atomic
     from voicecoach.speech.playback import play_clip
     from voicecoach.speech.synth import say_clip
-    from voicecoach.sound.wav import write_wav_atomic
 
     if output is not None and not output.lower().endswith(".wav"):
         from voicecoach.errors import UsageError
@@ -239,9 +262,10 @@ def cache(clear: bool) -> None:
 def _size(n_bytes: int) -> str:
     if n_bytes < 1024:
         return f"{n_bytes} bytes"
-    if n_bytes < 1024 ** 2:
+    if n_bytes < 1024**2:
         return f"{n_bytes / 1024:.1f} KB"
-    return f"{n_bytes / 1024 ** 2:.1f} MB"
+    return f"{n_bytes / 1024**2:.1f} MB"
+
 
 # ---- end of speech commands ----------------------------------------------------------------------
 
@@ -268,23 +292,53 @@ def _progress_callback():
 
 @main.command()
 @click.argument("routines", nargs=-1, required=True, metavar="ROUTINE...")
-@click.option("-o", "--output", default=None, metavar="OUT",
-              help="The file to write; its suffix picks the format (.mp3, .wav, .m4a, .ogg, .opus, .flac). "
-                   "Default: named after the routine, here. A folder (ending in /) with several routines "
-                   "or --split.")
-@click.option("--format", "fmt", default=None, metavar="FORMAT",
-              help="mp3, wav, m4a, ogg, opus or flac, for files named after their routine (default mp3).")
-@click.option("--quality", type=click.Choice(["phone", "high"]), default="phone", show_default=True,
-              help="Encoding quality (phone: smaller files; high: higher bitrates).")
-@click.option("--bed", default=None, metavar="brown|pink|none|FILE",
-              help="Background sound under the session, ducked under speech (default: the profile's).")
-@click.option("--lrc", is_flag=True, help="Also write the spoken lines as timed lyrics (.lrc) beside the file.")
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    metavar="OUT",
+    help="The file to write; its suffix picks the format (.mp3, .wav, .m4a, .ogg, .opus, .flac). "
+    "Default: named after the routine, here. A folder (ending in /) with several routines "
+    "or --split.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    metavar="FORMAT",
+    help="mp3, wav, m4a, ogg, opus or flac, for files named after their routine (default mp3).",
+)
+@click.option(
+    "--quality",
+    type=click.Choice(["phone", "high"]),
+    default="phone",
+    show_default=True,
+    help="Encoding quality (phone: smaller files; high: higher bitrates).",
+)
+@click.option(
+    "--bed",
+    default=None,
+    metavar="brown|pink|none|FILE",
+    help="Background sound under the session, ducked under speech (default: the profile's).",
+)
+@click.option(
+    "--lrc", is_flag=True, help="Also write the spoken lines as timed lyrics (.lrc) beside the file."
+)
 @click.option("--srt", is_flag=True, help="Also write the spoken lines as subtitles (.srt) beside the file.")
 @click.option("--split", is_flag=True, help="One file per step plus an .m3u8 playlist, into a folder.")
 @session_options
 @handle_errors
-def export(routines: tuple[str, ...], output: str | None, fmt: str | None, quality: str, bed: str | None,
-           lrc: bool, srt: bool, split: bool, **kwargs: Any) -> None:
+def export(
+    routines: tuple[str, ...],
+    output: str | None,
+    fmt: str | None,
+    quality: str,
+    bed: str | None,
+    lrc: bool,
+    srt: bool,
+    split: bool,
+    **kwargs: Any,
+) -> None:
     """Write each ROUTINE (a file, a built-in name or a folder of routines) as an audio file.
 
     MP3 by default, with tags and one chapter per step, at even loudness. Several routines (or a
@@ -299,8 +353,9 @@ def export(routines: tuple[str, ...], output: str | None, fmt: str | None, quali
     try:
         if split:
             for name in names:
-                done = app.export_routine_split(name, options, output if len(names) == 1 else None,
-                                                      export_options)
+                done = app.export_routine_split(
+                    name, options, output if len(names) == 1 else None, export_options
+                )
                 click.echo(f"wrote {len(done.files)} files and {done.playlist}")
         elif len(names) > 1 or (output and (output.endswith(("/", "\\")) or Path(output).is_dir())):
             for result in app.export_many(names, options, output, export_options):
@@ -314,8 +369,10 @@ def export(routines: tuple[str, ...], output: str | None, fmt: str | None, quali
 
 def _export_summary(result: Any) -> str:
     extra = "".join(f", {p}" for p in result.extra_paths)
-    return (f"wrote {result.path} ({app.clock(result.duration_s)}, {result.chapters} chapters, "
-            f"{result.target_lufs:g} LUFS){extra}")
+    return (
+        f"wrote {result.path} ({app.clock(result.duration_s)}, {result.chapters} chapters, "
+        f"{result.target_lufs:g} LUFS){extra}"
+    )
 
 
 # ---- live play and history (issue 5, "Live sessions") --------------------------------------------
@@ -324,30 +381,65 @@ def _export_summary(result: Any) -> str:
 @main.command()
 @click.argument("routine")
 @session_options
-@click.option("--backend", default=None, metavar="NAME",
-              help="Audio output: simpleaudio, sounddevice or null (default: the first that works).")
-@click.option("--speed", type=float, default=1.0, show_default=True,
-              help="Run the session faster than real time (tests, demos).")
-@click.option("--log", "log_path", type=click.Path(dir_okay=False), default=None,
-              help="Write one JSON line per event as it plays, with its scheduled and actual time.")
-@click.option("--sleep-after", default=None, metavar="DURATION",
-              help="Fade out over 30 s and stop after this long, e.g. 20m.")
+@click.option(
+    "--backend",
+    default=None,
+    metavar="NAME",
+    help="Audio output: simpleaudio, sounddevice or null (default: the first that works).",
+)
+@click.option(
+    "--speed",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Run the session faster than real time (tests, demos).",
+)
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write one JSON line per event as it plays, with its scheduled and actual time.",
+)
+@click.option(
+    "--sleep-after",
+    default=None,
+    metavar="DURATION",
+    help="Fade out over 30 s and stop after this long, e.g. 20m.",
+)
 @handle_errors
-def play(routine: str, backend: str | None, speed: float, log_path: str | None, sleep_after: str | None,
-         **kwargs: Any) -> None:
+def play(
+    routine: str,
+    backend: str | None,
+    speed: float,
+    log_path: str | None,
+    sleep_after: str | None,
+    **kwargs: Any,
+) -> None:
     """Play ROUTINE live. Keys: space pause/resume, n next step, b back to the step's start, q quit."""
     from voicecoach.live.run import parse_sleep_after, play_session
 
-    result = play_session(routine, _session_options(kwargs), backend_name=backend, speed=speed,
-                          log_path=log_path, sleep_after_s=parse_sleep_after(sleep_after))
+    result = play_session(
+        routine,
+        _session_options(kwargs),
+        backend_name=backend,
+        speed=speed,
+        log_path=log_path,
+        sleep_after_s=parse_sleep_after(sleep_after),
+    )
     state = {"end": "completed", "quit": "stopped", "sleep": "faded out (--sleep-after)"}[result.ended_by]
     click.echo(f"{state}: {app.clock(result.played_s)} played", err=True)
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True,
-              help="How many recent sessions to show.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=10,
+    show_default=True,
+    help="How many recent sessions to show.",
+)
 @handle_errors
 def history(as_json: bool, limit: int) -> None:
     """Show your recent sessions and your current streak of days."""
@@ -355,5 +447,6 @@ def history(as_json: bool, limit: int) -> None:
 
     report = history_report(limit)
     click.echo(json.dumps(report, indent=2) if as_json else render_history(report))
+
 
 # ---- end of live play and history -----------------------------------------------------------------

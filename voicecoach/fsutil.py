@@ -13,15 +13,16 @@ folder removes every such file whose process is gone.
 """
 
 from __future__ import annotations
-import os
-import stat
+
 import contextlib
 import os
 import signal
+import stat
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+
 from voicecoach.errors import ExportError, UsageError
 
 
@@ -94,7 +95,7 @@ def clean_stale_temp_files(folder: Path) -> list[Path]:
     return removed
 
 
-def _raise_interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
+def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt(f"stopped by signal {signum}")
 
 
@@ -166,7 +167,6 @@ def atomic_output(dest: str | os.PathLike[str]) -> Iterator[Path]:
 
 def write_text_atomic(dest: str | os.PathLike[str], text: str) -> Path:
     """Write a small text file (UTF-8) atomically."""
-    with atomic_output(dest) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+    with atomic_output(dest) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
     return Path(dest)

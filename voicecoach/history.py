@@ -64,15 +64,20 @@ class SessionRecord:
         return self.completed or self.played_s >= STREAK_MIN_S
 
     def to_json(self) -> dict[str, Any]:
-        return {"routine": self.routine, "title": self.title, "profile": self.profile,
-                "started_at": self.started_at.isoformat(timespec="seconds"),
-                "minutes_played": round(self.minutes_played, 2), "completed": self.completed}
+        return {
+            "routine": self.routine,
+            "title": self.title,
+            "profile": self.profile,
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "minutes_played": round(self.minutes_played, 2),
+            "completed": self.completed,
+        }
 
 
 class History:
     """The sessions table in `path` (default: history.sqlite3 in the data folder)."""
 
-    def __init__(self, path: str | os.PathLike | None = None):
+    def __init__(self, path: str | os.PathLike | None = None) -> None:
         self.path = Path(path) if path is not None else data_dir() / DB_NAME
 
     def _connect(self) -> sqlite3.Connection:
@@ -81,8 +86,10 @@ class History:
             connection = sqlite3.connect(self.path, timeout=5.0)
             connection.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
-            raise VoicecoachError(f"cannot open the session history at {self.path}: {exc} "
-                                  "(set VOICECOACH_DATA_DIR to a writable folder)") from None
+            raise VoicecoachError(
+                f"cannot open the session history at {self.path}: {exc} "
+                "(set VOICECOACH_DATA_DIR to a writable folder)"
+            ) from None
         return connection
 
     def record(self, session: SessionRecord) -> None:
@@ -93,8 +100,16 @@ class History:
                 connection.execute(
                     "INSERT INTO sessions (routine, title, profile, started_at, day, played_s, completed) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (session.routine, session.title, session.profile, session.started_at.isoformat(),
-                     session.started_at.date().isoformat(), float(session.played_s), int(session.completed)))
+                    (
+                        session.routine,
+                        session.title,
+                        session.profile,
+                        session.started_at.isoformat(),
+                        session.started_at.date().isoformat(),
+                        float(session.played_s),
+                        int(session.completed),
+                    ),
+                )
         except sqlite3.Error as exc:
             raise VoicecoachError(f"cannot write the session history at {self.path}: {exc}") from None
         finally:
@@ -107,8 +122,9 @@ class History:
     def _select(self, tail: str, args: tuple[Any, ...]) -> list[SessionRecord]:
         connection = self._connect()
         try:
-            rows = connection.execute("SELECT routine, title, profile, started_at, played_s, completed "
-                                      f"FROM sessions {tail}", args).fetchall()
+            rows = connection.execute(
+                f"SELECT routine, title, profile, started_at, played_s, completed FROM sessions {tail}", args
+            ).fetchall()
         except sqlite3.Error as exc:
             raise VoicecoachError(f"cannot read the session history at {self.path}: {exc}") from None
         finally:
@@ -137,8 +153,11 @@ def streak(days: set[date], today: date) -> int:
 def history_report(limit: int = 10, today: date | None = None) -> dict[str, Any]:
     """What `voicecoach history` shows: the streak and the latest sessions."""
     store = History()
-    return {"streak_days": store.streak(today), "sessions": [s.to_json() for s in store.recent(limit)],
-            "path": str(store.path)}
+    return {
+        "streak_days": store.streak(today),
+        "sessions": [s.to_json() for s in store.recent(limit)],
+        "path": str(store.path),
+    }
 
 
 def render_history(report: dict[str, Any]) -> str:

@@ -22,12 +22,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicecoach.export import lametag
 from voicecoach.errors import ExportError, UsageError
+from voicecoach.export import lametag
 
 #: What ffmpeg prints when it could not write its output (it may still exit 0 after some of these).
-_WRITE_FAILURE = re.compile(r"Error (writing|closing)|No space left|File too large|Disk quota|"
-                            r"Input/output error")
+_WRITE_FAILURE = re.compile(
+    r"Error (writing|closing)|No space left|File too large|Disk quota|"
+    r"Input/output error"
+)
 FFMPEG_HINT = "install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg)"
 
 
@@ -64,15 +66,38 @@ def _both(args: tuple[str, ...], headroom_db: float) -> dict[str, Setting]:
 
 FORMATS: dict[str, FormatSpec] = {
     # MP3 arguments: bitrate in kbps, LAME quality (0 best .. 9 fastest). Mono voice.
-    ".mp3": FormatSpec("mp3", ".mp3", {"phone": Setting(("96", "5"), 1.5), "high": Setting(("160", "2"), 0.7)}),
+    ".mp3": FormatSpec(
+        "mp3", ".mp3", {"phone": Setting(("96", "5"), 1.5), "high": Setting(("160", "2"), 0.7)}
+    ),
     ".wav": FormatSpec("wav", ".wav", _both((), 0.1)),
     ".flac": FormatSpec("flac", ".flac", _both(("-c:a", "flac"), 0.1), "flac"),
-    ".m4a": FormatSpec("m4a", ".m4a", {"phone": Setting(("-c:a", "aac", "-b:a", "96k"), 1.5),
-                                       "high": Setting(("-c:a", "aac", "-b:a", "160k"), 0.7)}, "ipod"),
-    ".ogg": FormatSpec("ogg", ".ogg", {"phone": Setting(("-c:a", "libvorbis", "-q:a", "3"), 1.5),
-                                       "high": Setting(("-c:a", "libvorbis", "-q:a", "6"), 1.0)}, "ogg"),
-    ".opus": FormatSpec("opus", ".opus", {"phone": Setting(("-c:a", "libopus", "-b:a", "64k"), 2.0),
-                                          "high": Setting(("-c:a", "libopus", "-b:a", "128k"), 1.5)}, "opus"),
+    ".m4a": FormatSpec(
+        "m4a",
+        ".m4a",
+        {
+            "phone": Setting(("-c:a", "aac", "-b:a", "96k"), 1.5),
+            "high": Setting(("-c:a", "aac", "-b:a", "160k"), 0.7),
+        },
+        "ipod",
+    ),
+    ".ogg": FormatSpec(
+        "ogg",
+        ".ogg",
+        {
+            "phone": Setting(("-c:a", "libvorbis", "-q:a", "3"), 1.5),
+            "high": Setting(("-c:a", "libvorbis", "-q:a", "6"), 1.0),
+        },
+        "ogg",
+    ),
+    ".opus": FormatSpec(
+        "opus",
+        ".opus",
+        {
+            "phone": Setting(("-c:a", "libopus", "-b:a", "64k"), 2.0),
+            "high": Setting(("-c:a", "libopus", "-b:a", "128k"), 1.5),
+        },
+        "opus",
+    ),
 }
 QUALITIES = ("phone", "high")
 
@@ -88,8 +113,10 @@ def format_for(path_or_format: str) -> FormatSpec:
     bare = "." + path_or_format.lower().lstrip(".")
     suffix = bare if bare in FORMATS else os.path.splitext(path_or_format)[1].lower()
     if suffix not in FORMATS:
-        raise UsageError(f"cannot write {os.path.basename(path_or_format)!r}: unknown format "
-                          f"{suffix or '(no suffix)'}; use one of {', '.join(FORMATS)}")
+        raise UsageError(
+            f"cannot write {os.path.basename(path_or_format)!r}: unknown format "
+            f"{suffix or '(no suffix)'}; use one of {', '.join(FORMATS)}"
+        )
     return FORMATS[suffix]
 
 
@@ -122,7 +149,7 @@ class Encoder(ABC):
 class WavEncoder(Encoder):
     """16-bit PCM mono WAV."""
 
-    def __init__(self, path: str, sample_rate: int):
+    def __init__(self, path: str, sample_rate: int) -> None:
         self._wav = wave.open(path, "wb")
         self._wav.setnchannels(1)
         self._wav.setsampwidth(2)
@@ -150,7 +177,7 @@ class Mp3Encoder(Encoder):
     encodes, and in its own process it encodes on one core while the mix is made on the other.
     """
 
-    def __init__(self, path: str, sample_rate: int, quality: str = "phone", id3: bytes = b""):
+    def __init__(self, path: str, sample_rate: int, quality: str = "phone", id3: bytes = b"") -> None:
         bitrate, lame_quality = FORMATS[".mp3"].settings[quality].args
         self._bitrate = int(bitrate)
         self._rate = sample_rate
@@ -166,17 +193,35 @@ class Mp3Encoder(Encoder):
             head.write(bytes(self._tag_size))  # placeholder, filled in by close()
         self._errors = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
-            [sys.executable, "-c", _WORKER_BOOT, _package_root(), path, str(self._info_offset + self._tag_size),
-             str(self._bitrate), str(int(lame_quality)), str(sample_rate)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
-            start_new_session=os.name == "posix")  # Ctrl-C reaches only us; abort() stops it
+            [
+                sys.executable,
+                "-c",
+                _WORKER_BOOT,
+                _package_root(),
+                path,
+                str(self._info_offset + self._tag_size),
+                str(self._bitrate),
+                str(int(lame_quality)),
+                str(sample_rate),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+            start_new_session=os.name == "posix",
+        )  # Ctrl-C reaches only us; abort() stops it
         _widen_pipe(self._proc.stdin)
         self.samples_written = 0
 
     def _info_frame(self, frames: int, audio_bytes: int, padding: int) -> bytes:
-        return lametag.info_frame(self._bitrate, self._rate, True, audio_frames=frames,
-                                  stream_bytes=audio_bytes + self._tag_size,
-                                  delay=lametag.LAME_ENCODER_DELAY, padding=padding)
+        return lametag.info_frame(
+            self._bitrate,
+            self._rate,
+            True,
+            audio_frames=frames,
+            stream_bytes=audio_bytes + self._tag_size,
+            delay=lametag.LAME_ENCODER_DELAY,
+            padding=padding,
+        )
 
     def _failure(self) -> Exception:
         """What went wrong in the encoder process: its OSError as one (a full disk reads as such)."""
@@ -209,9 +254,13 @@ class Mp3Encoder(Encoder):
             raise self._failure()
         self._errors.close()
         counts = json.loads(report)
-        padding = counts["frames"] * lametag.SAMPLES_PER_FRAME - lametag.LAME_ENCODER_DELAY - self.samples_written
+        padding = (
+            counts["frames"] * lametag.SAMPLES_PER_FRAME - lametag.LAME_ENCODER_DELAY - self.samples_written
+        )
         if counts["pending"] or not 0 <= padding < 4096:
-            raise ExportError(f"the MP3 stream did not end on a whole frame (padding {padding}); please report this")
+            raise ExportError(
+                f"the MP3 stream did not end on a whole frame (padding {padding}); please report this"
+            )
         with open(self._path, "r+b") as out:
             out.seek(self._info_offset)
             out.write(self._info_frame(counts["frames"], counts["audio_bytes"], padding))
@@ -228,8 +277,10 @@ class Mp3Encoder(Encoder):
 
 
 #: Starts the MP3 worker from the same voicecoach package as this process, whatever the folder.
-_WORKER_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from voicecoach.export.mp3_worker import main; "
-                "sys.exit(main(sys.argv[2:]))")
+_WORKER_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from voicecoach.export.mp3_worker import main; "
+    "sys.exit(main(sys.argv[2:]))"
+)
 
 
 def _package_root() -> str:
@@ -250,19 +301,40 @@ def _widen_pipe(pipe) -> None:  # noqa: ANN001
 class FfmpegEncoder(Encoder):
     """Pipes 16-bit PCM into ffmpeg, which encodes (and muxes tags and chapters from a metadata file)."""
 
-    def __init__(self, path: str, sample_rate: int, spec: FormatSpec, quality: str,
-                 metadata_file: str | None = None):
+    def __init__(
+        self, path: str, sample_rate: int, spec: FormatSpec, quality: str, metadata_file: str | None = None
+    ) -> None:
         ffmpeg = shutil.which("ffmpeg")
         if ffmpeg is None:
-            raise ExportError(f"writing {spec.suffix} files needs ffmpeg: {FFMPEG_HINT} (or export .mp3 / .wav)")
-        cmd = [ffmpeg, "-v", "error", "-y", "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+            raise ExportError(
+                f"writing {spec.suffix} files needs ffmpeg: {FFMPEG_HINT} (or export .mp3 / .wav)"
+            )
+        cmd = [
+            ffmpeg,
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "s16le",
+            "-ar",
+            str(sample_rate),
+            "-ac",
+            "1",
+            "-i",
+            "pipe:0",
+        ]
         if metadata_file:
             cmd += ["-f", "ffmetadata", "-i", metadata_file, "-map_metadata", "1", "-map_chapters", "1"]
         cmd += ["-map", "0:a", *spec.settings[quality].args, "-f", spec.ffmpeg_muxer, path]
         self._errors = tempfile.TemporaryFile()
         # Its own session: Ctrl-C reaches only us, and we stop ffmpeg ourselves (abort).
-        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                      stderr=self._errors, start_new_session=os.name == "posix")
+        self._proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=self._errors,
+            start_new_session=os.name == "posix",
+        )
         self._what = spec.suffix
         self.samples_written = 0
 
@@ -278,13 +350,19 @@ class FfmpegEncoder(Encoder):
         if not disk and code == -getattr(signal, "SIGXFSZ", 0):  # killed at the file-size limit
             disk = ["File too large"]
         if disk:
-            return ExportError(f"ffmpeg could not write the {self._what} file: {disk[-1].rsplit(': ', 1)[-1]} "
-                               "(check the folder is writable and the disk has space)")
+            return ExportError(
+                f"ffmpeg could not write the {self._what} file: {disk[-1].rsplit(': ', 1)[-1]} "
+                "(check the folder is writable and the disk has space)"
+            )
         if code is not None and code < 0 and not lines:
-            return ExportError(f"ffmpeg was stopped by signal {signal.Signals(-code).name} while writing the "
-                               f"{self._what} file: try again")
-        return ExportError(f"ffmpeg failed writing the {self._what} file: "
-                           f"{lines[-1] if lines else f'exit {self._proc.returncode}'}")
+            return ExportError(
+                f"ffmpeg was stopped by signal {signal.Signals(-code).name} while writing the "
+                f"{self._what} file: try again"
+            )
+        return ExportError(
+            f"ffmpeg failed writing the {self._what} file: "
+            f"{lines[-1] if lines else f'exit {self._proc.returncode}'}"
+        )
 
     def write(self, block: np.ndarray) -> None:
         try:
@@ -310,8 +388,14 @@ class FfmpegEncoder(Encoder):
         self._errors.close()
 
 
-def open_encoder(path: str, spec: FormatSpec, sample_rate: int, quality: str,
-                 metadata_file: str | None = None, id3: bytes = b"") -> Encoder:
+def open_encoder(
+    path: str,
+    spec: FormatSpec,
+    sample_rate: int,
+    quality: str,
+    metadata_file: str | None = None,
+    id3: bytes = b"",
+) -> Encoder:
     """An encoder writing `path` (usually a temporary name) in the format `spec`.
 
     `id3` is a ready ID3v2 tag written at the start of an MP3; `metadata_file` an FFMETADATA

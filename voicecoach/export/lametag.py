@@ -58,8 +58,9 @@ def parse_header(data: bytes | bytearray | memoryview, offset: int = 0) -> Frame
     bitrate_index, rate_index = b2 >> 4, (b2 >> 2) & 0x03
     if bitrate_index in (0, 15) or rate_index == 3:
         return None
-    return FrameHeader(_BITRATES_KBPS[bitrate_index], _SAMPLE_RATES[rate_index],
-                       bool(b2 & 0x02), (b3 >> 6) == 3)
+    return FrameHeader(
+        _BITRATES_KBPS[bitrate_index], _SAMPLE_RATES[rate_index], bool(b2 & 0x02), (b3 >> 6) == 3
+    )
 
 
 def _header_bytes(bitrate_kbps: int, sample_rate: int, mono: bool) -> bytes:
@@ -79,8 +80,16 @@ def _crc16(data: bytes, crc: int = 0) -> int:
     return crc
 
 
-def info_frame(bitrate_kbps: int, sample_rate: int, mono: bool, *, audio_frames: int,
-               stream_bytes: int, delay: int, padding: int) -> bytes:
+def info_frame(
+    bitrate_kbps: int,
+    sample_rate: int,
+    mono: bool,
+    *,
+    audio_frames: int,
+    stream_bytes: int,
+    delay: int,
+    padding: int,
+) -> bytes:
     """A silent frame holding the Info tag and LAME extension for a CBR stream.
 
     `audio_frames` counts the frames after this one; `stream_bytes` includes this frame.
@@ -95,11 +104,15 @@ def info_frame(bitrate_kbps: int, sample_rate: int, mono: bool, *, audio_frames:
     xing += struct.pack(">I", 50)  # quality indicator (informative only)
     misc = (2 if sample_rate == 48000 else 1 if sample_rate == 44100 else 0) << 6
     misc |= (0 if mono else 3) << 2
-    lame = (_LAME_VERSION + bytes([0x01, 0])  # revision 0, CBR; lowpass unknown
-            + struct.pack(">IHH", 0, 0, 0)  # peak and replay gains: not computed
-            + bytes([0, min(bitrate_kbps, 255)])
-            + bytes([delay >> 4, ((delay & 0x0F) << 4) | (padding >> 8), padding & 0xFF])
-            + bytes([misc, 0]) + struct.pack(">HIH", 0, stream_bytes, 0))
+    lame = (
+        _LAME_VERSION
+        + bytes([0x01, 0])  # revision 0, CBR; lowpass unknown
+        + struct.pack(">IHH", 0, 0, 0)  # peak and replay gains: not computed
+        + bytes([0, min(bitrate_kbps, 255)])
+        + bytes([delay >> 4, ((delay & 0x0F) << 4) | (padding >> 8), padding & 0xFF])
+        + bytes([misc, 0])
+        + struct.pack(">HIH", 0, stream_bytes, 0)
+    )
     body = header + bytes(side_info) + xing + lame
     if len(body) + 2 > size:
         raise ValueError(f"a {bitrate_kbps} kbps frame at {sample_rate} Hz is too small for the LAME tag")

@@ -14,13 +14,22 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.export import encoders, tags
-from voicecoach.export.track import (ExportOptions, block_samples_for, ceiling_db_for, encoded_file,
-                                     levelled, make_mixer, plan_levels, safe_filename, track_info)
-from voicecoach.fsutil import atomic_output, write_text_atomic
 from voicecoach.errors import ExportError
-from voicecoach.sound.clip import Clip
+from voicecoach.export import encoders, tags
+from voicecoach.export.track import (
+    ExportOptions,
+    block_samples_for,
+    ceiling_db_for,
+    encoded_file,
+    levelled,
+    make_mixer,
+    plan_levels,
+    safe_filename,
+    track_info,
+)
+from voicecoach.fsutil import atomic_output, write_text_atomic
 from voicecoach.plan.timeline import Timeline
+from voicecoach.sound.clip import Clip
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,7 @@ def segments(timeline: Timeline, sample_rate: int) -> list[tuple[int, int, str]]
 class _Cutter:
     """Hands out exactly the requested number of samples from a stream of blocks."""
 
-    def __init__(self, blocks: Iterable[np.ndarray]):
+    def __init__(self, blocks: Iterable[np.ndarray]) -> None:
         self._blocks: Iterator[np.ndarray] = iter(blocks)
         self._left = np.zeros(0, dtype=np.float32)
 
@@ -71,8 +80,12 @@ def _playlist(title: str, entries: list[tuple[str, float, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def export_split(timeline: Timeline, clips: Mapping[str, Clip], out_dir: str | os.PathLike[str],
-                 options: ExportOptions | None = None) -> SplitResult:
+def export_split(
+    timeline: Timeline,
+    clips: Mapping[str, Clip],
+    out_dir: str | os.PathLike[str],
+    options: ExportOptions | None = None,
+) -> SplitResult:
     """Write `NN - Step.ext` per step and `Title.m3u8` into `out_dir` (format: options.format or MP3)."""
     options = options or ExportOptions()
     spec = encoders.format_for(options.format or ".mp3")
@@ -92,8 +105,13 @@ def export_split(timeline: Timeline, clips: Mapping[str, Clip], out_dir: str | o
     try:
         for number, (start, end, title) in enumerate(parts, start=1):
             name = f"{number:02d} - {safe_filename(title, f'Step {number}')}{spec.suffix}"
-            info = track_info(timeline, options, title=f"{timeline.title} - {title}",
-                              length_s=(end - start) / options.sample_rate, track=f"{number}/{len(parts)}")
+            info = track_info(
+                timeline,
+                options,
+                title=f"{timeline.title} - {title}",
+                length_s=(end - start) / options.sample_rate,
+                track=f"{number}/{len(parts)}",
+            )
             with atomic_output(folder / name) as tmp, encoded_file(tmp, spec, options, info, []) as encoder:
                 for block in cutter.take(end - start):
                     encoder.write(block)
@@ -102,6 +120,8 @@ def export_split(timeline: Timeline, clips: Mapping[str, Clip], out_dir: str | o
         playlist = folder / f"{safe_filename(timeline.title)}.m3u8"
         write_text_atomic(playlist, _playlist(timeline.title, entries))
     except OSError as exc:
-        raise ExportError(f"could not write into {folder}: {exc.strerror or exc} "
-                          "(check the folder is writable and the disk has space)") from exc
+        raise ExportError(
+            f"could not write into {folder}: {exc.strerror or exc} "
+            "(check the folder is writable and the disk has space)"
+        ) from exc
     return SplitResult(tuple(written), playlist, gain_db)

@@ -83,17 +83,36 @@ def id3_tags(info: TrackInfo, chapters: list[Chapter]):
     if chapters:
         ids = [c.element_id for c in chapters]
         if len(ids) > MAX_TOC_ENTRIES:  # a CTOC counts its entries in one byte: nest ordered sub-tables
-            groups = [ids[i:i + MAX_TOC_ENTRIES] for i in range(0, len(ids), MAX_TOC_ENTRIES)]
+            groups = [ids[i : i + MAX_TOC_ENTRIES] for i in range(0, len(ids), MAX_TOC_ENTRIES)]
             for n, group in enumerate(groups):
-                tags.add(CTOC(element_id=f"toc{n}", flags=CTOCFlags.ORDERED, child_element_ids=group,
-                              sub_frames=[TIT2(encoding=3, text=[f"{info.title} ({n + 1})"])]))
+                tags.add(
+                    CTOC(
+                        element_id=f"toc{n}",
+                        flags=CTOCFlags.ORDERED,
+                        child_element_ids=group,
+                        sub_frames=[TIT2(encoding=3, text=[f"{info.title} ({n + 1})"])],
+                    )
+                )
             ids = [f"toc{n}" for n in range(len(groups))]
-        tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                      child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=[info.title])]))
+        tags.add(
+            CTOC(
+                element_id="toc",
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[TIT2(encoding=3, text=[info.title])],
+            )
+        )
         for c in chapters:
-            tags.add(CHAP(element_id=c.element_id, start_time=c.start_ms, end_time=c.end_ms,
-                          start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
-                          sub_frames=[TIT2(encoding=3, text=[c.title])]))
+            tags.add(
+                CHAP(
+                    element_id=c.element_id,
+                    start_time=c.start_ms,
+                    end_time=c.end_ms,
+                    start_offset=0xFFFFFFFF,
+                    end_offset=0xFFFFFFFF,
+                    sub_frames=[TIT2(encoding=3, text=[c.title])],
+                )
+            )
     return tags
 
 
@@ -106,8 +125,8 @@ def _split_frames(tag: bytes) -> list[tuple[str, bytes]]:
     end = 10 + _syncsafe(tag[6:10])
     frames, pos = [], 10
     while pos + 10 <= end and tag[pos] != 0:
-        size = _syncsafe(tag[pos + 4:pos + 8])
-        frames.append((tag[pos:pos + 4].decode("latin-1"), tag[pos:pos + 10 + size]))
+        size = _syncsafe(tag[pos + 4 : pos + 8])
+        frames.append((tag[pos : pos + 4].decode("latin-1"), tag[pos : pos + 10 + size]))
         pos += 10 + size
     return frames
 
@@ -129,13 +148,15 @@ def id3_bytes(info: TrackInfo, chapters: list[Chapter], padding: int = 1024) -> 
     def order(item: tuple[str, bytes]) -> tuple[int, int]:
         frame_id, data = item
         if frame_id == "CHAP":
-            element = data[10:data.index(b"\0", 10) + 1]
+            element = data[10 : data.index(b"\0", 10) + 1]
             return 2, rank.get(element, len(rank))
         return {"CTOC": 1, "COMM": 3}.get(frame_id, 0), 0
 
     body = b"".join(data for _, data in sorted(frames, key=order)) + bytes(padding)
     size = len(body)
-    header = b"ID3\x04\x00\x00" + bytes([(size >> 21) & 0x7F, (size >> 14) & 0x7F, (size >> 7) & 0x7F, size & 0x7F])
+    header = b"ID3\x04\x00\x00" + bytes(
+        [(size >> 21) & 0x7F, (size >> 14) & 0x7F, (size >> 7) & 0x7F, size & 0x7F]
+    )
     return header + body
 
 
@@ -161,10 +182,21 @@ def _ffmeta_escape(text: str) -> str:
 def ffmetadata(info: TrackInfo, chapters: list[Chapter]) -> str:
     """The same tags and chapters as an ffmpeg FFMETADATA1 document (for M4A, Ogg, Opus, FLAC)."""
     lines = [";FFMETADATA1"]
-    fields = {"title": info.title, "album": info.album, "artist": info.artist, "genre": info.genre,
-              "comment": info.comment, "track": info.track}
+    fields = {
+        "title": info.title,
+        "album": info.album,
+        "artist": info.artist,
+        "genre": info.genre,
+        "comment": info.comment,
+        "track": info.track,
+    }
     lines += [f"{key}={_ffmeta_escape(value)}" for key, value in fields.items() if value]
     for c in chapters:
-        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={c.start_ms}", f"END={c.end_ms}",
-                  f"title={_ffmeta_escape(c.title)}"]
+        lines += [
+            "[CHAPTER]",
+            "TIMEBASE=1/1000",
+            f"START={c.start_ms}",
+            f"END={c.end_ms}",
+            f"title={_ffmeta_escape(c.title)}",
+        ]
     return "\n".join(lines) + "\n"

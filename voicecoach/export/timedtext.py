@@ -49,6 +49,8 @@ def srt(timeline: Timeline) -> str:
     """An SRT document: one numbered cue per spoken event, shown while it is spoken."""
     blocks = []
     for number, event in enumerate(timeline.speech(), start=1):
-        blocks.append(f"{number}\n{_srt_time(event.start_s)} --> {_srt_time(event.end_s)}\n"
-                      f"{_no_blank_lines(event.text or '')}\n")
+        blocks.append(
+            f"{number}\n{_srt_time(event.start_s)} --> {_srt_time(event.end_s)}\n"
+            f"{_no_blank_lines(event.text or '')}\n"
+        )
     return "\n".join(blocks)

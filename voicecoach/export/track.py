@@ -22,16 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
+from voicecoach.errors import ExportError, UsageError
 from voicecoach.export import encoders, tags, timedtext
-from voicecoach.sound import loudness
+from voicecoach.fsutil import atomic_output, check_destination, write_text_atomic
 from voicecoach.mix.analysis import Levels, solve_levels
 from voicecoach.mix.bed import NOISE_COLOURS, Bed, check_bed_file
 from voicecoach.mix.mixer import DEFAULT_SAMPLE_RATE, Mixer
-from voicecoach.fsutil import atomic_output, check_destination, write_text_atomic
-from voicecoach.errors import ExportError, UsageError
-from voicecoach.sound.clip import Clip
 from voicecoach.plan.timeline import Timeline
-
+from voicecoach.sound import loudness
+from voicecoach.sound.clip import Clip
 
 
 @dataclass(frozen=True)
@@ -84,8 +83,12 @@ def bed_for(timeline: Timeline, options: ExportOptions) -> Bed | None:
     source = options.bed if options.bed is not None else timeline.bed
     if not source or source == "none":
         return None
-    return Bed(source, level_lufs=options.bed_level_lufs, duck_db=options.duck_db,
-               fade_out_s=max(Bed.fade_out_s, timeline.tail_s))
+    return Bed(
+        source,
+        level_lufs=options.bed_level_lufs,
+        duck_db=options.duck_db,
+        fade_out_s=max(Bed.fade_out_s, timeline.tail_s),
+    )
 
 
 def check_request(out_path: str | os.PathLike[str] | None, options: ExportOptions) -> None:
@@ -112,8 +115,13 @@ def block_samples_for(options: ExportOptions) -> int:
     return max(1024, int(options.block_s * options.sample_rate))
 
 
-def measure_gain(mixer: Mixer, timeline: Timeline, options: ExportOptions, ceiling_db: float,
-                 report: Callable[[int], None] | None = None) -> tuple[float, float]:
+def measure_gain(
+    mixer: Mixer,
+    timeline: Timeline,
+    options: ExportOptions,
+    ceiling_db: float,
+    report: Callable[[int], None] | None = None,
+) -> tuple[float, float]:
     """Pass 1: (measured loudness, gain in dB that brings the limited output to the target).
 
     If that gain would push true peaks over the ceiling, the limiter takes a little loudness
@@ -136,16 +144,24 @@ def measure_gain(mixer: Mixer, timeline: Timeline, options: ExportOptions, ceili
     for _ in range(2):
         if first.true_peak_db + gain <= ceiling_db:
             break
-        limited = loudness.measure(loudness.normalise(blocks(), options.sample_rate, gain, ceiling_db),
-                                   options.sample_rate, true_peak=False)
+        limited = loudness.measure(
+            loudness.normalise(blocks(), options.sample_rate, gain, ceiling_db),
+            options.sample_rate,
+            true_peak=False,
+        )
         if abs(target - limited.loudness_lufs) < 0.1:
             break
         gain += target - limited.loudness_lufs
     return first.loudness_lufs, gain
 
 
-def plan_levels(mixer: Mixer, timeline: Timeline, options: ExportOptions, ceiling_db: float,
-                report: Callable[[int], None] | None = None) -> Levels:
+def plan_levels(
+    mixer: Mixer,
+    timeline: Timeline,
+    options: ExportOptions,
+    ceiling_db: float,
+    report: Callable[[int], None] | None = None,
+) -> Levels:
     """Pass 1: the gain (and where the limiter must work). A session of placed sounds is measured from
     their facts (analysis.py); one with a bed under it is rendered and measured (`measure_gain`)."""
     if mixer.bed is None:
@@ -161,17 +177,33 @@ def ceiling_db_for(spec: encoders.FormatSpec, options: ExportOptions) -> float:
     return options.true_peak_db - setting.headroom_db
 
 
-def track_info(timeline: Timeline, options: ExportOptions, title: str | None = None,
-                length_s: float | None = None, track: str = "") -> tags.TrackInfo:
+def track_info(
+    timeline: Timeline,
+    options: ExportOptions,
+    title: str | None = None,
+    length_s: float | None = None,
+    track: str = "",
+) -> tags.TrackInfo:
     length = timeline.duration_s if length_s is None else length_s
-    return tags.TrackInfo(title=title or options.title or timeline.title, length_ms=int(round(length * 1000)),
-                          album=options.album, artist=options.artist, genre=options.genre,
-                          comment=options.comment or tags.summary_of(timeline), track=track)
+    return tags.TrackInfo(
+        title=title or options.title or timeline.title,
+        length_ms=int(round(length * 1000)),
+        album=options.album,
+        artist=options.artist,
+        genre=options.genre,
+        comment=options.comment or tags.summary_of(timeline),
+        track=track,
+    )
 
 
 @contextlib.contextmanager
-def encoded_file(tmp: Path, spec: encoders.FormatSpec, options: ExportOptions, info: tags.TrackInfo,
-             chapters: list[tags.Chapter]) -> Iterator[encoders.Encoder]:
+def encoded_file(
+    tmp: Path,
+    spec: encoders.FormatSpec,
+    options: ExportOptions,
+    info: tags.TrackInfo,
+    chapters: list[tags.Chapter],
+) -> Iterator[encoders.Encoder]:
     """An encoder writing `tmp`, finished and tagged on success, aborted on any failure."""
     meta_path = None
     if spec.via_ffmpeg:
@@ -199,7 +231,7 @@ class OutputPeak:
     """The true peak of what is encoded (4x oversampled): known from the first pass for a session
     of placed sounds (`Levels.known_peak`), measured on the stream when a bed plays under it."""
 
-    def __init__(self, sample_rate: int, levels: Levels):
+    def __init__(self, sample_rate: int, levels: Levels) -> None:
         self._peak = levels.known_peak
         self._meter = loudness.TruePeakMeter(sample_rate) if levels.curves is None else None
 
@@ -215,8 +247,9 @@ class OutputPeak:
         return float(20 * np.log10(self._peak)) if self._peak > 0 else float("-inf")
 
 
-def levelled(blocks: Iterator[np.ndarray], levels: Levels, sample_rate: int,
-             ceiling_db: float) -> Iterator[np.ndarray]:
+def levelled(
+    blocks: Iterator[np.ndarray], levels: Levels, sample_rate: int, ceiling_db: float
+) -> Iterator[np.ndarray]:
     """Pass 2: the mix at its gain, limited (with the curves the first pass worked out, or by the
     streaming limiter when it could not)."""
     if levels.curves is None:
@@ -227,7 +260,9 @@ def levelled(blocks: Iterator[np.ndarray], levels: Levels, sample_rate: int,
 class _Progress:
     """Turns samples done into a 0..1 fraction: a rendered pass 1 (with a bed) weighs a third."""
 
-    def __init__(self, callback: Callable[[float], None] | None, total_samples: int, rendered_pass_1: bool):
+    def __init__(
+        self, callback: Callable[[float], None] | None, total_samples: int, rendered_pass_1: bool
+    ) -> None:
         weight = 3 if rendered_pass_1 else 2
         self._callback, self._total, self._done = callback, max(1, weight * total_samples), 0
 
@@ -237,8 +272,12 @@ class _Progress:
             self._callback(self._done / self._total)
 
 
-def export_session(timeline: Timeline, clips: Mapping[str, Clip], out_path: str | os.PathLike[str],
-                   options: ExportOptions | None = None) -> ExportResult:
+def export_session(
+    timeline: Timeline,
+    clips: Mapping[str, Clip],
+    out_path: str | os.PathLike[str],
+    options: ExportOptions | None = None,
+) -> ExportResult:
     """Write the session to `out_path` (format by suffix unless options.format says otherwise)."""
     options = options or ExportOptions()
     out = Path(out_path)
@@ -262,11 +301,23 @@ def export_session(timeline: Timeline, clips: Mapping[str, Clip], out_path: str 
                 samples = encoder.samples_written
         extra = _write_timed_text(timeline, out, options)
     except OSError as exc:
-        raise ExportError(f"could not write {out}: {exc.strerror or exc} "
-                          "(check the folder is writable and the disk has space)") from exc
-    return ExportResult(out, spec.name, samples / options.sample_rate, samples, options.sample_rate,
-                        measured, target_lufs_for(timeline, options), gain_db, peak.peak_db,
-                        len(chapters), extra)
+        raise ExportError(
+            f"could not write {out}: {exc.strerror or exc} "
+            "(check the folder is writable and the disk has space)"
+        ) from exc
+    return ExportResult(
+        out,
+        spec.name,
+        samples / options.sample_rate,
+        samples,
+        options.sample_rate,
+        measured,
+        target_lufs_for(timeline, options),
+        gain_db,
+        peak.peak_db,
+        len(chapters),
+        extra,
+    )
 
 
 def _write_timed_text(timeline: Timeline, audio_path: Path, options: ExportOptions) -> tuple[Path, ...]:
@@ -289,8 +340,12 @@ def default_output_name(name: str, suffix: str = ".mp3") -> str:
     return safe_filename(name) + suffix
 
 
-def export_batch(jobs: Sequence[tuple[Timeline, Mapping[str, Clip]]], out_dir: str | os.PathLike[str],
-                 options: ExportOptions | None = None, suffix: str = ".mp3") -> list[ExportResult]:
+def export_batch(
+    jobs: Sequence[tuple[Timeline, Mapping[str, Clip]]],
+    out_dir: str | os.PathLike[str],
+    options: ExportOptions | None = None,
+    suffix: str = ".mp3",
+) -> list[ExportResult]:
     """Export several sessions into one folder, each named after its title (made unique)."""
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)

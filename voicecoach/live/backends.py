@@ -25,8 +25,9 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -41,9 +42,11 @@ MarkCallback = Callable[[Any, int, float], None]
 #: The position of audio that is not the session's (underrun silence, pause and resume sounds).
 SILENCE = -1
 
-NO_DEVICE_HINT = ("write the session to a file instead with `voicecoach export ROUTINE`, or install "
-                  "live sound output: pip install 'voicecoach[live]' (it needs the ALSA library on "
-                  "Linux: sudo apt-get install libasound2-dev before installing)")
+NO_DEVICE_HINT = (
+    "write the session to a file instead with `voicecoach export ROUTINE`, or install "
+    "live sound output: pip install 'voicecoach[live]' (it needs the ALSA library on "
+    "Linux: sudo apt-get install libasound2-dev before installing)"
+)
 
 
 @dataclass
@@ -57,7 +60,7 @@ class Chunk:
     position: int
     marks: list[tuple[int, Any]] = field(default_factory=list)
 
-    def split(self, at: int) -> "Chunk":
+    def split(self, at: int) -> Chunk:
         """The part from `at` on, with its marks (this chunk is not changed)."""
         return Chunk(self.samples[at:], self.position + at, [(o - at, p) for o, p in self.marks if o >= at])
 
@@ -228,7 +231,7 @@ class ClockedBackend(AudioBackend):
         with self._cond:
             self._aside.clear()
             for at in range(0, len(samples), self._period):
-                self._aside.append(samples[at:at + self._period])
+                self._aside.append(samples[at : at + self._period])
             self._cond.notify_all()
 
     def aside_done(self, timeout: float) -> bool:
@@ -319,8 +322,13 @@ class ClockedBackend(AudioBackend):
             if played < length:  # cut short by a pause or a jump: silence the device now
                 self._stop_output()
                 self._deadline = None
-                if counted and piece.position >= 0 and generation == self._generation and self._paused \
-                        and not self._closed:
+                if (
+                    counted
+                    and piece.position >= 0
+                    and generation == self._generation
+                    and self._paused
+                    and not self._closed
+                ):
                     rest = piece.split(played)
                     self._queue.appendleft((rest, 0.0))
                     self._queued += len(rest.samples)
@@ -527,8 +535,11 @@ class SounddeviceBackend(ClockedBackend):
         except ImportError:
             return Availability(False, "sounddevice is not installed (pip install sounddevice)")
         except OSError as exc:  # the PortAudio library itself is missing
-            return Availability(False, f"the PortAudio library is missing ({exc}): "
-                                       "sudo apt-get install libportaudio2, or brew install portaudio")
+            return Availability(
+                False,
+                f"the PortAudio library is missing ({exc}): "
+                "sudo apt-get install libportaudio2, or brew install portaudio",
+            )
         try:
             with quiet_stderr():
                 sounddevice.query_devices(kind="output")
@@ -541,8 +552,9 @@ class SounddeviceBackend(ClockedBackend):
 
         try:
             with quiet_stderr():
-                self._stream = sounddevice.OutputStream(samplerate=int(round(min(self.rate, 192000))),
-                                                        channels=1, dtype="int16", latency="low")
+                self._stream = sounddevice.OutputStream(
+                    samplerate=int(round(min(self.rate, 192000))), channels=1, dtype="int16", latency="low"
+                )
                 self._stream.start()
         except Exception as exc:
             raise DeviceError(f"sounddevice could not open the output: {exc}; {NO_DEVICE_HINT}") from None
@@ -576,7 +588,9 @@ def get_backend(name: str | None = None) -> AudioBackend:
             raise UsageError(f"unknown audio backend {name!r}: choose one of {', '.join(BACKENDS)}")
         state = BACKENDS[name].is_available()
         if not state:
-            raise DeviceError(f"the {name} audio backend does not work here: {state.reason}; {NO_DEVICE_HINT}")
+            raise DeviceError(
+                f"the {name} audio backend does not work here: {state.reason}; {NO_DEVICE_HINT}"
+            )
         return BACKENDS[name]()
     reasons = []
     for candidate in AUTO_ORDER:

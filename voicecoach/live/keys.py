@@ -28,8 +28,8 @@ KEYS = {" ": "pause", "n": "next", "N": "next", "b": "back", "B": "back", "q": "
 class KeyReader:
     """Keys from a terminal as commands on `self.commands` (see the module docstring)."""
 
-    def __init__(self, enabled: bool = True, stream: Any = None):
-        self.commands: "queue.Queue[str]" = queue.Queue()
+    def __init__(self, enabled: bool = True, stream: Any = None) -> None:
+        self.commands: queue.Queue[str] = queue.Queue()
         self._stream = stream if stream is not None else sys.stdin
         self._enabled = enabled
         self._fd: int | None = None
@@ -42,7 +42,7 @@ class KeyReader:
     def active(self) -> bool:
         return self._saved is not None
 
-    def __enter__(self) -> "KeyReader":
+    def __enter__(self) -> KeyReader:
         if not self._enabled:
             return self
         try:
@@ -115,7 +115,9 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 class StatusLine:
     """One line on stderr, redrawn in place, when stderr is a terminal (at most 8 times a second)."""
 
-    def __init__(self, stream: TextIO | None = None, enabled: bool | None = None, interval_s: float = 0.125):
+    def __init__(
+        self, stream: TextIO | None = None, enabled: bool | None = None, interval_s: float = 0.125
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         if enabled is None:
             enabled = bool(getattr(self.stream, "isatty", lambda: False)())
@@ -149,8 +151,17 @@ def clock(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-def status_text(index: int, steps: int, title: str, hold: Hold | None, position_s: float,
-                total_s: float | None, exact_total: bool, paused: bool, waiting: bool) -> str:
+def status_text(
+    index: int,
+    steps: int,
+    title: str,
+    hold: Hold | None,
+    position_s: float,
+    total_s: float | None,
+    exact_total: bool,
+    paused: bool,
+    waiting: bool,
+) -> str:
     """`step 3/10 Figure Four · left side · hold 0:23 left · 4:10 / 14:52` (and the state)."""
     parts = [f"step {index + 1}/{steps} {title}".rstrip()]
     if hold is not None:

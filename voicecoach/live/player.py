@@ -21,10 +21,10 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from voicecoach.mix.mixer import Mixer
 from voicecoach.live.backends import AudioBackend, Chunk
 from voicecoach.live.keys import StatusLine, status_text
 from voicecoach.live.schedule import LiveSchedule
+from voicecoach.mix.mixer import Mixer
 from voicecoach.plan.timeline import Event, Timeline
 
 PAUSED_LINE = "Paused."
@@ -48,7 +48,7 @@ class PlayResult:
 class _Log:
     """The `--log` file: one JSON line per event, written (from the device thread) as it plays."""
 
-    def __init__(self, stream: TextIO | None, sample_rate: int, backend: AudioBackend):
+    def __init__(self, stream: TextIO | None, sample_rate: int, backend: AudioBackend) -> None:
         self.stream, self.sample_rate, self.backend = stream, sample_rate, backend
         self.count = 0
         self.first_wall: float | None = None
@@ -62,9 +62,14 @@ class _Log:
             if self.stream is None:
                 return
             t0 = getattr(self.backend, "t0", None) or wall
-            line: dict[str, Any] = {"scheduled_s": event.start_s, "started_s": round(frame / self.sample_rate, 6),
-                                    "kind": event.kind, "step": event.step,
-                                    "wall_s": round(wall - t0, 6), "paused_s": round(self.backend.paused_s(), 6)}
+            line: dict[str, Any] = {
+                "scheduled_s": event.start_s,
+                "started_s": round(frame / self.sample_rate, 6),
+                "kind": event.kind,
+                "step": event.step,
+                "wall_s": round(wall - t0, 6),
+                "paused_s": round(self.backend.paused_s(), 6),
+            }
             for key in ("text", "cue", "phase"):
                 if getattr(event, key) is not None:
                     line[key] = getattr(event, key)
@@ -89,10 +94,19 @@ def aside_sound(schedule: LiveSchedule, kind: str, value: str) -> np.ndarray:
 class Player:
     """Plays a `LiveSchedule` through a backend; `run()` returns when the session ends."""
 
-    def __init__(self, schedule: LiveSchedule, backend: AudioBackend, *, speed: float = 1.0,
-                 log: TextIO | None = None, sleep_after_s: float | None = None,
-                 commands: "queue.Queue[str] | None" = None, status: StatusLine | None = None,
-                 clock_start: float | None = None, estimated_total_s: float | None = None):
+    def __init__(
+        self,
+        schedule: LiveSchedule,
+        backend: AudioBackend,
+        *,
+        speed: float = 1.0,
+        log: TextIO | None = None,
+        sleep_after_s: float | None = None,
+        commands: queue.Queue[str] | None = None,
+        status: StatusLine | None = None,
+        clock_start: float | None = None,
+        estimated_total_s: float | None = None,
+    ) -> None:
         self.schedule, self.backend, self.speed = schedule, backend, speed
         self.sample_rate = schedule.sample_rate
         self.commands = commands if commands is not None else queue.Queue()
@@ -163,7 +177,9 @@ class Player:
         samples = self._reader.read(n)
         if self.sleep_after is not None:
             samples *= sleep_fade(at, n, self.sleep_after, self.sample_rate)
-        marks = [(start - self._pos, event) for start, event in self.schedule.events_in(self._pos, self._pos + n)]
+        marks = [
+            (start - self._pos, event) for start, event in self.schedule.events_in(self._pos, self._pos + n)
+        ]
         self._pending = Chunk(samples, self._pos, marks)
         self._pos += n
         return True
@@ -249,12 +265,22 @@ class Player:
         position_s = self._audible_s()
         index, _, _ = self.schedule.step_at(position_s)
         total = self.schedule.final.duration_s if self.schedule.final else self.estimated_total_s
-        waiting = self._jump is not None or (not self.paused and self.schedule.playable() <= self._pos
-                                             and self.schedule.final is None)
-        self.status.show(status_text(index, len(self.schedule.routine.steps), self.schedule.step_title(index),
-                                     self.schedule.hold_at(position_s), position_s, total,
-                                     exact_total=self.schedule.final is not None, paused=self.paused,
-                                     waiting=waiting))
+        waiting = self._jump is not None or (
+            not self.paused and self.schedule.playable() <= self._pos and self.schedule.final is None
+        )
+        self.status.show(
+            status_text(
+                index,
+                len(self.schedule.routine.steps),
+                self.schedule.step_title(index),
+                self.schedule.hold_at(position_s),
+                position_s,
+                total,
+                exact_total=self.schedule.final is not None,
+                paused=self.paused,
+                waiting=waiting,
+            )
+        )
 
 
 def sleep_fade(at: int, n: int, end: int, sample_rate: int) -> np.ndarray:

@@ -33,25 +33,58 @@ def parse_sleep_after(text: str | None) -> float | None:
         raise UsageError(f"--sleep-after: {exc}") from None
 
 
-def play_session(routine_arg: str, options: SessionOptions, *, backend_name: str | None = None, speed: float = 1.0,
-                 log_path: str | None = None, sleep_after_s: float | None = None, keys: bool = True,
-                 status: bool | None = None, record: bool = True) -> PlayResult:
+def play_session(
+    routine_arg: str,
+    options: SessionOptions,
+    *,
+    backend_name: str | None = None,
+    speed: float = 1.0,
+    log_path: str | None = None,
+    sleep_after_s: float | None = None,
+    keys: bool = True,
+    status: bool | None = None,
+    record: bool = True,
+) -> PlayResult:
     """Play a routine live (see `voicecoach.live.schedule` and `player`); the session goes in the history."""
     clock_start = time.perf_counter()
     if not MIN_SPEED <= speed <= MAX_SPEED:
-        raise UsageError(f"--speed {speed:g} is out of range: use {MIN_SPEED:g} to {MAX_SPEED:g} (1 = real time)")
+        raise UsageError(
+            f"--speed {speed:g} is out of range: use {MIN_SPEED:g} to {MAX_SPEED:g} (1 = real time)"
+        )
     worker = SynthWorker(options.engine, options.voice)
     worker.start()  # its start-up overlaps ours; new lines are synthesised there, not in this process
     try:
-        return _play(routine_arg, options, worker, clock_start, backend_name=backend_name, speed=speed,
-                     log_path=log_path, sleep_after_s=sleep_after_s, keys=keys, status=status, record=record)
+        return _play(
+            routine_arg,
+            options,
+            worker,
+            clock_start,
+            backend_name=backend_name,
+            speed=speed,
+            log_path=log_path,
+            sleep_after_s=sleep_after_s,
+            keys=keys,
+            status=status,
+            record=record,
+        )
     finally:
         worker.close()
 
 
-def _play(routine_arg: str, options: SessionOptions, worker: SynthWorker, clock_start: float, *,
-          backend_name: str | None, speed: float, log_path: str | None, sleep_after_s: float | None,
-          keys: bool, status: bool | None, record: bool) -> PlayResult:
+def _play(
+    routine_arg: str,
+    options: SessionOptions,
+    worker: SynthWorker,
+    clock_start: float,
+    *,
+    backend_name: str | None,
+    speed: float,
+    log_path: str | None,
+    sleep_after_s: float | None,
+    keys: bool,
+    status: bool | None,
+    record: bool,
+) -> PlayResult:
     from voicecoach import app
     from voicecoach.plan.compiler import compile_routine
     from voicecoach.plan.estimate import EstimatedDurations
@@ -63,30 +96,47 @@ def _play(routine_arg: str, options: SessionOptions, worker: SynthWorker, clock_
     synth = Synthesizer(options.engine, options.voice)
     estimate = compile_routine(routine, compile_options, EstimatedDurations(), estimated=True).duration_s
     log = _open_log(log_path)
-    schedule = LiveSchedule(routine, compile_options, WorkerClipSource(synth, worker),
-                            extras=(PAUSED_LINE,)).start()
+    schedule = LiveSchedule(
+        routine, compile_options, WorkerClipSource(synth, worker), extras=(PAUSED_LINE,)
+    ).start()
     started_at = datetime.now().astimezone()
     player: Player | None = None
     result: PlayResult | None = None
     try:
         with KeyReader(enabled=keys) as reader:
-            player = Player(schedule, backend, speed=speed, log=log, sleep_after_s=sleep_after_s,
-                            commands=reader.commands, status=StatusLine(enabled=status),
-                            clock_start=clock_start, estimated_total_s=estimate)
+            player = Player(
+                schedule,
+                backend,
+                speed=speed,
+                log=log,
+                sleep_after_s=sleep_after_s,
+                commands=reader.commands,
+                status=StatusLine(enabled=status),
+                clock_start=clock_start,
+                estimated_total_s=estimate,
+            )
             result = player.run()
         return result
     except DeviceError as exc:
-        raise DeviceError(f"{exc}; stopped {_where(schedule, player)}. The part played is in your "
-                          "history (`voicecoach history`); `voicecoach export` makes a file to play "
-                          "elsewhere") from None
+        raise DeviceError(
+            f"{exc}; stopped {_where(schedule, player)}. The part played is in your "
+            "history (`voicecoach history`); `voicecoach export` makes a file to play "
+            "elsewhere"
+        ) from None
     finally:
         schedule.stop()
         if log is not None:
             log.close()
         played_s = result.played_s if result else (player.played_s() if player else 0.0)
         if record and played_s > 0:
-            _record(routine_arg, routine.title, schedule.profile.name, started_at, played_s,
-                    bool(result and result.completed))
+            _record(
+                routine_arg,
+                routine.title,
+                schedule.profile.name,
+                started_at,
+                played_s,
+                bool(result and result.completed),
+            )
 
 
 def _where(schedule: LiveSchedule, player: Player | None) -> str:
@@ -106,8 +156,9 @@ def _open_log(path: str | None) -> TextIO | None:
         raise UsageError(f"--log: cannot write {path}: {exc.strerror}") from None
 
 
-def _record(routine: str, title: str, profile: str, started_at: datetime, played_s: float,
-            completed: bool) -> None:
+def _record(
+    routine: str, title: str, profile: str, started_at: datetime, played_s: float, completed: bool
+) -> None:
     from voicecoach.history import History, SessionRecord
 
     try:

@@ -39,23 +39,25 @@ import bisect
 import collections
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from voicecoach.mix.bed import Bed
-from voicecoach.mix.mixer import DEFAULT_SAMPLE_RATE, MixLevels, Mixer
+from voicecoach.mix.mixer import DEFAULT_SAMPLE_RATE, Mixer, MixLevels
 from voicecoach.plan.compiler import CompileOptions, CompileState, compile_routine
+from voicecoach.plan.timeline import Event, Hold, StepSpan, Timeline
 from voicecoach.routine.durations import MAX_DURATION_S
 from voicecoach.routine.model import Routine
 from voicecoach.sound.clip import Clip
-from voicecoach.plan.timeline import Event, Hold, StepSpan, Timeline
+
 
 class ClipSource:
     """Where the schedule gets spoken clips: `cached` is instant or None, `clip` may synthesise."""
 
-    def __init__(self, synth: Any):
+    def __init__(self, synth: Any) -> None:
         self.synth = synth
 
     def cached(self, text: str, rate: float) -> Clip | None:
@@ -73,14 +75,15 @@ class ClipSource:
 
 def _import_mixing() -> None:
     """Import what mixing the first clip needs (its loudness meter pulls in scipy, half a second)."""
-    from voicecoach.sound import loudness  # noqa: F401
     import scipy.signal  # noqa: F401
+
+    from voicecoach.sound import loudness  # noqa: F401
 
 
 class _Lockstep:
     """The compiler's duration source: known lines at once, new ones after committing the state."""
 
-    def __init__(self, schedule: "LiveSchedule"):
+    def __init__(self, schedule: LiveSchedule) -> None:
         self.schedule = schedule
 
     def watch(self, state: Callable[[], CompileState]) -> None:
@@ -105,9 +108,17 @@ class StopSchedule(Exception):
 class LiveSchedule:
     """The timeline of a session as it becomes exact, and its audio up to the frontier."""
 
-    def __init__(self, routine: Routine, options: CompileOptions, source: ClipSource, *,
-                 sample_rate: int = DEFAULT_SAMPLE_RATE, levels: MixLevels | None = None,
-                 extras: tuple[str, ...] = (), on_commit: Callable[["LiveSchedule"], None] | None = None):
+    def __init__(
+        self,
+        routine: Routine,
+        options: CompileOptions,
+        source: ClipSource,
+        *,
+        sample_rate: int = DEFAULT_SAMPLE_RATE,
+        levels: MixLevels | None = None,
+        extras: tuple[str, ...] = (),
+        on_commit: Callable[[LiveSchedule], None] | None = None,
+    ) -> None:
         self.routine, self.options, self.source = routine, options, source
         self.sample_rate = sample_rate
         self.levels = levels or MixLevels()
@@ -145,7 +156,7 @@ class LiveSchedule:
 
     # -- the compile thread -------------------------------------------------------------------
 
-    def start(self) -> "LiveSchedule":
+    def start(self) -> LiveSchedule:
         self._thread.start()
         return self
 
@@ -193,7 +204,7 @@ class LiveSchedule:
             self.extras[text] = self.source.clip(text, self.rate)
 
     def _commit(self, state: CompileState) -> None:
-        new = state.events[self._built:]
+        new = state.events[self._built :]
         self._built = len(state.events)
         current_start = state.steps[-1].end_s if state.steps else 0.0
         self._publish(new, state.steps, state.holds, (state.step, current_start), state.cursor_s)
@@ -203,11 +214,24 @@ class LiveSchedule:
         remaining.subtract(self._events)
         self.mismatches = -sum(n for n in remaining.values() if n < 0)
         steps = list(timeline.steps)
-        self._publish(list(remaining.elements()), steps, list(timeline.holds), (len(steps), timeline.duration_s),
-                      timeline.duration_s, final=timeline)
+        self._publish(
+            list(remaining.elements()),
+            steps,
+            list(timeline.holds),
+            (len(steps), timeline.duration_s),
+            timeline.duration_s,
+            final=timeline,
+        )
 
-    def _publish(self, new: list[Event], steps: list[StepSpan], holds: list[Hold], current: tuple[int, float],
-                 frontier_s: float, final: Timeline | None = None) -> None:
+    def _publish(
+        self,
+        new: list[Event],
+        steps: list[StepSpan],
+        holds: list[Hold],
+        current: tuple[int, float],
+        frontier_s: float,
+        final: Timeline | None = None,
+    ) -> None:
         """Commit events and what is known of the steps; then mix the new events window by window,
         in time order, so the player can go on as soon as the audio it needs next is mixed."""
         windows = mix_windows(sorted(new, key=lambda e: (e.start_s, e.kind)))
@@ -237,8 +261,12 @@ class LiveSchedule:
 
     def _segment(self, events: list[Event]) -> _Segment:
         part = Timeline(title="", duration_s=MAX_DURATION_S + 60.0, steps=(), holds=(), events=tuple(events))
-        mixer = Mixer(part, {e.text: self.clips[e.text] for e in events if e.kind == "speech" and e.text},
-                      sample_rate=self.sample_rate, levels=self.levels)
+        mixer = Mixer(
+            part,
+            {e.text: self.clips[e.text] for e in events if e.kind == "speech" and e.text},
+            sample_rate=self.sample_rate,
+            levels=self.levels,
+        )
         first = min(int(round(e.start_s * self.sample_rate)) for e in events)
         last = max(int(round(e.end_s * self.sample_rate)) for e in events) + self.sample_rate
         return _Segment(mixer, first, last)
@@ -296,7 +324,7 @@ class LiveSchedule:
                 out += seg.mixer.render_events(start, n)
         return out
 
-    def reader(self, start: int) -> "LiveReader":
+    def reader(self, start: int) -> LiveReader:
         return LiveReader(self, start)
 
     def events_in(self, start: int, end: int) -> list[tuple[int, Event]]:
@@ -369,7 +397,7 @@ def mix_windows(events: list[Event]) -> list[list[Event]]:
 class LiveReader:
     """Consecutive blocks of the live mix from one position: events, bed and ducking, profile gain."""
 
-    def __init__(self, schedule: LiveSchedule, start: int):
+    def __init__(self, schedule: LiveSchedule, start: int) -> None:
         self.schedule = schedule
         self.position = start
         bed = schedule.bed
@@ -383,4 +411,3 @@ class LiveReader:
         self.position += n
         block *= self.schedule.gain
         return block
-

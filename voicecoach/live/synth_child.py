@@ -52,8 +52,9 @@ def serve(engine: str | None, voice: str | None, requests: IO[bytes], answers: I
         answers.flush()
 
 
-def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
-                  line: Any = None) -> None:
+def _show_warning(
+    message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None
+) -> None:
     sys.stderr.write(f"warning: {message}\n")
 
 
@@ -62,7 +63,7 @@ def main(argv: list[str]) -> None:
     if hasattr(os, "nice"):
         os.nice(NICENESS)  # the player (and the listener's ears) come first when cores are busy
     warnings.showwarning = _show_warning
-    engine, voice = (argv + ["", ""])[:2]
+    engine, voice = ([*argv, "", ""])[:2]
     serve(engine or None, voice or None, sys.stdin.buffer, sys.stdout.buffer)
 
 

@@ -21,7 +21,7 @@ from voicecoach.sound.clip import Clip
 class SynthWorker:
     """The parent's handle on a worker process: `clip()` asks it for one line and waits."""
 
-    def __init__(self, engine: str | None, voice: str | None):
+    def __init__(self, engine: str | None, voice: str | None) -> None:
         self.engine, self.voice = engine, voice
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
@@ -34,8 +34,12 @@ class SynthWorker:
         env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "voicecoach.live.synth_child", self.engine or "", self.voice or ""],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-            start_new_session=os.name == "posix")  # keys and Ctrl-C in the terminal are the player's
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=os.name == "posix",
+        )  # keys and Ctrl-C in the terminal are the player's
         threading.Thread(target=self._relay_stderr, name="voicecoach-worker-stderr", daemon=True).start()
 
     def _relay_stderr(self) -> None:
@@ -95,7 +99,7 @@ class SynthWorker:
 class WorkerClipSource(ClipSource):
     """Cached clips read here; new ones made by a `SynthWorker` (started at the first one needed)."""
 
-    def __init__(self, synth: Any, worker: SynthWorker | None = None):
+    def __init__(self, synth: Any, worker: SynthWorker | None = None) -> None:
         super().__init__(synth)
         self.worker = worker or SynthWorker(synth.engine.name, synth.voice)
 
@@ -104,4 +108,3 @@ class WorkerClipSource(ClipSource):
 
     def close(self) -> None:
         self.worker.close()
-

@@ -85,7 +85,7 @@ def analyse(mixer) -> MixAnalysis:  # noqa: ANN001 (a Mixer; imported lazily to 
     for voice in mixer.voices:
         first, placed = mixer.facts(voice).hop_energies(voice.start, hop)
         room = max(0, min(len(placed), len(energies) - first))
-        energies[first:first + room] += placed[:room]
+        energies[first : first + room] += placed[:room]
     return MixAnalysis(rate, hop, energies[:whole_hops], tuple(_spots(mixer)))
 
 
@@ -100,7 +100,9 @@ def _spots(mixer) -> list[Spot]:  # noqa: ANN001
             end = max(end, voice.start + voice.length)
             continue
         if group:
-            spots.append(Spot(group[0].start, end, sum(mixer.facts(v).true_peak for v in group), tuple(group)))
+            spots.append(
+                Spot(group[0].start, end, sum(mixer.facts(v).true_peak for v in group), tuple(group))
+            )
         if voice is not None:
             group, end = [voice], voice.start + voice.length
     return spots
@@ -118,8 +120,13 @@ class LimitedKind:
     peak: float
 
 
-def limit_spots(mixer, analysis: MixAnalysis, gain_db: float, ceiling_db: float,  # noqa: ANN001
-                spots: Sequence[Spot]) -> tuple[float, dict[tuple, LimitedKind]]:
+def limit_spots(
+    mixer,
+    analysis: MixAnalysis,
+    gain_db: float,
+    ceiling_db: float,
+    spots: Sequence[Spot],
+) -> tuple[float, dict[tuple, LimitedKind]]:
     """The session's loudness after `gain_db` with `spots` limited, and each kind of spot limited.
 
     Spots of the same sounds at the same offsets (a line that often comes with the same breath
@@ -135,13 +142,14 @@ def limit_spots(mixer, analysis: MixAnalysis, gain_db: float, ceiling_db: float,
     for spot in spots:
         kinds.setdefault(spot_kind(mixer, spot), spot)
     with ThreadPoolExecutor(2) as pool:  # rendering and limiting leave Python's lock free
-        limited = dict(zip(kinds, pool.map(lambda spot: _limit_kind(mixer, spot, gain, ceiling_db),
-                                           kinds.values())))
+        limited = dict(
+            zip(kinds, pool.map(lambda spot: _limit_kind(mixer, spot, gain, ceiling_db), kinds.values()))
+        )
     for spot in spots:
         for voice, cells in zip(spot.voices, limited[spot_kind(mixer, spot)].cells):
             first, change = cells_to_hops(cells, mixer.facts(voice).cell, voice.start, hop)
             room = max(0, min(len(change), len(energies) - first))
-            energies[first:first + room] += change[:room]
+            energies[first : first + room] += change[:room]
     return gated_loudness(np.maximum(energies, 0.0), hop), limited
 
 
@@ -158,7 +166,7 @@ def _limit_kind(mixer, spot: Spot, gain: float, ceiling_db: float) -> LimitedKin
     plain = np.zeros(spot.end - spot.start + 2 * reach, dtype=np.float32)
     for voice in spot.voices:
         at = reach + voice.start - spot.start
-        plain[at:at + voice.length] += mixer.sound(voice, keep=False)
+        plain[at : at + voice.length] += mixer.sound(voice, keep=False)
     plain *= np.float32(gain)
     limiter = TruePeakLimiter(mixer.sample_rate, ceiling_db)
     limited = np.concatenate([limiter.process(plain), limiter.flush()])
@@ -176,8 +184,9 @@ def _limit_kind(mixer, spot: Spot, gain: float, ceiling_db: float) -> LimitedKin
     cells = []
     for voice in spot.voices:
         facts = mixer.facts(voice)
-        edges = np.clip(reach + voice.start - spot.start + facts.cell * np.arange(len(facts.energies) + 1),
-                        0, len(plain))
+        edges = np.clip(
+            reach + voice.start - spot.start + facts.cell * np.arange(len(facts.energies) + 1), 0, len(plain)
+        )
         plain_e, limited_e = np.diff(before[edges]), np.diff(after[edges])
         ratio = np.divide(limited_e, plain_e, out=np.ones_like(plain_e), where=plain_e > 0)
         cells.append((ratio - 1.0) * facts.energies * (gain * gain))

@@ -44,15 +44,14 @@ class Bed:
     fade_out_s: float = 4.0
     seed: int = 1
 
-    def stream(self, sample_rate: int, start_sample: int = 0) -> "NoiseStream | LoopStream":
+    def stream(self, sample_rate: int, start_sample: int = 0) -> NoiseStream | LoopStream:
         """A reader of consecutive bed samples, positioned at `start_sample`."""
         if self.source in NOISE_COLOURS:
             return NoiseStream(self.source, sample_rate, self.level_lufs, self.seed, start_sample)
         loop = load_loop(self.source, sample_rate, self.level_lufs)
         return LoopStream(loop, start_sample)
 
-    def ducker(self, speech_spans: Sequence[tuple[int, int]], total_samples: int,
-               sample_rate: int) -> "Ducker":
+    def ducker(self, speech_spans: Sequence[tuple[int, int]], total_samples: int, sample_rate: int) -> Ducker:
         return Ducker(speech_spans, total_samples, sample_rate, self)
 
 
@@ -78,7 +77,9 @@ def _noise_loudness(colour: str, sample_rate: int) -> float:
 class NoiseStream:
     """Seamless coloured noise at a fixed RMS, generated on demand."""
 
-    def __init__(self, colour: str, sample_rate: int, level_lufs: float, seed: int, start_sample: int):
+    def __init__(
+        self, colour: str, sample_rate: int, level_lufs: float, seed: int, start_sample: int
+    ) -> None:
         from scipy.signal import lfilter
 
         self._lfilter = lfilter
@@ -98,7 +99,7 @@ class NoiseStream:
 class LoopStream:
     """Reads a prepared loop round and round."""
 
-    def __init__(self, loop: np.ndarray, start_sample: int):
+    def __init__(self, loop: np.ndarray, start_sample: int) -> None:
         self._loop = loop
         self._pos = max(0, start_sample) % len(loop)
 
@@ -107,7 +108,7 @@ class LoopStream:
         done = 0
         while done < n:
             take = min(n - done, len(self._loop) - self._pos)
-            out[done:done + take] = self._loop[self._pos:self._pos + take]
+            out[done : done + take] = self._loop[self._pos : self._pos + take]
             done += take
             self._pos = (self._pos + take) % len(self._loop)
         return out
@@ -124,7 +125,7 @@ def make_loop(samples: np.ndarray, sample_rate: int, crossfade_s: float = 2.0) -
         return np.ascontiguousarray(samples, dtype=np.float32)
     loop = np.array(samples[: len(samples) - fade], dtype=np.float32)
     theta = np.linspace(0.0, np.pi / 2, fade, dtype=np.float32)
-    loop[:fade] = samples[:fade] * np.sin(theta) + samples[len(samples) - fade:] * np.cos(theta)
+    loop[:fade] = samples[:fade] * np.sin(theta) + samples[len(samples) - fade :] * np.cos(theta)
     return loop
 
 
@@ -157,18 +158,22 @@ def check_bed_file(path: str) -> None:
     try:
         kind = path_kind(path)
     except OSError as exc:
-        raise UsageError(f"cannot read the bed file {path}: {(exc.strerror or str(exc)).lower()} "
-                         f"({BED_HINT})") from None
+        raise UsageError(
+            f"cannot read the bed file {path}: {(exc.strerror or str(exc)).lower()} ({BED_HINT})"
+        ) from None
     if kind:
         raise UsageError(f"the bed file {path} is {kind}, not a sound file ({BED_HINT})")
     try:
         os.close(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)))
     except OSError as exc:
-        raise UsageError(f"cannot read the bed file {path}: {(exc.strerror or str(exc)).lower()} "
-                         f"({BED_HINT})") from None
+        raise UsageError(
+            f"cannot read the bed file {path}: {(exc.strerror or str(exc)).lower()} ({BED_HINT})"
+        ) from None
     if shutil.which("ffmpeg") is None and not _plain_wav(path):
-        raise ExportError(f"decoding {path} needs ffmpeg: install it (Debian/Ubuntu: sudo apt-get install "
-                          "ffmpeg; macOS: brew install ffmpeg) or use a 16-bit WAV bed")
+        raise ExportError(
+            f"decoding {path} needs ffmpeg: install it (Debian/Ubuntu: sudo apt-get install "
+            "ffmpeg; macOS: brew install ffmpeg) or use a 16-bit WAV bed"
+        )
 
 
 def _plain_wav(path: str) -> bool:
@@ -177,7 +182,9 @@ def _plain_wav(path: str) -> bool:
 
     try:
         with wave.open(path, "rb") as w:
-            return w.getsampwidth() == 2 and 1 <= w.getnchannels() <= 32 and 4000 <= w.getframerate() <= 768_000
+            return (
+                w.getsampwidth() == 2 and 1 <= w.getnchannels() <= 32 and 4000 <= w.getframerate() <= 768_000
+            )
     except (OSError, EOFError, RuntimeError, wave.Error):  # wave raises RuntimeError on a bad chunk
         return False
 
@@ -222,33 +229,59 @@ def decode_file(path: str, sample_rate: int, max_s: float) -> np.ndarray:
             return samples
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
-        raise ExportError(f"decoding {path} needs ffmpeg: install it (Debian/Ubuntu: sudo apt-get install "
-                          "ffmpeg; macOS: brew install ffmpeg) or use a 16-bit WAV bed")
+        raise ExportError(
+            f"decoding {path} needs ffmpeg: install it (Debian/Ubuntu: sudo apt-get install "
+            "ffmpeg; macOS: brew install ffmpeg) or use a 16-bit WAV bed"
+        )
     # "file:" and the whitelists: a name like "pipe:0" or "http:x", or a playlist inside the file,
     # can never make ffmpeg read anything but this one file as audio.
-    cmd = [ffmpeg, "-v", "error", "-nostdin", "-protocol_whitelist", "file",
-           "-format_whitelist", ",".join(AUDIO_DEMUXERS), "-i", "file:" + os.path.abspath(path),
-           "-t", str(max_s), "-vn", "-f", "f32le", "-ac", "1", "-ar", str(sample_rate), "-"]
+    cmd = [
+        ffmpeg,
+        "-v",
+        "error",
+        "-nostdin",
+        "-protocol_whitelist",
+        "file",
+        "-format_whitelist",
+        ",".join(AUDIO_DEMUXERS),
+        "-i",
+        "file:" + os.path.abspath(path),
+        "-t",
+        str(max_s),
+        "-vn",
+        "-f",
+        "f32le",
+        "-ac",
+        "1",
+        "-ar",
+        str(sample_rate),
+        "-",
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, stdin=subprocess.DEVNULL, timeout=DECODE_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        raise ExportError(f"ffmpeg took over {DECODE_TIMEOUT_S:.0f} s decoding the bed file {path}: "
-                          "convert it to a WAV file first, or choose another") from None
+        raise ExportError(
+            f"ffmpeg took over {DECODE_TIMEOUT_S:.0f} s decoding the bed file {path}: "
+            "convert it to a WAV file first, or choose another"
+        ) from None
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = msg[-1] if msg else "unknown error"
         if any("not on whitelist" in line for line in msg):
             detail = "it is not a plain audio file (a playlist?)"
-        raise ExportError(f"ffmpeg cannot decode the bed file {path}: {detail} "
-                          "(use a WAV, MP3, FLAC, Ogg or M4A sound file)")
+        raise ExportError(
+            f"ffmpeg cannot decode the bed file {path}: {detail} "
+            "(use a WAV, MP3, FLAC, Ogg or M4A sound file)"
+        )
     return np.frombuffer(proc.stdout, dtype="<f4").astype(np.float32)
 
 
 class Ducker:
     """The bed's gain over time: its level, dips under speech, and the fades at both ends."""
 
-    def __init__(self, speech_spans: Sequence[tuple[int, int]], total_samples: int,
-                 sample_rate: int, bed: Bed):
+    def __init__(
+        self, speech_spans: Sequence[tuple[int, int]], total_samples: int, sample_rate: int, bed: Bed
+    ) -> None:
         merged: list[list[int]] = []
         for start, end in sorted(speech_spans):
             if merged and start <= merged[-1][1]:
@@ -283,7 +316,7 @@ class Ducker:
             rise = np.clip((t - (s - self._attack)) / self._attack, 0.0, 1.0)
             fall = np.clip(((e + self._release) - t) / self._release, 0.0, 1.0)
             amount = 0.5 - 0.5 * np.cos(np.pi * np.minimum(rise, fall))
-            region = gain[lo - start_sample:hi - start_sample]
+            region = gain[lo - start_sample : hi - start_sample]
             np.minimum(region, (10 ** (self._depth_db * amount / 20)).astype(np.float32), out=region)
         self._apply_fades(gain, start_sample)
         return gain
@@ -293,9 +326,9 @@ class Ducker:
         if start_sample < self._fade_in:
             hi = min(end_sample, self._fade_in)
             x = np.arange(start_sample, hi) / self._fade_in
-            gain[:hi - start_sample] *= (0.5 - 0.5 * np.cos(np.pi * x)).astype(np.float32)
+            gain[: hi - start_sample] *= (0.5 - 0.5 * np.cos(np.pi * x)).astype(np.float32)
         fade_from = self._total - self._fade_out
         if end_sample > fade_from:
             lo = max(start_sample, fade_from)
             x = np.clip((self._total - np.arange(lo, end_sample)) / self._fade_out, 0.0, 1.0)
-            gain[lo - start_sample:] *= (0.5 - 0.5 * np.cos(np.pi * x)).astype(np.float32)
+            gain[lo - start_sample :] *= (0.5 - 0.5 * np.cos(np.pi * x)).astype(np.float32)

@@ -8,8 +8,8 @@ import wave
 import numpy as np
 
 from audio_cues import CUES_DIR
-from voicecoach.routine.cues import BREATH_CUES, CUE_NAMES
 from voicecoach.errors import ExportError
+from voicecoach.routine.cues import BREATH_CUES, CUE_NAMES
 from voicecoach.sound.clip import Clip
 
 #: Every sound shipped in audio_cues/: the struck cues and the two breath tones.
@@ -32,15 +32,17 @@ def read_wav_clip(path: str) -> Clip:
     return Clip(np.ascontiguousarray(data, dtype=np.float32), rate)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_cue(name: str) -> Clip:
     """The shipped sound `name` (a cue such as 'bell', or 'breath-in' / 'breath-out'), cached."""
     if name not in SOUND_NAMES:
         raise ExportError(f"unknown cue {name!r}: the shipped cues are {', '.join(SOUND_NAMES)}")
     path = CUES_DIR / f"{name}.wav"
     if not path.is_file():
-        raise ExportError(f"the cue sound {path} is missing: reinstall voicecoach "
-                          "(or run scripts/make_cues.py in a source checkout)")
+        raise ExportError(
+            f"the cue sound {path} is missing: reinstall voicecoach "
+            "(or run scripts/make_cues.py in a source checkout)"
+        )
     clip = read_wav_clip(str(path))
     clip.samples.setflags(write=False)
     return clip

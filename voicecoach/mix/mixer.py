@@ -18,14 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voicecoach.errors import ExportError
 from voicecoach.mix.bed import Bed
 from voicecoach.mix.cuesounds import load_cue
+from voicecoach.plan.timeline import Event, Timeline
+from voicecoach.routine.cues import BREATH_CUES, CUE_DURATIONS_S
+from voicecoach.sound.clip import Clip
 from voicecoach.sound.facts import SoundFacts, facts_of
 from voicecoach.sound.loudness import TruePeakLimiter, clip_loudness
-from voicecoach.routine.cues import BREATH_CUES, CUE_DURATIONS_S
-from voicecoach.errors import ExportError
-from voicecoach.sound.clip import Clip
-from voicecoach.plan.timeline import Event, Timeline
 
 DEFAULT_SAMPLE_RATE = 48000
 DEFAULT_BLOCK_S = 1.0
@@ -59,8 +59,9 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
         return np.array(samples, dtype=np.float32)
     import soxr
 
-    return np.ascontiguousarray(soxr.resample(samples.astype(np.float32), from_rate, to_rate, "VHQ"),
-                                dtype=np.float32)
+    return np.ascontiguousarray(
+        soxr.resample(samples.astype(np.float32), from_rate, to_rate, "VHQ"), dtype=np.float32
+    )
 
 
 def level_speech(samples: np.ndarray, sample_rate: int, levels: MixLevels) -> np.ndarray:
@@ -123,9 +124,15 @@ def breath_envelope(index: np.ndarray, length: int, phase: str) -> np.ndarray:
 class Mixer:
     """Renders one Timeline with its speech clips; see the module docstring."""
 
-    def __init__(self, timeline: Timeline, clips: Mapping[str, Clip], *,
-                 sample_rate: int = DEFAULT_SAMPLE_RATE, levels: MixLevels | None = None,
-                 bed: Bed | None = None):
+    def __init__(
+        self,
+        timeline: Timeline,
+        clips: Mapping[str, Clip],
+        *,
+        sample_rate: int = DEFAULT_SAMPLE_RATE,
+        levels: MixLevels | None = None,
+        bed: Bed | None = None,
+    ) -> None:
         """`clips`: each spoken line's clip. A mapping that also has `facts(text)` (the clip's facts,
         see `Clip.facts`) spares the mixer reading a clip's samples before it plays."""
         self.timeline = timeline
@@ -149,7 +156,8 @@ class Mixer:
             last_end[v.key] = max(last_end.get(v.key, 0), v.start + v.length)
         self._releases = sorted((end, key) for key, end in last_end.items() if key.startswith("speech:"))
         self.speech_spans: tuple[tuple[int, int], ...] = tuple(
-            (v.start, v.start + v.length) for v in self._voices if v.kind == "speech")
+            (v.start, v.start + v.length) for v in self._voices if v.kind == "speech"
+        )
         self.bed = bed
         self._ducker = bed.ducker(self.speech_spans, self.total_samples, sample_rate) if bed else None
 
@@ -162,8 +170,10 @@ class Mixer:
         start = int(round(event.start_s * self.sample_rate))
         if event.kind == "speech":
             if event.text is None or event.text not in clips:
-                raise ExportError(f"no speech clip for the line {event.text!r} at {event.start_s:.2f} s "
-                                  "(synthesise every spoken line of the timeline before mixing)")
+                raise ExportError(
+                    f"no speech clip for the line {event.text!r} at {event.start_s:.2f} s "
+                    "(synthesise every spoken line of the timeline before mixing)"
+                )
             facts = self._speech_facts(event.text)
             if facts is not None and facts.sample_rate == self.sample_rate:
                 length = facts.length  # a synthesised clip's length at this rate
@@ -198,7 +208,7 @@ class Mixer:
         and kept until the stream has passed its last use unless `keep` is false)."""
         found = self._sources.get(key)
         if found is None:
-            found = self._prepare_speech(key[len("speech:"):])
+            found = self._prepare_speech(key[len("speech:") :])
             if keep:
                 self._sources[key] = found
         return found
@@ -232,7 +242,7 @@ class Mixer:
         found = self._facts.get(tag)
         if found is None:
             if voice.kind == "speech":
-                facts = self._speech_facts(voice.key[len("speech:"):])
+                facts = self._speech_facts(voice.key[len("speech:") :])
                 if not is_levelled(facts, voice.length, self.sample_rate, self.levels):
                     facts = facts_of(self.source(voice.key), self.sample_rate)
                 found = facts
@@ -259,11 +269,14 @@ class Mixer:
             b = min(voice.start + voice.length, end_sample)
             if b <= a:
                 continue
-            out[a - start_sample:b - start_sample] += self._voice_samples(voice, a - voice.start, b - voice.start)
+            out[a - start_sample : b - start_sample] += self._voice_samples(
+                voice, a - voice.start, b - voice.start
+            )
         return out
 
-    def blocks(self, start_sample: int = 0, end_sample: int | None = None,
-               block_samples: int | None = None) -> Iterator[np.ndarray]:
+    def blocks(
+        self, start_sample: int = 0, end_sample: int | None = None, block_samples: int | None = None
+    ) -> Iterator[np.ndarray]:
         """The mix from `start_sample` to `end_sample` (default: the end) as consecutive float32 blocks.
 
         A spoken clip's prepared samples are let go once the stream has passed its last use, so
@@ -297,14 +310,18 @@ def fit_length(samples: np.ndarray, length: int) -> np.ndarray:
     if len(samples) == length:
         return samples
     out = np.zeros(length, dtype=np.float32)
-    out[:min(length, len(samples))] = samples[:length]
+    out[: min(length, len(samples))] = samples[:length]
     return out
 
 
 def is_levelled(facts: SoundFacts | None, length: int, sample_rate: int, levels: MixLevels) -> bool:
     """Whether a clip's facts say it was levelled for `levels` and measured at this rate and length."""
-    return (facts is not None and facts.sample_rate == sample_rate and facts.length == length
-            and facts.levelled_for == speech_level_of(levels))
+    return (
+        facts is not None
+        and facts.sample_rate == sample_rate
+        and facts.length == length
+        and facts.levelled_for == speech_level_of(levels)
+    )
 
 
 def level_all_cues(sample_rate: int = DEFAULT_SAMPLE_RATE, levels: MixLevels | None = None) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from typing import Protocol
 
-from voicecoach.routine.cues import CUE_DURATIONS_S
-from voicecoach.profiles.model import Profile
 from voicecoach.plan.timeline import Event, Hold
+from voicecoach.profiles.model import Profile
+from voicecoach.routine.cues import CUE_DURATIONS_S
 
 GRID = 1024
 GAP_S = 0.5  # silence between two spoken lines
@@ -34,7 +34,7 @@ def snap_up(seconds: float) -> float:
 class Builder:
     """Builds the event list with a moving cursor `t` (seconds from the start)."""
 
-    def __init__(self, profile: Profile, rate: float, durations: SpeechDurations):
+    def __init__(self, profile: Profile, rate: float, durations: SpeechDurations) -> None:
         self.profile = profile
         self.rate = rate
         self._durations = durations

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
+from voicecoach.errors import UsageError
 from voicecoach.plan import phrases
 from voicecoach.plan.builder import GAP_S, Builder, SpeechDurations, snap
-from voicecoach.errors import UsageError
+from voicecoach.plan.stretch import compile_stretch
+from voicecoach.plan.timeline import Event, Hold, StepSpan, Timeline
 from voicecoach.profiles.model import BUILTIN_PROFILES, Profile
 from voicecoach.routine.durations import MAX_DURATION_S, BreathPattern
-from voicecoach.plan.stretch import compile_stretch
 from voicecoach.routine.model import Breathe, Chime, Flow, Rest, Routine, Stretch, Talk
-from voicecoach.plan.timeline import Event, Hold, StepSpan, Timeline
 
 GUIDED_BREATH_CYCLES = 2  # breathing cycles with spoken guidance; later ones are breath sounds only
 
@@ -50,20 +50,25 @@ class CompileOptions:
 
     def resolved_profile(self) -> Profile:
         """The profile with the command line's overrides applied."""
-        changes = {k: v for k, v in (("rate", self.rate), ("cues", self.cues), ("tail_s", self.tail_s))
-                   if v is not None}
+        changes = {
+            k: v
+            for k, v in (("rate", self.rate), ("cues", self.cues), ("tail_s", self.tail_s))
+            if v is not None
+        }
         return dataclasses.replace(self.profile, **changes)
 
 
 class _Compile(Builder):
     """The builder plus what the step compilers share: the routine, options and progress."""
 
-    def __init__(self, routine: Routine, options: CompileOptions, durations: SpeechDurations):
+    def __init__(self, routine: Routine, options: CompileOptions, durations: SpeechDurations) -> None:
         profile = options.resolved_profile()
         super().__init__(profile, profile.rate, durations)
         self.routine, self.options = routine, options
         self.announced = 0
-        self.last_stretch = max((i for i, s in enumerate(routine.steps) if isinstance(s, Stretch)), default=-1)
+        self.last_stretch = max(
+            (i for i, s in enumerate(routine.steps) if isinstance(s, Stretch)), default=-1
+        )
 
     def announce(self, name: str) -> None:
         self.say(phrases.announce(name, first=self.announced == 0), "announce")
@@ -86,8 +91,9 @@ class _Compile(Builder):
         return self.profile.cues != "voice"
 
 
-def compile_routine(routine: Routine, options: CompileOptions, durations: SpeechDurations,
-                    estimated: bool = False) -> Timeline:
+def compile_routine(
+    routine: Routine, options: CompileOptions, durations: SpeechDurations, estimated: bool = False
+) -> Timeline:
     """The timeline of `routine`: every spoken line, cue and breath with its time."""
     s = _Compile(routine, options, durations)
     spans: list[StepSpan] = []
@@ -106,13 +112,23 @@ def compile_routine(routine: Routine, options: CompileOptions, durations: Speech
             s.wait(routine.defaults.rest_s)
         spans.append(StepSpan(index, step.kind, step.title, start, s.t))
     if s.t > MAX_DURATION_S:
-        raise UsageError(f"the session would last {s.t / 3600:.1f} hours; a session may be at most "
-                         "4 hours (lower --hold-scale or shorten the routine)")
-    return Timeline(title=routine.title, duration_s=s.t, steps=tuple(spans), holds=tuple(s.holds),
-                    events=tuple(sorted(s.events, key=lambda e: (e.start_s, e.kind))),
-                    profile=s.profile.name, estimated=estimated, loudness_lufs=s.profile.loudness_lufs,
-                    bed=options.bed or s.profile.bed, tail_s=s.profile.tail_s,
-                    meta={"summary": routine.summary, "source": routine.source, "tags": list(routine.tags)})
+        raise UsageError(
+            f"the session would last {s.t / 3600:.1f} hours; a session may be at most "
+            "4 hours (lower --hold-scale or shorten the routine)"
+        )
+    return Timeline(
+        title=routine.title,
+        duration_s=s.t,
+        steps=tuple(spans),
+        holds=tuple(s.holds),
+        events=tuple(sorted(s.events, key=lambda e: (e.start_s, e.kind))),
+        profile=s.profile.name,
+        estimated=estimated,
+        loudness_lufs=s.profile.loudness_lufs,
+        bed=options.bed or s.profile.bed,
+        tail_s=s.profile.tail_s,
+        meta={"summary": routine.summary, "source": routine.source, "tags": list(routine.tags)},
+    )
 
 
 def _opening(s: _Compile) -> None:
@@ -143,7 +159,7 @@ def _rest(s: _Compile, step: Rest) -> None:
 
 
 def _next_title(s: _Compile) -> str | None:
-    for step in s.routine.steps[s.step + 1:]:
+    for step in s.routine.steps[s.step + 1 :]:
         if isinstance(step, (Stretch, Flow, Breathe)):
             return step.title
     return None
@@ -189,5 +205,11 @@ def _flow(s: _Compile, step: Flow) -> None:
             s.wait(seconds)
 
 
-_COMPILERS = {"talk": _talk, "rest": _rest, "chime": _chime, "breathe": _breathe, "flow": _flow,
-              "stretch": compile_stretch}
+_COMPILERS = {
+    "talk": _talk,
+    "rest": _rest,
+    "chime": _chime,
+    "breathe": _breathe,
+    "flow": _flow,
+    "stretch": compile_stretch,
+}

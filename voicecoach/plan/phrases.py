@@ -13,9 +13,29 @@ _CLOSINGS = {
 }
 CLOSING = "That is the end of the session. Take a moment before you get up."
 BREATH_WORDS = {"inhale": "Breathe in.", "hold": "Hold.", "exhale": "Breathe out.", "hold-out": "Hold."}
-_NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-                 "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-                 "eighteen", "nineteen", "twenty"]
+_NUMBER_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
 
 
 def opening(title: str) -> str:
@@ -48,8 +68,11 @@ def _unit(n: int, word: str) -> str:
 
 
 def hold_for(seconds: float, breaths: int | None, side: str | None = None) -> str:
-    how_long = (f"{spoken_number(breaths)} slow {'breath' if breaths == 1 else 'breaths'}"
-                if breaths is not None else seconds_phrase(seconds))
+    how_long = (
+        f"{spoken_number(breaths)} slow {'breath' if breaths == 1 else 'breaths'}"
+        if breaths is not None
+        else seconds_phrase(seconds)
+    )
     if side:
         return f"Your {side} side. Hold for {how_long}."
     return f"Hold for {how_long}."

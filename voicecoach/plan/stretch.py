@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from voicecoach.plan import phrases
 from voicecoach.plan.builder import GAP_S, snap
+from voicecoach.plan.timeline import Hold
 from voicecoach.routine.cues import CUE_DURATIONS_S
 from voicecoach.routine.model import Stretch
-from voicecoach.plan.timeline import Hold
 
 if TYPE_CHECKING:
     from voicecoach.plan.compiler import _Compile
@@ -31,7 +31,14 @@ def compile_stretch(s: _Compile, step: Stretch) -> None:
                 s.wait(s.routine.defaults.rest_s)
                 s.say(phrases.again(side), "again")
             s.wait(s.routine.defaults.transition_s)
-            _hold(s, step, side, rep, hold_s, phrases.hold_for(hold_s, breaths, side if s.profile.name_sides else None))
+            _hold(
+                s,
+                step,
+                side,
+                rep,
+                hold_s,
+                phrases.hold_for(hold_s, breaths, side if s.profile.name_sides else None),
+            )
             if step.release:
                 s.say(phrases.fill_side(step.release, side), "release")
     if s.profile.last_stretch_line and s.step == s.last_stretch:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from voicecoach.routine.durations import format_duration
 from voicecoach.plan.timeline import Event, Timeline
+from voicecoach.routine.durations import format_duration
 
 
 def stamp(seconds: float) -> str:
@@ -22,8 +22,10 @@ def _what(event: Event) -> str:
 
 def plan_table(timeline: Timeline) -> str:
     """The timeline as a readable table: a header per step, one row per event, holds marked."""
-    lines = [f"{timeline.title}  ·  profile {timeline.profile}  ·  "
-             f"{format_duration(timeline.duration_s)}{' (estimated speech lengths)' if timeline.estimated else ''}"]
+    lines = [
+        f"{timeline.title}  ·  profile {timeline.profile}  ·  "
+        f"{format_duration(timeline.duration_s)}{' (estimated speech lengths)' if timeline.estimated else ''}"
+    ]
     holds_by_start = {h.start_s: h for h in timeline.holds}
     holds_by_end = {h.end_s: h for h in timeline.holds}
     for span in timeline.steps:
@@ -39,8 +41,10 @@ def plan_table(timeline: Timeline) -> str:
                 mark = "  ■ end of hold"
             lines.append(f"  {stamp(event.start_s):>8}  {event.kind:<7} {_what(event)}{mark}")
     lines.append("")
-    lines.append(f"Total: {format_duration(timeline.duration_s)} ({timeline.duration_s:.1f} s), "
-                 f"{len(timeline.steps)} steps, {len(timeline.holds)} holds")
+    lines.append(
+        f"Total: {format_duration(timeline.duration_s)} ({timeline.duration_s:.1f} s), "
+        f"{len(timeline.steps)} steps, {len(timeline.holds)} holds"
+    )
     return "\n".join(lines)
 
 
@@ -64,5 +68,7 @@ def render_description(info: dict) -> str:
             detail = "  (" + ", ".join(parts) + ")"
         lines.append(f"  {stamp(step['start_s']):>8}  {step['kind']:<8} {step['title']}{detail}")
     lines.append("")
-    lines.append("Length: " + ", ".join(f"{name} {format_duration(s)}" for name, s in info["duration_s"].items()))
+    lines.append(
+        "Length: " + ", ".join(f"{name} {format_duration(s)}" for name, s in info["duration_s"].items())
+    )
     return "\n".join(lines)

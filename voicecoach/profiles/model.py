@@ -48,14 +48,29 @@ class Profile:
 
 BUILTIN_PROFILES: dict[str, Profile] = {
     "guided": Profile("guided", "Every step announced and explained, chimes and a spoken countdown."),
-    "eyes-closed": Profile("eyes-closed", "Nothing depends on a screen: sides "
-                           "named, next steps announced, halfway cues, a five-count before each release.",
-                           name_sides=True, announce_next=True, halfway_cue=True, countdown_from=5,
-                           last_stretch_line=True),
-    "bedtime": Profile("bedtime", "Slower and quieter, soft bowl cues, no counting, lengthening exhales, "
-                       "a brown-noise bed and a wind-down ending.",
-                       rate=0.85, loudness_lufs=-20.0, hold_cue="bowl", countdown=False, bed="brown",
-                       tail_s=180.0, exhale_growth_s=2.0, breath_tones_in_holds=True),
+    "eyes-closed": Profile(
+        "eyes-closed",
+        "Nothing depends on a screen: sides "
+        "named, next steps announced, halfway cues, a five-count before each release.",
+        name_sides=True,
+        announce_next=True,
+        halfway_cue=True,
+        countdown_from=5,
+        last_stretch_line=True,
+    ),
+    "bedtime": Profile(
+        "bedtime",
+        "Slower and quieter, soft bowl cues, no counting, lengthening exhales, "
+        "a brown-noise bed and a wind-down ending.",
+        rate=0.85,
+        loudness_lufs=-20.0,
+        hold_cue="bowl",
+        countdown=False,
+        bed="brown",
+        tail_s=180.0,
+        exhale_growth_s=2.0,
+        breath_tones_in_holds=True,
+    ),
 }
 
 DEFAULT_PROFILE = "guided"
@@ -90,8 +105,10 @@ def get_profile(name: str | None) -> Profile:
         return BUILTIN_PROFILES[key]
     profiles = all_profiles()
     if key not in profiles:
-        raise UsageError(f"unknown profile {key!r}: choose one of {', '.join(profiles)} "
-                         f"(or add it to {config_dir() / PROFILE_FILE})")
+        raise UsageError(
+            f"unknown profile {key!r}: choose one of {', '.join(profiles)} "
+            f"(or add it to {config_dir() / PROFILE_FILE})"
+        )
     return profiles[key]
 
 

@@ -9,9 +9,19 @@ MAX_DURATION_S = 4 * 3600.0
 MIN_PHASE_S, MAX_PHASE_S = 1.0, 20.0
 
 _UNITS = {
-    "": 1.0, "s": 1.0, "sec": 1.0, "second": 1.0, "seconds": 1.0,
-    "m": 60.0, "min": 60.0, "minute": 60.0, "minutes": 60.0,
-    "h": 3600.0, "hr": 3600.0, "hour": 3600.0, "hours": 3600.0,
+    "": 1.0,
+    "s": 1.0,
+    "sec": 1.0,
+    "second": 1.0,
+    "seconds": 1.0,
+    "m": 60.0,
+    "min": 60.0,
+    "minute": 60.0,
+    "minutes": 60.0,
+    "h": 3600.0,
+    "hr": 3600.0,
+    "hour": 3600.0,
+    "hours": 3600.0,
 }
 _NUMBER = r"(\d+(?:\.\d+)?|\.\d+)"
 _PART = re.compile(rf"\s*{_NUMBER}\s*([a-z]*)\s*")
@@ -47,8 +57,12 @@ class BreathPattern:
 
     def phases(self) -> list[tuple[str, float]]:
         """The non-empty phases of one cycle, in order."""
-        all_phases = [("inhale", self.inhale_s), ("hold", self.hold_in_s),
-                      ("exhale", self.exhale_s), ("hold-out", self.hold_out_s)]
+        all_phases = [
+            ("inhale", self.inhale_s),
+            ("hold", self.hold_in_s),
+            ("exhale", self.exhale_s),
+            ("hold-out", self.hold_out_s),
+        ]
         return [(p, s) for p, s in all_phases if s > 0]
 
     def __str__(self) -> str:
@@ -115,7 +129,9 @@ def parse_hold(text: str) -> HoldLength:
     if m:
         value = float(m.group(1))
         if value != int(value) or value < 1:
-            raise DurationError(f"{_quoted(text)}: the number of breaths must be a whole number of at least 1")
+            raise DurationError(
+                f"{_quoted(text)}: the number of breaths must be a whole number of at least 1"
+            )
         return HoldLength(breaths=int(value))
     return HoldLength(seconds=parse_duration(text, HOLD_HINT))
 
@@ -125,8 +141,10 @@ def parse_breath(text: str) -> BreathPattern:
     raw = str(text).strip().lower()
     if raw in NAMED_PATTERNS:
         return NAMED_PATTERNS[raw]
-    hint = "use IN-OUT, IN-HOLD-OUT or IN-HOLD-OUT-HOLD in seconds such as 4-6 or 4-7-8, " \
-           "or one of " + ", ".join(NAMED_PATTERNS)
+    hint = (
+        "use IN-OUT, IN-HOLD-OUT or IN-HOLD-OUT-HOLD in seconds such as 4-6 or 4-7-8, "
+        "or one of " + ", ".join(NAMED_PATTERNS)
+    )
     parts = raw.split("-")
     if len(parts) not in (2, 3, 4) or not all(re.fullmatch(_NUMBER, p.strip()) for p in parts):
         raise DurationError(f"{_quoted(text)} is not a breathing pattern ({hint})")

@@ -36,8 +36,9 @@ def parse_routine(data: bytes | str, path: str = "<routine>") -> Routine:
     if problems:
         raise RoutineError(problems)
     if root is None:
-        raise RoutineError([Problem(path, 1, 1, "the file is empty: a routine needs at least "
-                                                "'title:' and 'steps:'")])
+        raise RoutineError(
+            [Problem(path, 1, 1, "the file is empty: a routine needs at least 'title:' and 'steps:'")]
+        )
     reader = NodeReader(path)
     routine = _read_top(reader, root)
     if reader.problems or routine is None:
@@ -63,8 +64,16 @@ def _read_top(r: NodeReader, root: yaml.Node) -> Routine | None:
     steps = read_steps(r, keys["steps"][1], defaults) if "steps" in keys else ()
     if r.problems or title is None:
         return None
-    return Routine(title=title, steps=steps, defaults=defaults, summary=summary or "",
-                   source=source or "", tags=tags, intro=intro, path=r.path)
+    return Routine(
+        title=title,
+        steps=steps,
+        defaults=defaults,
+        summary=summary or "",
+        source=source or "",
+        tags=tags,
+        intro=intro,
+        path=r.path,
+    )
 
 
 def _read_tags(r: NodeReader, node: yaml.Node) -> tuple[str, ...]:
@@ -81,10 +90,13 @@ def _read_defaults(r: NodeReader, node: yaml.Node) -> Defaults:
     base = Defaults()
     breath = r.parsed(keys["breath"][1], "breath", parse_breath) if "breath" in keys else None
     hold = read_hold(r, keys["hold"][1], breath or base.breath) if "hold" in keys else None
-    transition = r.parsed(keys["transition"][1], "transition", parse_duration) if "transition" in keys else None
+    transition = (
+        r.parsed(keys["transition"][1], "transition", parse_duration) if "transition" in keys else None
+    )
     rest = r.parsed(keys["rest"][1], "rest", parse_duration) if "rest" in keys else None
-    return Defaults(hold=hold or base.hold,
-                    transition_s=transition if transition is not None else base.transition_s,
-                    rest_s=rest if rest is not None else base.rest_s,
-                    breath=breath or base.breath)
-
+    return Defaults(
+        hold=hold or base.hold,
+        transition_s=transition if transition is not None else base.transition_s,
+        rest_s=rest if rest is not None else base.rest_s,
+        breath=breath or base.breath,
+    )

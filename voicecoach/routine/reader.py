@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import yaml
 
@@ -27,7 +28,7 @@ def shown(text: str, limit: int = 40) -> str:
 class NodeReader:
     """Reads values out of YAML nodes, collecting problems instead of stopping at the first."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
 
@@ -43,14 +44,17 @@ class NodeReader:
             return False
         return True
 
-    def mapping(self, node: yaml.Node, where: str, allowed: tuple[str, ...],
-                ignored: tuple[str, ...] = ()) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    def mapping(
+        self, node: yaml.Node, where: str, allowed: tuple[str, ...], ignored: tuple[str, ...] = ()
+    ) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """Keys of a mapping node (unknown and duplicate keys reported), each with its key and value node."""
         if not self.visit(node):
             return {}
         if not isinstance(node, yaml.MappingNode):
-            self.problem(node, f"{where}: expected keys and values (such as 'title: ...') here, "
-                               f"found {_describe(node)}")
+            self.problem(
+                node,
+                f"{where}: expected keys and values (such as 'title: ...') here, found {_describe(node)}",
+            )
             return {}
         out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key_node, value_node in node.value:
@@ -80,16 +84,22 @@ class NodeReader:
             self.problem(node, f"{key}: expected a single value here, found {_describe(node)}")
             return None
         if len(node.value) > max_chars and max_chars < MAX_TEXT_CHARS:
-            self.problem(node, f"{key}: {shown(node.value)!r} is {len(node.value):,} characters long, far "
-                               f"too long for a {key} value")
+            self.problem(
+                node,
+                f"{key}: {shown(node.value)!r} is {len(node.value):,} characters long, far "
+                f"too long for a {key} value",
+            )
             return None
         return node.value
 
     def text(self, node: yaml.Node, key: str) -> str | None:
         value = self.scalar(node, key, MAX_TEXT_CHARS)
         if value is not None and len(value) > MAX_TEXT_CHARS:
-            self.problem(node, f"{key}: the text is {len(value):,} characters; keep each line under "
-                               f"{MAX_TEXT_CHARS:,} (split it into several lines)")
+            self.problem(
+                node,
+                f"{key}: the text is {len(value):,} characters; keep each line under "
+                f"{MAX_TEXT_CHARS:,} (split it into several lines)",
+            )
             return None
         return value.strip() if value is not None else None
 
@@ -104,8 +114,9 @@ class NodeReader:
         value = self.text(node, key)
         return (value,) if value is not None else ()
 
-    def parsed(self, node: yaml.Node, key: str, parse: Callable[[str], T],
-               max_chars: int = MAX_VALUE_CHARS) -> T | None:
+    def parsed(
+        self, node: yaml.Node, key: str, parse: Callable[[str], T], max_chars: int = MAX_VALUE_CHARS
+    ) -> T | None:
         """A scalar run through `parse`, whose DurationError becomes a problem."""
         value = self.scalar(node, key, max_chars)
         if value is None:
@@ -119,12 +130,17 @@ class NodeReader:
     def whole(self, node: yaml.Node, key: str, low: int, high: int) -> int | None:
         def parse(value: str) -> int:
             if not re.fullmatch(r"\s*\d+\s*", value):
-                raise DurationError(f"{shown(value)!r} is not a whole number (write a number such as {low + 1})")
+                raise DurationError(
+                    f"{shown(value)!r} is not a whole number (write a number such as {low + 1})"
+                )
             digits = value.strip().lstrip("0") or "0"
             number = int(digits) if len(digits) <= len(str(high)) else high + 1  # int() refuses 4,300+ digits
             if not low <= number <= high:
-                raise DurationError(f"{shown(digits)} is out of range: use a whole number from {low} to {high}")
+                raise DurationError(
+                    f"{shown(digits)} is out of range: use a whole number from {low} to {high}"
+                )
             return number
+
         return self.parsed(node, key, parse)
 
 

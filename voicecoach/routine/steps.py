@@ -7,8 +7,14 @@ import re
 import yaml
 
 from voicecoach.routine.cues import CUE_NAMES
-from voicecoach.routine.durations import (MAX_DURATION_S, BreathPattern, HoldLength, parse_breath,
-                                          parse_duration, parse_hold)
+from voicecoach.routine.durations import (
+    MAX_DURATION_S,
+    BreathPattern,
+    HoldLength,
+    parse_breath,
+    parse_duration,
+    parse_hold,
+)
 from voicecoach.routine.model import Breathe, Chime, Defaults, Flow, Rest, Step, Stretch, Talk
 from voicecoach.routine.reader import NodeReader, did_you_mean, shown
 
@@ -39,7 +45,9 @@ def read_steps(r: NodeReader, node: yaml.Node, defaults: Defaults) -> tuple[Step
         r.problem(node, "steps: the list is empty: add at least one step, such as '- talk: Hello'")
         return ()
     if len(node.value) > MAX_STEPS:
-        r.problem(node.value[MAX_STEPS], f"steps: more than {MAX_STEPS} steps: split the routine into several")
+        r.problem(
+            node.value[MAX_STEPS], f"steps: more than {MAX_STEPS} steps: split the routine into several"
+        )
         return ()
     read = [(item, _read_step(r, item, defaults)) for item in node.value]
     steps = [(item, step) for item, step in read if step is not None]
@@ -51,8 +59,11 @@ def _read_step(r: NodeReader, node: yaml.Node, defaults: Defaults) -> Step | Non
     if not r.visit(node):
         return None
     if not isinstance(node, yaml.MappingNode) or not node.value:
-        r.problem(node, "a step must start with its kind, such as 'stretch: Pigeon' or 'rest: 10s' "
-                        f"(kinds: {', '.join(STEP_KEYS)})")
+        r.problem(
+            node,
+            "a step must start with its kind, such as 'stretch: Pigeon' or 'rest: 10s' "
+            f"(kinds: {', '.join(STEP_KEYS)})",
+        )
         return None
     first_key = node.value[0][0]
     kind = first_key.value if isinstance(first_key, yaml.ScalarNode) else ""
@@ -66,8 +77,11 @@ def _read_step(r: NodeReader, node: yaml.Node, defaults: Defaults) -> Step | Non
     for key_node, _ in node.value[1:]:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None  # `? [a, b]` is a key too
         if key in STEP_KEYS and key != kind:
-            r.problem(key_node, f"a step has exactly one kind: '{kind}' and '{key}' are both kinds "
-                                f"(start a new step with '- {key}: ...')")
+            r.problem(
+                key_node,
+                f"a step has exactly one kind: '{kind}' and '{key}' are both kinds "
+                f"(start a new step with '- {key}: ...')",
+            )
     keys = r.mapping(node, kind, allowed, ignored=tuple(k for k in STEP_KEYS if k != kind))
     if kind not in keys:  # its key was refused (a YAML tag on it): the problem is recorded
         return None
@@ -94,8 +108,17 @@ def _read_stretch(r: NodeReader, keys: dict, line: int, defaults: Defaults) -> S
             _check_placeholders(r, keys[k][1], sides is None or bool(sides))
     if name is None or sides is None or reps is None:
         return None
-    return Stretch(name=name, setup=texts.get("setup", ()), hold=hold, sides=sides, reps=reps,
-                   cues=texts.get("cues", ()), tips=texts.get("tips", ()), release=release, line=line)
+    return Stretch(
+        name=name,
+        setup=texts.get("setup", ()),
+        hold=hold,
+        sides=sides,
+        reps=reps,
+        cues=texts.get("cues", ()),
+        tips=texts.get("tips", ()),
+        release=release,
+        line=line,
+    )
 
 
 def read_hold(r: NodeReader, node: yaml.Node, pattern: BreathPattern) -> HoldLength | None:
@@ -103,8 +126,11 @@ def read_hold(r: NodeReader, node: yaml.Node, pattern: BreathPattern) -> HoldLen
     hold = r.parsed(node, "hold", parse_hold)
     if hold is not None and hold.resolve_s(pattern) > MAX_DURATION_S:
         hours = hold.resolve_s(pattern) / 3600
-        r.problem(node, f"hold: {node.value!r} lasts {hours:,.1f} hours at the breathing pattern {pattern}; "
-                        "a hold may be at most 4 hours")
+        r.problem(
+            node,
+            f"hold: {node.value!r} lasts {hours:,.1f} hours at the breathing pattern {pattern}; "
+            "a hold may be at most 4 hours",
+        )
         return None
     return hold
 
@@ -148,8 +174,14 @@ def _read_chime(r: NodeReader, keys: dict, line: int, defaults: Defaults) -> Ste
     return Chime(cue.strip().lower(), line)
 
 
-_READERS = {"talk": _read_talk, "stretch": _read_stretch, "flow": _read_flow,
-            "breathe": _read_breathe, "rest": _read_rest, "chime": _read_chime}
+_READERS = {
+    "talk": _read_talk,
+    "stretch": _read_stretch,
+    "flow": _read_flow,
+    "breathe": _read_breathe,
+    "rest": _read_rest,
+    "chime": _read_chime,
+}
 
 
 def _read_sides(r: NodeReader, node: yaml.Node) -> tuple[str, ...] | None:
@@ -191,8 +223,11 @@ def _check_placeholders(r: NodeReader, node: yaml.Node, has_sides: bool) -> None
             if name != "side":
                 r.problem(text_node, f"unknown placeholder '{{{name}}}': the only one is {{side}}")
             elif not has_sides:
-                r.problem(text_node, "{side} is used but the step has no sides: add 'sides: both' "
-                                     "(or left/right), or write the side out")
+                r.problem(
+                    text_node,
+                    "{side} is used but the step has no sides: add 'sides: both' "
+                    "(or left/right), or write the side out",
+                )
 
 
 def _check_total(r: NodeReader, steps: list[tuple[yaml.Node, Step]], defaults: Defaults) -> None:
@@ -201,8 +236,11 @@ def _check_total(r: NodeReader, steps: list[tuple[yaml.Node, Step]], defaults: D
     for item, step in steps:
         total += _fixed_s(step, defaults)
         if total > MAX_DURATION_S:
-            r.problem(item, f"the routine passes 4 hours at this step (its holds, breaths and rests "
-                            f"alone add up to {total / 3600:.1f} hours): a routine may be at most 4 hours")
+            r.problem(
+                item,
+                f"the routine passes 4 hours at this step (its holds, breaths and rests "
+                f"alone add up to {total / 3600:.1f} hours): a routine may be at most 4 hours",
+            )
             return
 
 

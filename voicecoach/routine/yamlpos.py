@@ -20,12 +20,17 @@ MAX_DEPTH = 100
 _STD = "tag:yaml.org,2002:"
 # Plain YAML types, including those PyYAML resolves on its own (a date, `=`, `<<`): values are
 # always read as text, never constructed, so only other tags (python/..., !custom) are refused.
-ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp",
-                                   "value", "merge")}
+ALLOWED_TAGS = {
+    _STD + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp", "value", "merge")
+}
 
 
-def read_source(path: str | os.PathLike[str], shown: str, what: str = "routine",
-                fix: str = "give the path of a routine's .yaml file") -> tuple[bytes | None, list[Problem]]:
+def read_source(
+    path: str | os.PathLike[str],
+    shown: str,
+    what: str = "routine",
+    fix: str = "give the path of a routine's .yaml file",
+) -> tuple[bytes | None, list[Problem]]:
     """The bytes of a routine (or profiles) file, read only if it is a regular file of at most
     MAX_FILE_BYTES: a device (/dev/zero), a named pipe or a folder is refused without reading it."""
     try:
@@ -46,8 +51,13 @@ def read_source(path: str | os.PathLike[str], shown: str, what: str = "routine",
 
 
 def _too_big(path: str, size: int, what: str = "routine") -> Problem:
-    return Problem(path, 1, 1, f"the file is {size:,} bytes; a {what} file may be at most {MAX_FILE_BYTES:,} "
-                               f"bytes (split it into several {what} files)")
+    return Problem(
+        path,
+        1,
+        1,
+        f"the file is {size:,} bytes; a {what} file may be at most {MAX_FILE_BYTES:,} "
+        f"bytes (split it into several {what} files)",
+    )
 
 
 def decode(path: str, data: bytes) -> tuple[str | None, list[Problem]]:
@@ -59,12 +69,25 @@ def decode(path: str, data: bytes) -> tuple[str | None, list[Problem]]:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = _position_of(body, exc.start)
-        return None, [Problem(path, line, col, f"byte 0x{body[exc.start]:02x} is not UTF-8 text: "
-                                               "save the routine as UTF-8 text")]
+        return None, [
+            Problem(
+                path,
+                line,
+                col,
+                f"byte 0x{body[exc.start]:02x} is not UTF-8 text: save the routine as UTF-8 text",
+            )
+        ]
     if "\x00" in text:
         line, col = _position_of(text, text.index("\x00"))
-        return None, [Problem(path, line, col, "the file holds binary data (a NUL byte), not YAML text: "
-                                               "a routine is a plain UTF-8 text file")]
+        return None, [
+            Problem(
+                path,
+                line,
+                col,
+                "the file holds binary data (a NUL byte), not YAML text: "
+                "a routine is a plain UTF-8 text file",
+            )
+        ]
     return text, []
 
 
@@ -92,23 +115,42 @@ def compose(path: str, text: str) -> tuple[yaml.Node | None, list[Problem]]:
         return None, [Problem(path, line, col, _syntax_message(exc))]
     except yaml.reader.ReaderError as exc:
         line, col = _position_of(text, exc.position)
-        return None, [Problem(path, line, col, f"character {exc.character!r} is not allowed in YAML text: "
-                                               "remove it (a routine is plain text)")]
+        return None, [
+            Problem(
+                path,
+                line,
+                col,
+                f"character {exc.character!r} is not allowed in YAML text: "
+                "remove it (a routine is plain text)",
+            )
+        ]
     except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error above carries a mark
         return None, [Problem(path, 1, 1, f"not valid YAML: {exc}")]
     loop = _alias_loop(root)
     if loop is not None:
         mark = loop.start_mark
-        return None, [Problem(path, mark.line + 1, mark.column + 1,
-                              "an alias inside the anchor defined here repeats that anchor, so it would "
-                              "never end: write the steps out instead of repeating an anchor (&name / *name)")]
+        return None, [
+            Problem(
+                path,
+                mark.line + 1,
+                mark.column + 1,
+                "an alias inside the anchor defined here repeats that anchor, so it would "
+                "never end: write the steps out instead of repeating an anchor (&name / *name)",
+            )
+        ]
     bomb = _alias_bomb(root)
     if bomb is not None:
         mark = bomb.start_mark
-        return None, [Problem(path, mark.line + 1, mark.column + 1,
-                              f"aliases repeat the anchor defined here until the routine would expand "
-                              f"beyond {MAX_EXPANDED_NODES:,} values: write the steps out instead of "
-                              "repeating an anchor (&name / *name)")]
+        return None, [
+            Problem(
+                path,
+                mark.line + 1,
+                mark.column + 1,
+                f"aliases repeat the anchor defined here until the routine would expand "
+                f"beyond {MAX_EXPANDED_NODES:,} values: write the steps out instead of "
+                "repeating an anchor (&name / *name)",
+            )
+        ]
     return root, []
 
 
@@ -186,16 +228,20 @@ def _shape_problem(text: str) -> tuple[yaml.Mark, str] | None:
                 if isinstance(event, yaml.CollectionStartEvent):
                     depth += 1
                     if depth > MAX_DEPTH:
-                        return event.start_mark, (f"lists or keys are nested more than {MAX_DEPTH} levels deep "
-                                                  "here: a routine needs only a few levels")
+                        return event.start_mark, (
+                            f"lists or keys are nested more than {MAX_DEPTH} levels deep "
+                            "here: a routine needs only a few levels"
+                        )
                 elif isinstance(event, yaml.CollectionEndEvent):
                     depth -= 1
                 if isinstance(event, yaml.NodeEvent):
                     nodes += 1
                     if nodes > MAX_EXPANDED_NODES:
-                        return event.start_mark, (f"the file holds more than {MAX_EXPANDED_NODES:,} values "
-                                                  "(texts, lists and keys) by here: a routine needs far fewer "
-                                                  "(split it into several routines)")
+                        return event.start_mark, (
+                            f"the file holds more than {MAX_EXPANDED_NODES:,} values "
+                            "(texts, lists and keys) by here: a routine needs far fewer "
+                            "(split it into several routines)"
+                        )
             return None
         except yaml.YAMLError:
             if loader is yaml.SafeLoader:
@@ -221,11 +267,15 @@ def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
     if "expected a single document" in (exc.context or "") + problem:
         return "more than one YAML document: a routine is a single document (remove the '---' line)"
     if "mapping values are not allowed" in problem:
-        return ("unexpected ':' here: check the indentation of this line, "
-                "or put quotes around a text that contains ': '")
+        return (
+            "unexpected ':' here: check the indentation of this line, "
+            "or put quotes around a text that contains ': '"
+        )
     if "'{'" in problem or "'['" in problem:
-        return ("unexpected '{' or '[' inside a list or text: put quotes around a text that contains "
-                "{side} or brackets, or write the list one '- ' item per line")
+        return (
+            "unexpected '{' or '[' inside a list or text: put quotes around a text that contains "
+            "{side} or brackets, or write the list one '- ' item per line"
+        )
     context = f" {exc.context}" if exc.context else ""
     return f"not valid YAML:{context} {problem} (check indentation and quotes)".replace("  ", " ")
 
@@ -235,8 +285,12 @@ def tag_problem(path: str, node: yaml.Node) -> Problem | None:
     if node.tag in ALLOWED_TAGS:
         return None
     mark = node.start_mark
-    return Problem(path, mark.line + 1, mark.column + 1,
-                   f"YAML tags are not allowed ({node.tag.replace(_STD, '!!')}): write plain text, numbers and lists")
+    return Problem(
+        path,
+        mark.line + 1,
+        mark.column + 1,
+        f"YAML tags are not allowed ({node.tag.replace(_STD, '!!')}): write plain text, numbers and lists",
+    )
 
 
 def is_null(node: yaml.Node) -> bool:

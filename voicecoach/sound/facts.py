@@ -49,12 +49,21 @@ class SoundFacts:
 
     def to_bytes(self) -> bytes:
         levelled = self.levelled_for or (0.0, 0.0)
-        return (_HEADER.pack(self.sample_rate, self.length, self.cell, self.true_peak, self.loudness_lufs,
-                             self.levelled_for is not None, *levelled)
-                + np.ascontiguousarray(self.energies, dtype="<f4").tobytes())
+        return (
+            _HEADER.pack(
+                self.sample_rate,
+                self.length,
+                self.cell,
+                self.true_peak,
+                self.loudness_lufs,
+                self.levelled_for is not None,
+                *levelled,
+            )
+            + np.ascontiguousarray(self.energies, dtype="<f4").tobytes()
+        )
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "SoundFacts":
+    def from_bytes(cls, data: bytes) -> SoundFacts:
         rate, length, cell, peak, lufs, is_levelled, *levelled = _HEADER.unpack_from(data)
         energies = np.frombuffer(data, dtype="<f4", offset=_HEADER.size).astype(np.float32)
         return cls(rate, length, peak, lufs, cell, energies, tuple(levelled) if is_levelled else None)
@@ -79,29 +88,40 @@ def cell_energies(samples: np.ndarray, sample_rate: int) -> tuple[int, np.ndarra
     squares = np.square(k_weighted(samples, sample_rate, TAIL_S))
     n_cells = -(-len(squares) // cell)
     padded = np.zeros(n_cells * cell)
-    padded[:len(squares)] = squares
+    padded[: len(squares)] = squares
     return cell, padded.reshape(n_cells, cell).sum(axis=1).astype(np.float32)  # as stored
 
 
-def facts_of(samples: np.ndarray, sample_rate: int,
-             levelled_for: tuple[float, float] | None = None) -> SoundFacts:
+def facts_of(
+    samples: np.ndarray, sample_rate: int, levelled_for: tuple[float, float] | None = None
+) -> SoundFacts:
     """Measure a sound (float32 mono at the mix's rate, starting from silence)."""
     from voicecoach.sound.loudness import oversampled_peaks
 
     samples = np.asarray(samples, dtype=np.float32)
     cell, energies = cell_energies(samples, sample_rate)
     peak = float(np.max(oversampled_peaks(samples, sample_rate))) if len(samples) else 0.0
-    return SoundFacts(sample_rate, len(samples), peak, _loudness(energies, cell, len(samples), sample_rate),
-                      cell, energies, levelled_for)
+    return SoundFacts(
+        sample_rate,
+        len(samples),
+        peak,
+        _loudness(energies, cell, len(samples), sample_rate),
+        cell,
+        energies,
+        levelled_for,
+    )
 
 
 def _loudness(energies: np.ndarray, cell: int, length: int, sample_rate: int) -> float:
     """Gated loudness of a sound from its cells; its ungated mean square when it is under 400 ms."""
     hop = int(round(HOP_S * sample_rate))
     _, hops = cells_to_hops(energies, cell, 0, hop)
-    gated = gated_loudness(hops[:length // hop], hop)
+    gated = gated_loudness(hops[: length // hop], hop)
     if math.isfinite(gated) or length == 0:
         return gated
     whole, part = divmod(length, cell)
-    power = (float(np.sum(energies[:whole], dtype=np.float64)) + part / cell * float(energies[min(whole, len(energies) - 1)])) / length
+    power = (
+        float(np.sum(energies[:whole], dtype=np.float64))
+        + part / cell * float(energies[min(whole, len(energies) - 1)])
+    ) / length
     return -0.691 + 10 * math.log10(power) if power > 0 else float("-inf")

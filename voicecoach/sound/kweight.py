@@ -38,11 +38,16 @@ def k_weighting_sos(sample_rate: int) -> np.ndarray:
     w0 = 2 * math.pi * 1500.0 / sample_rate
     alpha = math.sin(w0) / (2 * (1 / math.sqrt(2)))
     cos_w0, root = math.cos(w0), 2 * math.sqrt(a_gain) * alpha
-    b = [a_gain * ((a_gain + 1) + (a_gain - 1) * cos_w0 + root),
-         -2 * a_gain * ((a_gain - 1) + (a_gain + 1) * cos_w0),
-         a_gain * ((a_gain + 1) + (a_gain - 1) * cos_w0 - root)]
-    a = [(a_gain + 1) - (a_gain - 1) * cos_w0 + root, 2 * ((a_gain - 1) - (a_gain + 1) * cos_w0),
-         (a_gain + 1) - (a_gain - 1) * cos_w0 - root]
+    b = [
+        a_gain * ((a_gain + 1) + (a_gain - 1) * cos_w0 + root),
+        -2 * a_gain * ((a_gain - 1) + (a_gain + 1) * cos_w0),
+        a_gain * ((a_gain + 1) + (a_gain - 1) * cos_w0 - root),
+    ]
+    a = [
+        (a_gain + 1) - (a_gain - 1) * cos_w0 + root,
+        2 * ((a_gain - 1) - (a_gain + 1) * cos_w0),
+        (a_gain + 1) - (a_gain - 1) * cos_w0 - root,
+    ]
     sections.append([*(x / a[0] for x in b), 1.0, a[1] / a[0], a[2] / a[0]])
     # High pass: Q 0.5, 38 Hz.
     w0 = 2 * math.pi * 38.0 / sample_rate
@@ -82,11 +87,11 @@ def k_weighted(samples: np.ndarray, sample_rate: int, tail_s: float = TAIL_S) ->
     out = np.zeros(n)
     guard = int(TAIL_S * sample_rate)
     for start in range(0, len(samples), PIECE):
-        piece = np.asarray(samples[start:start + PIECE], dtype=np.float64)
+        piece = np.asarray(samples[start : start + PIECE], dtype=np.float64)
         size = _fft_length(len(piece) + 2 * guard)
         filtered = np.fft.irfft(np.fft.rfft(piece, size) * _response(sample_rate, size), size)
         end = min(n, start + len(piece) + guard)
-        out[start:end] += filtered[:end - start]
+        out[start:end] += filtered[: end - start]
     return out
 
 

@@ -19,6 +19,7 @@ out that gain only around peaks that need it. A final sample clamp at the ceilin
 guard. Without a bed, export runs the limiter in its first pass, on just the spots that need
 it, and writes with `apply_curves`.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -57,7 +58,7 @@ def _anti_denormal(n: int) -> np.ndarray:
 class LoudnessMeter:
     """Integrated loudness (BS.1770-4, mono) of audio fed in consecutive blocks."""
 
-    def __init__(self, sample_rate: int):
+    def __init__(self, sample_rate: int) -> None:
         from scipy.signal import sosfilt
 
         self._sosfilt = sosfilt
@@ -74,14 +75,14 @@ class LoudnessMeter:
 
     def add(self, block: np.ndarray) -> None:
         """Feed the next samples."""
-        tiny = _anti_denormal(len(block) + 1)[self._parity:self._parity + len(block)]
+        tiny = _anti_denormal(len(block) + 1)[self._parity : self._parity + len(block)]
         self._parity = (self._parity + len(block)) % 2
         y, self._state = self._sosfilt(self._sos, np.asarray(block, dtype=np.float64) + tiny, zi=self._state)
         squares = np.square(y)
         pos = 0
         while pos < len(squares):
             take = min(self._hop - self._hop_fill, len(squares) - pos)
-            self._hop_energy += float(np.sum(squares[pos:pos + take]))
+            self._hop_energy += float(np.sum(squares[pos : pos + take]))
             self._hop_fill += take
             pos += take
             if self._hop_fill == self._hop:
@@ -127,8 +128,9 @@ def oversampled_peaks(x: np.ndarray, sample_rate: int) -> np.ndarray:
     """Per input sample, the largest magnitude among it and its 4x oversampled neighbours (soxr)."""
     import soxr
 
-    up = soxr.resample(np.ascontiguousarray(x, dtype=np.float32), sample_rate,
-                       OVERSAMPLING * sample_rate, "HQ")
+    up = soxr.resample(
+        np.ascontiguousarray(x, dtype=np.float32), sample_rate, OVERSAMPLING * sample_rate, "HQ"
+    )
     up = np.abs(np.resize(up, OVERSAMPLING * len(x)))
     peaks = np.abs(x).astype(np.float32)
     for phase in range(OVERSAMPLING):  # much faster than a max over a short axis
@@ -139,11 +141,12 @@ def oversampled_peaks(x: np.ndarray, sample_rate: int) -> np.ndarray:
 class TruePeakMeter:
     """The true peak (dBTP) of audio fed in consecutive blocks, via a streamed 4x soxr resampler."""
 
-    def __init__(self, sample_rate: int):
+    def __init__(self, sample_rate: int) -> None:
         import soxr
 
-        self._stream = soxr.ResampleStream(sample_rate, OVERSAMPLING * sample_rate, 1,
-                                           dtype="float32", quality="HQ")
+        self._stream = soxr.ResampleStream(
+            sample_rate, OVERSAMPLING * sample_rate, 1, dtype="float32", quality="HQ"
+        )
         self.peak = 0.0
 
     def add(self, block: np.ndarray, last: bool = False) -> None:
@@ -196,7 +199,7 @@ def sliding_min(x: np.ndarray, size: int) -> np.ndarray:
     blocks = padded.reshape(-1, size)
     from_left = np.minimum.accumulate(blocks, axis=1).ravel()
     from_right = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
-    return np.minimum(from_right[:n - size + 1], from_left[size - 1:n])
+    return np.minimum(from_right[: n - size + 1], from_left[size - 1 : n])
 
 
 def _moving_average(x: np.ndarray, length: int) -> np.ndarray:
@@ -212,8 +215,14 @@ class TruePeakLimiter:
     rest, so the samples out equal the samples in, in the same order and timing.
     """
 
-    def __init__(self, sample_rate: int, ceiling_db: float, lookahead_s: float = 0.005,
-                 hold_s: float = 0.04, margin: int = 512):
+    def __init__(
+        self,
+        sample_rate: int,
+        ceiling_db: float,
+        lookahead_s: float = 0.005,
+        hold_s: float = 0.04,
+        margin: int = 512,
+    ) -> None:
         self._rate = sample_rate
         self._ceiling = 10 ** (ceiling_db / 20)
         self._avg = max(1, int(round(lookahead_s * sample_rate / 2)))  # each moving average
@@ -243,7 +252,7 @@ class TruePeakLimiter:
         out = np.zeros(hi - lo, dtype=np.float32)
         a, b = max(lo, self._buf_start), min(hi, self._received)
         if b > a:
-            out[a - lo:b - lo] = self._buf[a - self._buf_start:b - self._buf_start]
+            out[a - lo : b - lo] = self._buf[a - self._buf_start : b - self._buf_start]
         return out
 
     def _emit(self, final_end: int) -> np.ndarray:
@@ -252,15 +261,15 @@ class TruePeakLimiter:
             return np.zeros(0, dtype=np.float32)
         ahead, hold, margin = self._ahead, self._hold, self._margin
         x = self._window(start - ahead - hold - margin, final_end + ahead + margin)
-        out = x[ahead + hold + margin:ahead + hold + margin + final_end - start]
+        out = x[ahead + hold + margin : ahead + hold + margin + final_end - start]
         self._emitted = final_end
         keep_from = max(0, final_end - ahead - hold - margin)
-        self._buf = self._buf[keep_from - self._buf_start:]
+        self._buf = self._buf[keep_from - self._buf_start :]
         self._buf_start = keep_from
         if np.max(np.abs(x), initial=0.0) < self._ceiling * QUIET_FRACTION:
             self.skipped_quiet = True
             return out.copy()  # far below the ceiling: nothing to limit
-        peaks = oversampled_peaks(x, self._rate)[margin:len(x) - margin]
+        peaks = oversampled_peaks(x, self._rate)[margin : len(x) - margin]
         self.input_peak = max(self.input_peak, float(np.max(peaks, initial=0.0)))
         gain = self._gain(peaks)
         if gain is None:
@@ -287,13 +296,14 @@ class TruePeakLimiter:
         runs = np.split(over, np.flatnonzero(np.diff(over) > span) + 1)
         for run in runs:
             lo, hi = max(0, int(run[0]) - span), min(len(gain), int(run[-1]) + 1)
-            required = np.minimum(1.0, self._ceiling / np.maximum(peaks[lo:hi + span], 1e-9))
+            required = np.minimum(1.0, self._ceiling / np.maximum(peaks[lo : hi + span], 1e-9))
             gain[lo:hi] = _moving_average(_moving_average(sliding_min(required, size), avg), avg)
         return gain[2:]
 
 
-def normalise(blocks: Iterable[np.ndarray], sample_rate: int, gain_db: float,
-              ceiling_db: float) -> Iterator[np.ndarray]:
+def normalise(
+    blocks: Iterable[np.ndarray], sample_rate: int, gain_db: float, ceiling_db: float
+) -> Iterator[np.ndarray]:
     """Pass 2: apply `gain_db`, then the true-peak limiter; yields as many samples as it gets."""
     limiter = TruePeakLimiter(sample_rate, ceiling_db)
     gain = np.float32(10 ** (gain_db / 20))
@@ -306,8 +316,9 @@ def normalise(blocks: Iterable[np.ndarray], sample_rate: int, gain_db: float,
         yield tail
 
 
-def apply_curves(blocks: Iterable[np.ndarray], gain_db: float, ceiling_db: float,
-                 curves: Sequence[tuple[int, np.ndarray]]) -> Iterator[np.ndarray]:
+def apply_curves(
+    blocks: Iterable[np.ndarray], gain_db: float, ceiling_db: float, curves: Sequence[tuple[int, np.ndarray]]
+) -> Iterator[np.ndarray]:
     """Pass 2 with the limiter's work done in advance (analysis.py): apply `gain_db`, multiply each
     curve in from its first sample (curves sorted by that), clamp at the ceiling as a guard."""
     gain, ceiling = np.float32(10 ** (gain_db / 20)), np.float32(10 ** (ceiling_db / 20))
@@ -320,7 +331,7 @@ def apply_curves(blocks: Iterable[np.ndarray], gain_db: float, ceiling_db: float
             start, curve = curves[i]
             a, b = max(start, pos), min(start + len(curve), end)
             if b > a:
-                out[a - pos:b - pos] *= curve[a - start:b - start]
+                out[a - pos : b - pos] *= curve[a - start : b - start]
             i += 1
         while first < len(curves) and curves[first][0] + len(curves[first][1]) <= end:
             first += 1

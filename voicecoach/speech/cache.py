@@ -51,11 +51,19 @@ def default_cache_dir() -> Path:
     return Path(root).expanduser() / "speech"
 
 
-def cache_key(engine: str, identity: str, voice: str | None, rate: float, text: str,
-              target_lufs: float) -> str:
+def cache_key(
+    engine: str, identity: str, voice: str | None, rate: float, text: str, target_lufs: float
+) -> str:
     """The hex sha256 naming a clip: everything that changes its sound goes in."""
-    fields = {"format": CACHE_FORMAT, "engine": engine, "identity": identity, "voice": voice,
-              "rate": f"{rate:.4f}", "text": text, "lufs": f"{target_lufs:.2f}"}
+    fields = {
+        "format": CACHE_FORMAT,
+        "engine": engine,
+        "identity": identity,
+        "voice": voice,
+        "rate": f"{rate:.4f}",
+        "text": text,
+        "lufs": f"{target_lufs:.2f}",
+    }
     blob = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 
@@ -82,7 +90,7 @@ def _warn_once(tag: str, message: str) -> None:
 class ClipCache:
     """Clips by key under `root` (default: `default_cache_dir()`)."""
 
-    def __init__(self, root: str | os.PathLike | None = None):
+    def __init__(self, root: str | os.PathLike | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_dir()
         self._swept = False
 
@@ -107,13 +115,18 @@ class ClipCache:
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:
-            _warn_once(f"read:{path}", f"could not read speech cache entry {path}: {exc}; "
-                                       "synthesising the line again")
+            _warn_once(
+                f"read:{path}",
+                f"could not read speech cache entry {path}: {exc}; synthesising the line again",
+            )
             return None
         clip, problem = _decode(data, key) if data is not None else (None, problem)
         if problem:
-            _warn_once(f"bad:{path}", f"speech cache entry {path} was {problem}; it has been "
-                                      "removed and the line is synthesised again")
+            _warn_once(
+                f"bad:{path}",
+                f"speech cache entry {path} was {problem}; it has been "
+                "removed and the line is synthesised again",
+            )
             try:
                 if path.is_dir() and not path.is_symlink():
                     path.rmdir()  # only an empty one: nothing else of anyone's is deleted
@@ -130,8 +143,14 @@ class ClipCache:
         samples = np.ascontiguousarray(clip.samples, dtype="<f4")
         facts = clip.facts.to_bytes() if clip.facts is not None else b""
         payload = samples.tobytes() + facts
-        header = _HEADER.pack(MAGIC, bytes.fromhex(key), hashlib.sha256(payload).digest(),
-                              int(clip.sample_rate), samples.size, len(facts))
+        header = _HEADER.pack(
+            MAGIC,
+            bytes.fromhex(key),
+            hashlib.sha256(payload).digest(),
+            int(clip.sample_rate),
+            samples.size,
+            len(facts),
+        )
         tmp = None
         if not self._swept:
             self._swept = True
@@ -146,9 +165,12 @@ class ClipCache:
             tmp = None
             return True
         except OSError as exc:
-            _warn_once(f"write:{self.root}", f"could not write to the speech cache at {self.root}: "
-                                             f"{exc}; clips will be synthesised each time "
-                                             "(set VOICECOACH_CACHE_DIR to a writable folder)")
+            _warn_once(
+                f"write:{self.root}",
+                f"could not write to the speech cache at {self.root}: "
+                f"{exc}; clips will be synthesised each time "
+                "(set VOICECOACH_CACHE_DIR to a writable folder)",
+            )
             return False
         finally:
             if tmp is not None:
@@ -213,18 +235,18 @@ def _decode(data: bytes, key: str) -> tuple[Clip | None, str]:
     """The clip in an entry's bytes, or None and what is wrong with them."""
     if len(data) < _HEADER.size:
         return None, "cut short"
-    if data[:len(MAGIC)] != MAGIC:
+    if data[: len(MAGIC)] != MAGIC:
         return None, "not a voicecoach clip (or from another version)"
-    magic, stored_key, digest, sample_rate, n_samples, n_facts = _HEADER.unpack_from(data)
+    _magic, stored_key, digest, sample_rate, n_samples, n_facts = _HEADER.unpack_from(data)
     if stored_key != bytes.fromhex(key):
         return None, "holding another line's audio"
-    payload = memoryview(data)[_HEADER.size:]
+    payload = memoryview(data)[_HEADER.size :]
     expected = 4 * n_samples + n_facts
     if len(payload) != expected:
         return None, "cut short" if len(payload) < expected else "longer than its header says"
     if hashlib.sha256(payload).digest() != digest or sample_rate <= 0:
         return None, "damaged (checksum mismatch)"
-    samples = np.frombuffer(payload[:4 * n_samples], dtype="<f4").astype(np.float32)
+    samples = np.frombuffer(payload[: 4 * n_samples], dtype="<f4").astype(np.float32)
     if samples.size and not (np.all(np.isfinite(samples)) and float(np.max(np.abs(samples))) <= 1.0):
         return None, "holding values that are not audio (NaN, infinite or beyond full scale)"
     if not 4000 <= sample_rate <= 384_000:
@@ -233,5 +255,5 @@ def _decode(data: bytes, key: str) -> tuple[Clip | None, str]:
     if n_facts:
         from voicecoach.sound.facts import SoundFacts
 
-        facts = SoundFacts.from_bytes(bytes(payload[4 * n_samples:]))
+        facts = SoundFacts.from_bytes(bytes(payload[4 * n_samples :]))
     return Clip(samples, int(sample_rate), facts), ""

@@ -39,8 +39,9 @@ def loudness_db(samples: np.ndarray, sample_rate: int) -> float | None:
     return float(value)
 
 
-def normalize_loudness(clip: Clip, target_lufs: float = TARGET_LUFS,
-                       peak_ceiling_db: float = PEAK_CEILING_DB) -> Clip:
+def normalize_loudness(
+    clip: Clip, target_lufs: float = TARGET_LUFS, peak_ceiling_db: float = PEAK_CEILING_DB
+) -> Clip:
     """`clip` at `target_lufs`, turned down further if its peak would pass `peak_ceiling_db`."""
     level = loudness_db(clip.samples, clip.sample_rate)
     if level is None:

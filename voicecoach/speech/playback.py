@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 from voicecoach.errors import DeviceError
 from voicecoach.sound.clip import Clip

@@ -14,19 +14,19 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterable
 
 import numpy as np
 
 from voicecoach.errors import UsageError
 from voicecoach.routine.reader import MAX_TEXT_CHARS
 from voicecoach.sound.clip import Clip, trim_silence
-from voicecoach.speech.engines.base import Engine
 from voicecoach.speech.cache import ClipCache, cache_key
+from voicecoach.speech.engines.base import Engine
+from voicecoach.speech.engines.registry import get_engine
 from voicecoach.speech.loudness import TARGET_LUFS
 from voicecoach.speech.normalize import normalize_for_speech
-from voicecoach.speech.engines.registry import get_engine
 
 MIN_RATE, MAX_RATE = 0.3, 3.0
 #: Clips (samples) kept in memory per synthesizer, most recently used first.
@@ -42,16 +42,22 @@ def check_rate(rate: float) -> float:
     except (TypeError, ValueError):
         raise UsageError(f"speech rate {rate!r} is not a number: use e.g. 0.9 or 1.2") from None
     if not MIN_RATE <= value <= MAX_RATE:
-        raise UsageError(f"speech rate {value:g} is out of range: use {MIN_RATE:g} to {MAX_RATE:g} "
-                         "(1.0 is normal speed)")
+        raise UsageError(
+            f"speech rate {value:g} is out of range: use {MIN_RATE:g} to {MAX_RATE:g} (1.0 is normal speed)"
+        )
     return value
 
 
 class Synthesizer:
     """Clips of one engine and voice, through a shared on-disk cache."""
 
-    def __init__(self, engine_name: str | None = None, voice: str | None = None,
-                 cache: ClipCache | None = None, target_lufs: float = TARGET_LUFS):
+    def __init__(
+        self,
+        engine_name: str | None = None,
+        voice: str | None = None,
+        cache: ClipCache | None = None,
+        target_lufs: float = TARGET_LUFS,
+    ) -> None:
         self.engine: Engine = get_engine(engine_name)
         self.voice = voice or self.engine.default_voice()
         self.cache = cache if cache is not None else ClipCache()
@@ -71,8 +77,9 @@ class Synthesizer:
         """The cache key of already-normalised text at `rate`."""
         found = self._keys.get((spoken, rate))
         if found is None:
-            found = self._keys[(spoken, rate)] = cache_key(self.engine.name, self.identity, self.voice, rate,
-                                                           spoken, self.target_lufs)
+            found = self._keys[(spoken, rate)] = cache_key(
+                self.engine.name, self.identity, self.voice, rate, spoken, self.target_lufs
+            )
         return found
 
     def _spoken(self, text: str) -> str:
@@ -177,11 +184,12 @@ class Synthesizer:
         return clip
 
 
-def say_clip(text: str, engine_name: str | None = None, voice: str | None = None,
-             rate: float = 1.0) -> Clip:
+def say_clip(text: str, engine_name: str | None = None, voice: str | None = None, rate: float = 1.0) -> Clip:
     """One line as a clip (cached like any other), for `voicecoach say`."""
     if not normalize_for_speech(text):
-        raise UsageError("there is nothing to say: give some words, e.g. voicecoach say \"Breathe in.\"")
+        raise UsageError('there is nothing to say: give some words, e.g. voicecoach say "Breathe in."')
     if len(text) > MAX_TEXT_CHARS:
-        raise UsageError(f"the text is {len(text):,} characters; say at most {MAX_TEXT_CHARS:,} at once, as in a routine")
+        raise UsageError(
+            f"the text is {len(text):,} characters; say at most {MAX_TEXT_CHARS:,} at once, as in a routine"
+        )
     return Synthesizer(engine_name, voice).clip(text, rate)

@@ -22,8 +22,11 @@ def builtin_names() -> list[str]:
     folder = _routines_dir()
     if not folder.is_dir():
         return []
-    return sorted(p.name[: -len(ROUTINE_SUFFIX)] for p in folder.iterdir()
-                  if p.is_file() and p.name.endswith(ROUTINE_SUFFIX))
+    return sorted(
+        p.name[: -len(ROUTINE_SUFFIX)]
+        for p in folder.iterdir()
+        if p.is_file() and p.name.endswith(ROUTINE_SUFFIX)
+    )
 
 
 def builtin_path(name: str) -> Path:
@@ -44,12 +47,16 @@ def resolve_routine(arg: str | Path) -> Path:
     if path.is_file() or (path.exists() and not path.is_dir()):
         return path  # a device or pipe too: the loader refuses it without reading it
     if path.is_dir():
-        raise UsageError(f"{arg}: this is a folder, not a routine file (give a .yaml file or a "
-                         f"built-in name; 'voicecoach list' shows them)")
+        raise UsageError(
+            f"{arg}: this is a folder, not a routine file (give a .yaml file or a "
+            f"built-in name; 'voicecoach list' shows them)"
+        )
     text = str(arg)
     if _looks_like_path(text):
-        raise UsageError(f"{text}: no such routine file (check the path, or give a built-in name: "
-                         f"{', '.join(builtin_names())})")
+        raise UsageError(
+            f"{text}: no such routine file (check the path, or give a built-in name: "
+            f"{', '.join(builtin_names())})"
+        )
     return builtin_path(text)
 
 
@@ -66,5 +73,7 @@ def _unknown_message(name: str, names: list[str]) -> str:
     close = difflib.get_close_matches(name.strip().lower(), names, n=1, cutoff=0.5)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     listing = ", ".join(names) if names else "none are installed"
-    return (f"no routine file or built-in routine called '{name}'{hint}; "
-            f"the built-ins are: {listing} (or give the path to a .yaml file)")
+    return (
+        f"no routine file or built-in routine called '{name}'{hint}; "
+        f"the built-ins are: {listing} (or give the path to a .yaml file)"
+    )

@@ -22,8 +22,12 @@ def _engine():
 def probe() -> dict:
     engine = _engine()
     voices = [{"id": v.id, "name": getattr(v, "name", "") or ""} for v in engine.getProperty("voices")]
-    return {"driver": type(engine.proxy._driver).__module__.rsplit(".", 1)[-1], "voices": voices,
-            "voice": engine.getProperty("voice"), "rate": engine.getProperty("rate")}
+    return {
+        "driver": type(engine.proxy._driver).__module__.rsplit(".", 1)[-1],
+        "voices": voices,
+        "voice": engine.getProperty("voice"),
+        "rate": engine.getProperty("rate"),
+    }
 
 
 def speak(request: dict) -> dict:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from voicecoach.sound.clip import Clip
 
+
 @dataclass(frozen=True)
 class Availability:
     """Whether an engine works here, and if not, what to do about it."""

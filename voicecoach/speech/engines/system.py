@@ -30,8 +30,10 @@ PROBE_TIMEOUT_S = 30.0
 
 def _driver_hint() -> str:
     if sys.platform.startswith("linux"):
-        return ("pyttsx3 speaks through libespeak-ng on Linux: install it "
-                "(Debian/Ubuntu: sudo apt-get install libespeak-ng1 espeak-ng)")
+        return (
+            "pyttsx3 speaks through libespeak-ng on Linux: install it "
+            "(Debian/Ubuntu: sudo apt-get install libespeak-ng1 espeak-ng)"
+        )
     if sys.platform == "darwin":
         return "pyttsx3 needs PyObjC on macOS: pip install pyobjc"
     if sys.platform == "win32":
@@ -47,16 +49,22 @@ def speak_timeout_s(text: str) -> float:
 def _run_worker(request: dict, timeout_s: float) -> dict:
     """One request to a fresh worker process; its answer, or {"error": ...}."""
     try:
-        proc = subprocess.run([sys.executable, str(WORKER)], input=json.dumps(request).encode("utf-8"),
-                              capture_output=True, timeout=timeout_s)
+        proc = subprocess.run(
+            [sys.executable, str(WORKER)],
+            input=json.dumps(request).encode("utf-8"),
+            capture_output=True,
+            timeout=timeout_s,
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"the system voice did not finish within {timeout_s:.0f} s"}
     try:
         return json.loads(proc.stdout.decode("utf-8"))
     except ValueError:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        return {"error": f"the pyttsx3 worker failed (exit {proc.returncode})"
-                         + (f": {detail[-1]}" if detail else "")}
+        return {
+            "error": f"the pyttsx3 worker failed (exit {proc.returncode})"
+            + (f": {detail[-1]}" if detail else "")
+        }
 
 
 @dataclass(frozen=True)
@@ -97,8 +105,9 @@ class SystemEngine(Engine):
             return Availability(False, "pyttsx3 is not installed: pip install pyttsx3")
         probe = _probe()
         if probe.error:
-            return Availability(False, f"pyttsx3 could not start a speech driver ({probe.error}); "
-                                       f"{_driver_hint()}")
+            return Availability(
+                False, f"pyttsx3 could not start a speech driver ({probe.error}); {_driver_hint()}"
+            )
         if not probe.voices:
             return Availability(False, f"pyttsx3's {probe.driver} driver offers no voices; {_driver_hint()}")
         return Availability(True)
@@ -113,8 +122,9 @@ class SystemEngine(Engine):
 
     def _check_voice(self, voice: str | None) -> None:
         if voice and voice not in _probe().voices:
-            raise EngineError(f"unknown system voice {voice!r}: run `voicecoach voices` to see the "
-                              "voices here")
+            raise EngineError(
+                f"unknown system voice {voice!r}: run `voicecoach voices` to see the voices here"
+            )
 
     def identity(self, voice: str | None) -> str:
         self._check_voice(voice)
@@ -128,8 +138,10 @@ class SystemEngine(Engine):
             clip, problem = self._attempt(text, voice, rate)
             if clip is not None:
                 return clip
-        raise EngineError(f"the system voice failed twice for {text[:40]!r}: {problem} "
-                          "(try --engine piper or --engine espeak)")
+        raise EngineError(
+            f"the system voice failed twice for {text[:40]!r}: {problem} "
+            "(try --engine piper or --engine espeak)"
+        )
 
     def _attempt(self, text: str, voice: str | None, rate: float) -> tuple[Clip | None, str]:
         fd, out = tempfile.mkstemp(suffix=".wav", prefix="voicecoach-system-")
