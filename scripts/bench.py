@@ -392,7 +392,7 @@ def encode_floor(mp3: Path) -> float:
     import lameenc
 
     from voicecoach.export.encoders import FORMATS
-    from voicecoach.mix.mixer import DEFAULT_SAMPLE_RATE
+    from voicecoach.sound.levels import DEFAULT_SAMPLE_RATE
 
     bitrate, quality = FORMATS[".mp3"].settings["phone"].args
     encoder = lameenc.Encoder()
@@ -553,8 +553,7 @@ def bench_exports() -> list[dict]:
 _FIRST_SOUND = """
 import json, sys
 from voicecoach import app
-from voicecoach.live.run import play_session
-result = play_session(sys.argv[1], app.SessionOptions(), backend_name="null", keys=False, status=False,
+result = app.play(sys.argv[1], app.SessionOptions(), backend_name="null", keys=False, status=False,
                       record=False, sleep_after_s=1.0)
 print(json.dumps({"first_sound_s": result.first_sound_s}))
 """

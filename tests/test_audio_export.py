@@ -13,7 +13,7 @@ from audio_helpers import RATE, decode, ebur128, onset_s, spoken_timeline, tone_
 from voicecoach.export.split import export_split
 from voicecoach.export.track import ExportOptions, export_batch, export_session
 from voicecoach.mix.cuesounds import load_cue
-from voicecoach.mix.mixer import resample
+from voicecoach.sound.resample import resample
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,10 @@ from scipy.signal import resample_poly
 
 from voicecoach.errors import ExportError
 from voicecoach.mix.cuesounds import load_cue
-from voicecoach.mix.mixer import Mixer, MixLevels
+from voicecoach.mix.mixer import Mixer
 from voicecoach.plan.timeline import Event, StepSpan, Timeline
 from voicecoach.sound.clip import Clip
+from voicecoach.sound.levels import MixLevels
 from voicecoach.sound.loudness import LoudnessMeter
 
 
@@ -130,7 +131,8 @@ def test_rendering_streams_in_memory_independent_of_session_length():
 
 
 def test_a_clip_levelled_when_synthesised_is_only_resampled():
-    from voicecoach.mix.mixer import mix_ready, resample
+    from voicecoach.sound.levels import mix_ready
+    from voicecoach.sound.resample import resample
 
     ready = mix_ready(tone(300, 1.0, amp=0.6))
     assert ready.facts.levelled_for == (-20.0, 10.0) and ready.facts.sample_rate == RATE

@@ -8,7 +8,7 @@ from timeline_checks import assert_guarantees
 from voicecoach.errors import UsageError
 from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
-from voicecoach.profiles.model import get_profile
+from voicecoach.profiles.store import get_profile
 from voicecoach.routine.durations import parse_breath
 from voicecoach.routine.loader import parse_routine
 

@@ -14,7 +14,7 @@ from conftest import ROUTINES
 
 from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
-from voicecoach.profiles.model import get_profile
+from voicecoach.profiles.store import get_profile
 from voicecoach.routine.loader import load_routine
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -19,7 +19,7 @@ from voicecoach.errors import UsageError
 from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
 from voicecoach.plan.timeline import Timeline
-from voicecoach.profiles.model import get_profile
+from voicecoach.profiles.store import get_profile
 from voicecoach.routine.builtin import builtin_names, builtin_path, resolve_routine
 from voicecoach.routine.durations import parse_breath, parse_duration, parse_hold
 from voicecoach.routine.loader import load_routine

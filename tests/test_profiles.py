@@ -11,7 +11,7 @@ from voicecoach.cli import main
 from voicecoach.errors import RoutineError, UsageError
 from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
-from voicecoach.profiles.model import config_dir, get_profile
+from voicecoach.profiles.store import config_dir, get_profile
 from voicecoach.routine.loader import parse_routine
 
 ROUTINE = """

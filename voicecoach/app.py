@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voicecoach.errors import Problem, RoutineError, UsageError
 from voicecoach.export.encoders import format_for
@@ -21,7 +21,7 @@ from voicecoach.export.track import (
 from voicecoach.plan.compiler import CompileOptions, SpeechDurations, compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
 from voicecoach.plan.timeline import Timeline
-from voicecoach.profiles.model import all_profiles, get_profile
+from voicecoach.profiles.store import all_profiles, get_profile
 from voicecoach.routine.builtin import builtin_names, builtin_path, resolve_routine
 from voicecoach.routine.durations import DurationError, format_duration, parse_breath, parse_duration
 from voicecoach.routine.loader import load_routine
@@ -29,6 +29,9 @@ from voicecoach.routine.model import Routine
 from voicecoach.sound.clip import Clip
 from voicecoach.sound.facts import SoundFacts
 from voicecoach.speech.synth import Synthesizer
+
+if TYPE_CHECKING:
+    from voicecoach.live.player import PlayResult
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,16 @@ class SessionOptions:
             return parse_duration(self.tail)
         except DurationError as exc:
             raise UsageError(f"--tail: {exc}") from None
+
+
+def parse_sleep_after(text: str | None) -> float | None:
+    """Seconds in `--sleep-after` (`20m`, `1h`, `90s`), or None."""
+    if text is None:
+        return None
+    try:
+        return parse_duration(text)
+    except DurationError as exc:
+        raise UsageError(f"--sleep-after: {exc}") from None
 
 
 def load(routine_arg: str) -> Routine:
@@ -324,3 +337,17 @@ def export_many(
         export_routine(arg, options, str(folder / default_output(arg, suffix).name), export_options)
         for arg in routine_args
     ]
+
+
+def play(routine_arg: str, options: SessionOptions, **play_options: Any) -> PlayResult:
+    """Play ROUTINE live (see `voicecoach.live.run.play_session` for `play_options`)."""
+    from voicecoach.live.run import play_session  # start-up time: only `play` needs live sound
+
+    return play_session(
+        load(routine_arg),
+        options.compile_options(),
+        name=routine_arg,
+        engine=options.engine,
+        voice=options.voice,
+        **play_options,
+    )

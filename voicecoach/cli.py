@@ -15,7 +15,8 @@ import click
 from voicecoach import __version__, app
 from voicecoach.errors import RoutineError, VoicecoachError
 from voicecoach.plan.text import plan_table, render_description
-from voicecoach.profiles.model import CUE_STYLES, all_profiles, settings
+from voicecoach.profiles.model import CUE_STYLES, settings
+from voicecoach.profiles.store import all_profiles
 
 _PYTHON_SHOWWARNING = warnings.showwarning
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -417,15 +418,13 @@ def play(
     **kwargs: Any,
 ) -> None:
     """Play ROUTINE live. Keys: space pause/resume, n next step, b back to the step's start, q quit."""
-    from voicecoach.live.run import parse_sleep_after, play_session
-
-    result = play_session(
+    result = app.play(
         routine,
         _session_options(kwargs),
         backend_name=backend,
         speed=speed,
         log_path=log_path,
-        sleep_after_s=parse_sleep_after(sleep_after),
+        sleep_after_s=app.parse_sleep_after(sleep_after),
     )
     state = {"end": "completed", "quit": "stopped", "sleep": "faded out (--sleep-after)"}[result.ended_by]
     click.echo(f"{state}: {app.clock(result.played_s)} played", err=True)

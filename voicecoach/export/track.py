@@ -27,10 +27,11 @@ from voicecoach.export import encoders, tags, timedtext
 from voicecoach.fsutil import atomic_output, check_destination, write_text_atomic
 from voicecoach.mix.analysis import Levels, solve_levels
 from voicecoach.mix.bed import NOISE_COLOURS, Bed, check_bed_file
-from voicecoach.mix.mixer import DEFAULT_SAMPLE_RATE, Mixer
+from voicecoach.mix.mixer import Mixer
 from voicecoach.plan.timeline import Timeline
 from voicecoach.sound import loudness
 from voicecoach.sound.clip import Clip
+from voicecoach.sound.levels import DEFAULT_SAMPLE_RATE
 
 
 @dataclass(frozen=True)

@@ -5,38 +5,31 @@ from __future__ import annotations
 import sys
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from voicecoach.errors import DeviceError, UsageError, VoicecoachError
+from voicecoach.history import History, SessionRecord
 from voicecoach.live.backends import get_backend
 from voicecoach.live.keys import KeyReader, StatusLine
 from voicecoach.live.player import PAUSED_LINE, Player, PlayResult
 from voicecoach.live.schedule import LiveSchedule
 from voicecoach.live.synth_client import SynthWorker, WorkerClipSource
+from voicecoach.plan.compiler import CompileOptions, compile_routine
+from voicecoach.plan.estimate import EstimatedDurations
 from voicecoach.routine.durations import format_duration
-
-if TYPE_CHECKING:
-    from voicecoach.app import SessionOptions
+from voicecoach.routine.model import Routine
+from voicecoach.speech.synth import Synthesizer
 
 MIN_SPEED, MAX_SPEED = 0.1, 100.0
 
 
-def parse_sleep_after(text: str | None) -> float | None:
-    """Seconds in `--sleep-after` (`20m`, `1h`, `90s`), or None."""
-    if text is None:
-        return None
-    from voicecoach.routine.durations import DurationError, parse_duration
-
-    try:
-        return parse_duration(text)
-    except DurationError as exc:
-        raise UsageError(f"--sleep-after: {exc}") from None
-
-
 def play_session(
-    routine_arg: str,
-    options: SessionOptions,
+    routine: Routine,
+    options: CompileOptions,
     *,
+    name: str,
+    engine: str | None = None,
+    voice: str | None = None,
     backend_name: str | None = None,
     speed: float = 1.0,
     log_path: str | None = None,
@@ -45,18 +38,21 @@ def play_session(
     status: bool | None = None,
     record: bool = True,
 ) -> PlayResult:
-    """Play a routine live (see `voicecoach.live.schedule` and `player`); the session goes in the history."""
+    """Play a routine live (see `voicecoach.live.schedule` and `player`); the session goes in the
+    history under `name` (the routine as the user named it)."""
     clock_start = time.perf_counter()
     if not MIN_SPEED <= speed <= MAX_SPEED:
         raise UsageError(
             f"--speed {speed:g} is out of range: use {MIN_SPEED:g} to {MAX_SPEED:g} (1 = real time)"
         )
-    worker = SynthWorker(options.engine, options.voice)
+    worker = SynthWorker(engine, voice)
     worker.start()  # its start-up overlaps ours; new lines are synthesised there, not in this process
     try:
         return _play(
-            routine_arg,
+            routine,
             options,
+            name,
+            Synthesizer(engine, voice),
             worker,
             clock_start,
             backend_name=backend_name,
@@ -72,8 +68,10 @@ def play_session(
 
 
 def _play(
-    routine_arg: str,
-    options: SessionOptions,
+    routine: Routine,
+    compile_options: CompileOptions,
+    name: str,
+    synth: Synthesizer,
     worker: SynthWorker,
     clock_start: float,
     *,
@@ -85,15 +83,7 @@ def _play(
     status: bool | None,
     record: bool,
 ) -> PlayResult:
-    from voicecoach import app
-    from voicecoach.plan.compiler import compile_routine
-    from voicecoach.plan.estimate import EstimatedDurations
-    from voicecoach.speech.synth import Synthesizer
-
-    routine = app.load(routine_arg)
-    compile_options = options.compile_options()
     backend = get_backend(backend_name)
-    synth = Synthesizer(options.engine, options.voice)
     estimate = compile_routine(routine, compile_options, EstimatedDurations(), estimated=True).duration_s
     log = _open_log(log_path)
     schedule = LiveSchedule(
@@ -130,7 +120,7 @@ def _play(
         played_s = result.played_s if result else (player.played_s() if player else 0.0)
         if record and played_s > 0:
             _record(
-                routine_arg,
+                name,
                 routine.title,
                 schedule.profile.name,
                 started_at,
@@ -159,8 +149,6 @@ def _open_log(path: str | None) -> TextIO | None:
 def _record(
     routine: str, title: str, profile: str, started_at: datetime, played_s: float, completed: bool
 ) -> None:
-    from voicecoach.history import History, SessionRecord
-
     try:
         History().record(SessionRecord(routine, title, profile, started_at, played_s, completed))
     except VoicecoachError as exc:  # the session itself went fine: say so, do not fail

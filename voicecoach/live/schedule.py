@@ -46,12 +46,13 @@ from typing import Any
 import numpy as np
 
 from voicecoach.mix.bed import Bed
-from voicecoach.mix.mixer import DEFAULT_SAMPLE_RATE, Mixer, MixLevels
+from voicecoach.mix.mixer import Mixer
 from voicecoach.plan.compiler import CompileOptions, CompileState, compile_routine
 from voicecoach.plan.timeline import Event, Hold, StepSpan, Timeline
 from voicecoach.routine.durations import MAX_DURATION_S
 from voicecoach.routine.model import Routine
 from voicecoach.sound.clip import Clip
+from voicecoach.sound.levels import DEFAULT_SAMPLE_RATE, MixLevels
 
 
 class ClipSource:
@@ -85,10 +86,6 @@ class _Lockstep:
 
     def __init__(self, schedule: LiveSchedule) -> None:
         self.schedule = schedule
-
-    def watch(self, state: Callable[[], CompileState]) -> None:
-        """The compiler hands over a view of its progress (see `CompileState`)."""
-        self.schedule._compile_state = state
 
     def duration_s(self, text: str, rate: float) -> float:
         return self.schedule._line(text, rate).duration_s
@@ -142,7 +139,7 @@ class LiveSchedule:
         self._events: list[Event] = []  # committed, sorted by start
         self._starts: list[int] = []
         self._built = 0  # how many of the builder's events are committed
-        self._compile_state: Callable[[], CompileState] | None = None  # set by the compiler (watch)
+        self._compile_state: Callable[[], CompileState] | None = None  # set by the compiler (follow)
         self._steps: list[StepSpan] = []
         self._holds: list[Hold] = []
         self._current = (0, 0.0)  # (index, start_s) of the step being built
@@ -170,7 +167,7 @@ class LiveSchedule:
 
     def _run(self) -> None:
         try:
-            timeline = compile_routine(self.routine, self.options, _Lockstep(self))
+            timeline = compile_routine(self.routine, self.options, _Lockstep(self), follower=self)
             self._finish(timeline)
             self._make_extras()
         except StopSchedule:
@@ -179,6 +176,10 @@ class LiveSchedule:
             with self._cond:
                 self.error = exc
                 self._cond.notify_all()
+
+    def follow(self, state: Callable[[], CompileState]) -> None:
+        """The compiler's view of its progress (see `CompileState`): committed before each new line."""
+        self._compile_state = state
 
     def _line(self, text: str, rate: float) -> Clip:
         if self._stopped:

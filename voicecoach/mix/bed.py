@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.errors import ExportError, UsageError
+from voicecoach.sound.resample import resample
 
 NOISE_COLOURS = ("brown", "pink")
 #: The longest stretch of a bed FILE that is kept (it loops anyway); bounds memory.
@@ -202,8 +203,6 @@ def load_loop(path: str, sample_rate: int, level_lufs: float) -> np.ndarray:
 def _read_wav_head(path: str, sample_rate: int, max_s: float) -> np.ndarray | None:
     """The first `max_s` of a plain 16-bit PCM WAV, resampled; None for any other file (ffmpeg's turn)."""
     import wave
-
-    from voicecoach.mix.mixer import resample
 
     if not _plain_wav(path):
         return None

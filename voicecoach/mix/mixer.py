@@ -25,25 +25,15 @@ from voicecoach.plan.timeline import Event, Timeline
 from voicecoach.routine.cues import BREATH_CUES, CUE_DURATIONS_S
 from voicecoach.sound.clip import Clip
 from voicecoach.sound.facts import SoundFacts, facts_of
-from voicecoach.sound.loudness import TruePeakLimiter, clip_loudness
+from voicecoach.sound.levels import DEFAULT_SAMPLE_RATE, MixLevels, level_speech, speech_level_of
+from voicecoach.sound.loudness import clip_loudness
+from voicecoach.sound.resample import fit_length, resample, resampled_length
 
-DEFAULT_SAMPLE_RATE = 48000
 DEFAULT_BLOCK_S = 1.0
 
 
 @dataclass(frozen=True)
-class MixLevels:
-    """How loud each kind of sound sits in the mix, before the final loudness normalisation."""
-
-    speech_lufs: float = -20.0  # every spoken clip is brought to this loudness (BS.1770)
-    speech_peak_to_loudness_db: float = 10.0  # and its true peaks limited to this far above it
-    cue_lufs: float = -23.0  # bells, chimes, bowls and ticks: a little under the voice
-    breath_lufs: float = -27.0  # breath tones: soft, yet not so soft that a breathing-only
-    # stretch, normalised to the loudness target on its own, would leave the voice far too loud
-
-
-@dataclass(frozen=True)
-class _Voice:
+class _Sounding:
     """One audible event: where it starts, how long it sounds and what plays."""
 
     start: int
@@ -51,60 +41,6 @@ class _Voice:
     kind: str  # the event's kind: speech, chime, breath
     key: str  # into Mixer._sources
     breath_phase: str | None = None  # 'inhale' / 'exhale': the source is shaped by an envelope
-
-
-def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
-    """High-quality resampling with soxr (a copy as float32 when the rates already match)."""
-    if from_rate == to_rate:
-        return np.array(samples, dtype=np.float32)
-    import soxr
-
-    return np.ascontiguousarray(
-        soxr.resample(samples.astype(np.float32), from_rate, to_rate, "VHQ"), dtype=np.float32
-    )
-
-
-def level_speech(samples: np.ndarray, sample_rate: int, levels: MixLevels) -> np.ndarray:
-    """A spoken clip at the speech loudness, its high peaks limited: a steady, even voice.
-
-    Voices differ in crest factor (espeak's peaks sit far above its loudness). Limiting each
-    clip's peaks keeps the final loudness target reachable without the final limiter having
-    to squash the whole mix.
-    """
-    ceiling_db = levels.speech_lufs + levels.speech_peak_to_loudness_db
-    out = np.array(samples, dtype=np.float32)
-    loud = clip_loudness(out, sample_rate)
-    for _ in range(3):  # limiting lowers the loudness a little: level again (converges fast)
-        if not np.isfinite(loud):
-            break
-        limiter = TruePeakLimiter(sample_rate, ceiling_db)
-        gained = out * np.float32(10 ** ((levels.speech_lufs - loud) / 20))
-        out = np.concatenate([limiter.process(gained), limiter.flush()])
-        loud = clip_loudness(out, sample_rate)
-        if abs(loud - levels.speech_lufs) < 0.2:
-            break
-    return out
-
-
-def mix_ready(clip: Clip, levels: MixLevels | None = None, sample_rate: int = DEFAULT_SAMPLE_RATE) -> Clip:
-    """A spoken clip levelled for the mix at its own rate, carrying its facts at the mix's rate.
-
-    The synthesizer stores clips this way, so mixing one from the cache costs a resample and a
-    gain: no measuring, no limiting (see `Mixer._prepare_speech`).
-    """
-    levels = levels or MixLevels()
-    if len(clip.samples) == 0:
-        return clip
-    samples = level_speech(clip.samples, clip.sample_rate, levels)
-    at_mix_rate = resample(samples, clip.sample_rate, sample_rate)
-    length = resampled_length(len(samples), clip.sample_rate, sample_rate)
-    facts = facts_of(fit_length(at_mix_rate, length), sample_rate, levelled_for=speech_level_of(levels))
-    return Clip(samples, clip.sample_rate, facts)
-
-
-def speech_level_of(levels: MixLevels) -> tuple[float, float]:
-    """What `level_speech` levels to: (loudness, peak above it), both in dB."""
-    return (float(levels.speech_lufs), float(levels.speech_peak_to_loudness_db))
 
 
 def breath_envelope(index: np.ndarray, length: int, phase: str) -> np.ndarray:
@@ -143,7 +79,7 @@ class Mixer:
         self._clip_facts = getattr(clips, "facts", None)  # facts without the samples, if offered
         self._sources: dict[str, np.ndarray] = {}  # prepared sounds by key, made when first needed
         self._facts: dict[tuple, SoundFacts] = {}
-        self._voices: list[_Voice] = []
+        self._voices: list[_Sounding] = []
         for event in timeline.events:
             voice = self._voice_for(event, clips)
             if voice is not None and voice.length > 0:
@@ -162,11 +98,11 @@ class Mixer:
         self._ducker = bed.ducker(self.speech_spans, self.total_samples, sample_rate) if bed else None
 
     @property
-    def voices(self) -> tuple[_Voice, ...]:
+    def voices(self) -> tuple[_Sounding, ...]:
         """Every audible event, in order of start."""
         return tuple(self._voices)
 
-    def _voice_for(self, event: Event, clips: Mapping[str, Clip]) -> _Voice | None:
+    def _voice_for(self, event: Event, clips: Mapping[str, Clip]) -> _Sounding | None:
         start = int(round(event.start_s * self.sample_rate))
         if event.kind == "speech":
             if event.text is None or event.text not in clips:
@@ -180,14 +116,14 @@ class Mixer:
             else:
                 clip = clips[event.text]
                 length = resampled_length(len(clip.samples), clip.sample_rate, self.sample_rate)
-            return _Voice(start, length, "speech", "speech:" + event.text)
+            return _Sounding(start, length, "speech", "speech:" + event.text)
         if event.kind == "chime":
             key = self._cue_source(event.cue or "", self.levels.cue_lufs)
-            return _Voice(start, len(self._sources[key]), "chime", key)
+            return _Sounding(start, len(self._sources[key]), "chime", key)
         if event.kind == "breath" and event.phase in BREATH_CUES:
             key = self._cue_source(BREATH_CUES[event.phase], self.levels.breath_lufs)
             length = int(round(event.end_s * self.sample_rate)) - start
-            return _Voice(start, min(length, len(self._sources[key])), "breath", key, event.phase)
+            return _Sounding(start, min(length, len(self._sources[key])), "breath", key, event.phase)
         return None  # breath holds are silent
 
     def _speech_facts(self, text: str) -> SoundFacts | None:
@@ -227,15 +163,15 @@ class Mixer:
         return samples
 
     @staticmethod
-    def facts_tag(voice: _Voice) -> tuple:
+    def facts_tag(voice: _Sounding) -> tuple:
         """What identifies the sound a voice plays (a breath tone differs per length and phase)."""
         return (voice.key,) if voice.breath_phase is None else (voice.key, voice.length, voice.breath_phase)
 
-    def sound(self, voice: _Voice, keep: bool = True) -> np.ndarray:
+    def sound(self, voice: _Sounding, keep: bool = True) -> np.ndarray:
         """The whole sound `voice` plays, from its first sample (`keep`: see `source`)."""
         return self._voice_samples(voice, 0, voice.length, keep)
 
-    def facts(self, voice: _Voice) -> SoundFacts:
+    def facts(self, voice: _Sounding) -> SoundFacts:
         """The facts of what `voice` plays: a levelled clip brings its own, other sounds are measured
         once each (a breath tone once per length and phase)."""
         tag = self.facts_tag(voice)
@@ -251,7 +187,7 @@ class Mixer:
             self._facts[tag] = found
         return found
 
-    def _voice_samples(self, voice: _Voice, a: int, b: int, keep: bool = True) -> np.ndarray:
+    def _voice_samples(self, voice: _Sounding, a: int, b: int, keep: bool = True) -> np.ndarray:
         """Samples [a, b) of what `voice` plays, counted from its start."""
         src = self.source(voice.key, keep)[a:b]
         if voice.breath_phase is not None:
@@ -297,21 +233,6 @@ class Mixer:
             while released < len(self._releases) and self._releases[released][0] <= pos:
                 self._sources.pop(self._releases[released][1], None)
                 released += 1
-
-
-def resampled_length(n: int, from_rate: int, to_rate: int) -> int:
-    """Samples of `n` resampled from `from_rate` to `to_rate`: soxr's count, n * ratio with halves
-    rounded down (the mixer fits each resampled clip to it, so a different count costs nothing)."""
-    return -(-(2 * n * to_rate - from_rate) // (2 * from_rate))
-
-
-def fit_length(samples: np.ndarray, length: int) -> np.ndarray:
-    """`samples` cut or padded with silence to exactly `length`."""
-    if len(samples) == length:
-        return samples
-    out = np.zeros(length, dtype=np.float32)
-    out[: min(length, len(samples))] = samples[:length]
-    return out
 
 
 def is_levelled(facts: SoundFacts | None, length: int, sample_rate: int, levels: MixLevels) -> bool:

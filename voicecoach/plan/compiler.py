@@ -2,104 +2,42 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 from voicecoach.errors import UsageError
 from voicecoach.plan import phrases
-from voicecoach.plan.builder import GAP_S, Builder, SpeechDurations, snap
+from voicecoach.plan.builder import GAP_S, SpeechDurations, snap
+from voicecoach.plan.context import CompileContext, CompileFollower, CompileOptions, CompileState
 from voicecoach.plan.stretch import compile_stretch
-from voicecoach.plan.timeline import Event, Hold, StepSpan, Timeline
-from voicecoach.profiles.model import BUILTIN_PROFILES, Profile
-from voicecoach.routine.durations import MAX_DURATION_S, BreathPattern
+from voicecoach.plan.timeline import StepSpan, Timeline
+from voicecoach.routine.durations import MAX_DURATION_S
 from voicecoach.routine.model import Breathe, Chime, Flow, Rest, Routine, Stretch, Talk
 
 GUIDED_BREATH_CYCLES = 2  # breathing cycles with spoken guidance; later ones are breath sounds only
 
-__all__ = ["CompileOptions", "CompileState", "SpeechDurations", "compile_routine", "snap"]
-
-
-@dataclass(frozen=True)
-class CompileState:
-    """What the compiler has built so far; everything in it is final.
-
-    The builder only appends events and never places one before its cursor, so nothing still to
-    be built starts before `cursor_s`. Live play uses this to start before the compile is done.
-    """
-
-    cursor_s: float
-    events: list[Event]
-    steps: list[StepSpan]  # the steps already finished
-    holds: list[Hold]
-    step: int  # the step being built
-
-
-@dataclass(frozen=True)
-class CompileOptions:
-    """Options that change the timeline. None means: as the profile says."""
-
-    profile: Profile = field(default_factory=lambda: BUILTIN_PROFILES["guided"])
-    rate: float | None = None
-    hold_scale: float = 1.0
-    breath: BreathPattern | None = None  # replaces every pattern of the routine
-    cues: str | None = None  # voice, tones or both
-    bed: str | None = None  # brown, pink, none, or an audio file's path
-    tail_s: float | None = None
-    intro: bool = True  # speak the routine's safety intro
-
-    def resolved_profile(self) -> Profile:
-        """The profile with the command line's overrides applied."""
-        changes = {
-            k: v
-            for k, v in (("rate", self.rate), ("cues", self.cues), ("tail_s", self.tail_s))
-            if v is not None
-        }
-        return dataclasses.replace(self.profile, **changes)
-
-
-class _Compile(Builder):
-    """The builder plus what the step compilers share: the routine, options and progress."""
-
-    def __init__(self, routine: Routine, options: CompileOptions, durations: SpeechDurations) -> None:
-        profile = options.resolved_profile()
-        super().__init__(profile, profile.rate, durations)
-        self.routine, self.options = routine, options
-        self.announced = 0
-        self.last_stretch = max(
-            (i for i, s in enumerate(routine.steps) if isinstance(s, Stretch)), default=-1
-        )
-
-    def announce(self, name: str) -> None:
-        self.say(phrases.announce(name, first=self.announced == 0), "announce")
-        self.announced += 1
-
-    def pattern(self, own: BreathPattern | None = None) -> BreathPattern:
-        """The breathing pattern here, its exhale lengthened as the session goes on (bedtime)."""
-        base = self.options.breath or own or self.routine.defaults.breath
-        growth = self.profile.exhale_growth_s
-        if not growth or len(self.routine.steps) < 2:
-            return base
-        progress = self.step / (len(self.routine.steps) - 1)
-        exhale = min(20.0, base.exhale_s + round(growth * progress * 4) / 4)
-        return dataclasses.replace(base, exhale_s=exhale, name="")
-
-    def spoken(self) -> bool:
-        return self.profile.cues != "tones"
-
-    def tones(self) -> bool:
-        return self.profile.cues != "voice"
+__all__ = [
+    "CompileFollower",
+    "CompileOptions",
+    "CompileState",
+    "SpeechDurations",
+    "compile_routine",
+    "snap",
+]
 
 
 def compile_routine(
-    routine: Routine, options: CompileOptions, durations: SpeechDurations, estimated: bool = False
+    routine: Routine,
+    options: CompileOptions,
+    durations: SpeechDurations,
+    estimated: bool = False,
+    follower: CompileFollower | None = None,
 ) -> Timeline:
-    """The timeline of `routine`: every spoken line, cue and breath with its time."""
-    s = _Compile(routine, options, durations)
+    """The timeline of `routine`: every spoken line, cue and breath with its time.
+
+    `follower`, if given, can look at what is final so far whenever `durations` is asked for a line.
+    """
+    s = CompileContext(routine, options, durations)
     spans: list[StepSpan] = []
-    watch: Callable[[Callable[[], CompileState]], None] | None = getattr(durations, "watch", None)
-    if watch is not None:  # a duration source may look at the compile's progress when it asks
-        watch(lambda: CompileState(s.t, list(s.events), list(spans), list(s.holds), s.step))
+    if follower is not None:
+        follower.follow(lambda: CompileState(s.t, list(s.events), list(spans), list(s.holds), s.step))
     last = len(routine.steps) - 1
     for index, step in enumerate(routine.steps):
         s.step, start = index, s.t
@@ -131,25 +69,25 @@ def compile_routine(
     )
 
 
-def _opening(s: _Compile) -> None:
+def _opening(s: CompileContext) -> None:
     s.say(phrases.opening(s.routine.title), "opening")
     if s.options.intro:
         for line in s.routine.intro:
             s.say(line, "intro")
 
 
-def _closing(s: _Compile) -> None:
+def _closing(s: CompileContext) -> None:
     s.say(phrases.closing(s.profile.name), "closing")
     s.t = snap(s.cue(s.t, s.profile.closing_cue, "closing") + 0.5)
     if s.profile.tail_s:
         s.wait(s.profile.tail_s)  # the bed alone, fading to silence
 
 
-def _talk(s: _Compile, step: Talk) -> None:
+def _talk(s: CompileContext, step: Talk) -> None:
     s.say(step.text, "talk")
 
 
-def _rest(s: _Compile, step: Rest) -> None:
+def _rest(s: CompileContext, step: Rest) -> None:
     end = snap(s.t + step.duration_s)
     said = s.say_within(s.t, phrases.REST, end - GAP_S, "rest")
     if s.profile.announce_next:
@@ -158,18 +96,18 @@ def _rest(s: _Compile, step: Rest) -> None:
     s.t = end
 
 
-def _next_title(s: _Compile) -> str | None:
+def _next_title(s: CompileContext) -> str | None:
     for step in s.routine.steps[s.step + 1 :]:
         if isinstance(step, (Stretch, Flow, Breathe)):
             return step.title
     return None
 
 
-def _chime(s: _Compile, step: Chime) -> None:
+def _chime(s: CompileContext, step: Chime) -> None:
     s.t = snap(s.cue(s.t, step.cue))
 
 
-def _breathe(s: _Compile, step: Breathe) -> None:
+def _breathe(s: CompileContext, step: Breathe) -> None:
     pattern = s.pattern(step.pattern) if not s.options.breath else s.pattern()
     s.say(phrases.breathe_intro(pattern), "announce")
     for cycle in range(step.cycles):
@@ -180,7 +118,7 @@ def _breathe(s: _Compile, step: Breathe) -> None:
             s.wait(seconds)
 
 
-def _flow(s: _Compile, step: Flow) -> None:
+def _flow(s: CompileContext, step: Flow) -> None:
     pattern = s.pattern(step.breath)
     s.announce(step.name)
     for line in step.setup:

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from voicecoach.plan import phrases
 from voicecoach.plan.builder import GAP_S, snap
+from voicecoach.plan.context import CompileContext
 from voicecoach.plan.timeline import Hold
 from voicecoach.routine.cues import CUE_DURATIONS_S
 from voicecoach.routine.model import Stretch
-
-if TYPE_CHECKING:
-    from voicecoach.plan.compiler import _Compile
 
 COUNTDOWN_MARGIN_S = 0.25  # the countdown ends this long before the hold's end
 HALFWAY_MIN_S = 40.0  # holds at least this long get a halfway cue (when the profile asks)
 
 
-def compile_stretch(s: _Compile, step: Stretch) -> None:
+def compile_stretch(s: CompileContext, step: Stretch) -> None:
     """Announce, set up each side, hold each side and rep, release."""
     pattern = s.pattern()
     length = step.hold or s.routine.defaults.hold
@@ -45,7 +41,7 @@ def compile_stretch(s: _Compile, step: Stretch) -> None:
         s.say(phrases.LAST_STRETCH, "last")
 
 
-def _setup(s: _Compile, step: Stretch, side: str | None, first: bool) -> None:
+def _setup(s: CompileContext, step: Stretch, side: str | None, first: bool) -> None:
     """The setup (and tips) before the first side; before another side, what changes with the side."""
     if first:
         lines = step.setup + step.tips
@@ -56,7 +52,7 @@ def _setup(s: _Compile, step: Stretch, side: str | None, first: bool) -> None:
         s.say(phrases.fill_side(line, side), "setup")
 
 
-def _hold(s: _Compile, step: Stretch, side: str | None, rep: int, hold_s: float, intro: str) -> None:
+def _hold(s: CompileContext, step: Stretch, side: str | None, rep: int, hold_s: float, intro: str) -> None:
     """One timed hold: a cue at each end, spoken cues spread inside, a countdown before the end."""
     start, end = s.t, s.t + hold_s
     if s.tones():
@@ -81,7 +77,7 @@ def _hold(s: _Compile, step: Stretch, side: str | None, rep: int, hold_s: float,
     s.t = snap(end + (CUE_DURATIONS_S[s.profile.hold_cue] / 2 if s.tones() else GAP_S))
 
 
-def _countdown(s: _Compile, window_start: float, end: float) -> float:
+def _countdown(s: CompileContext, window_start: float, end: float) -> float:
     """Place the spoken count that ends the hold; where other speech in the hold must end."""
     if not s.profile.countdown or not s.spoken():
         return end - GAP_S
@@ -93,7 +89,7 @@ def _countdown(s: _Compile, window_start: float, end: float) -> float:
     return count_start - GAP_S
 
 
-def _breath_tones(s: _Compile, start: float, end: float) -> None:
+def _breath_tones(s: CompileContext, start: float, end: float) -> None:
     """Soft breath tones through the hold, following the breathing pattern, whole cycles only."""
     pattern = s.pattern()
     t = start

@@ -1,23 +1,12 @@
 """Profiles: named sets of settings that turn one routine into the right session for a state of mind.
 
-Built in: guided (the default), eyes-closed, bedtime. Users add or override profiles in
-`profiles.yaml` in their config folder (VOICECOACH_CONFIG_DIR moves it):
-
-    profiles:
-      evening:
-        base: bedtime      # start from a built-in profile (default: guided)
-        rate: 0.8
-        bed: pink
+Built in: guided, eyes-closed, bedtime. `profiles.store` adds the user's own from their file.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass
-from pathlib import Path
-
-from voicecoach.errors import UsageError
 
 CUE_STYLES = ("both", "voice", "tones")
 BEDS = ("brown", "pink", "none")
@@ -72,44 +61,6 @@ BUILTIN_PROFILES: dict[str, Profile] = {
         breath_tones_in_holds=True,
     ),
 }
-
-DEFAULT_PROFILE = "guided"
-PROFILE_FILE = "profiles.yaml"
-
-
-def config_dir() -> Path:
-    """Where the user's profiles.yaml lives (VOICECOACH_CONFIG_DIR moves it)."""
-    override = os.environ.get("VOICECOACH_CONFIG_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("voicecoach"))
-
-
-def all_profiles() -> dict[str, Profile]:
-    """Built-in profiles, with the user's added or overriding ones."""
-    from voicecoach.profiles.file import load_profile_file
-
-    profiles = dict(BUILTIN_PROFILES)
-    path = config_dir() / PROFILE_FILE
-    if path.exists():
-        profiles.update(load_profile_file(path, BUILTIN_PROFILES))
-    return profiles
-
-
-def get_profile(name: str | None) -> Profile:
-    """The profile called `name` (the default when None)."""
-    key = name or DEFAULT_PROFILE
-    if key in BUILTIN_PROFILES and not (config_dir() / PROFILE_FILE).exists():
-        return BUILTIN_PROFILES[key]
-    profiles = all_profiles()
-    if key not in profiles:
-        raise UsageError(
-            f"unknown profile {key!r}: choose one of {', '.join(profiles)} "
-            f"(or add it to {config_dir() / PROFILE_FILE})"
-        )
-    return profiles[key]
 
 
 def settings(profile: Profile) -> dict[str, object]:

@@ -4,7 +4,7 @@ A `Synthesizer` is also the compiler's source of speech durations (`duration_s`)
 model is touched only when a line is not in the cache.
 
 A synthesised clip is trimmed, brought to the speech loudness, levelled for the mix (peaks
-limited) and measured for it (`voicecoach.mix.mixer.mix_ready`), then cached: mixing it
+limited) and measured for it (`voicecoach.sound.levels.mix_ready`), then cached: mixing it
 later costs a resample and a gain. In memory the synthesizer keeps every line's length, but
 clips only up to `MEMO_BYTES` (the most recently used): a long session's clips are read from
 the cache again when needed rather than all held at once.
@@ -22,6 +22,7 @@ import numpy as np
 from voicecoach.errors import UsageError
 from voicecoach.routine.reader import MAX_TEXT_CHARS
 from voicecoach.sound.clip import Clip, trim_silence
+from voicecoach.sound.levels import MixLevels, mix_ready
 from voicecoach.speech.cache import ClipCache, cache_key
 from voicecoach.speech.engines.base import Engine
 from voicecoach.speech.engines.registry import get_engine
@@ -171,7 +172,6 @@ class Synthesizer:
                 self._memo_bytes -= dropped.samples.nbytes
 
     def _make(self, spoken: str, rate: float) -> Clip:
-        from voicecoach.mix.mixer import MixLevels, mix_ready
 
         raw = self.engine.synthesize(spoken, self.voice, rate)
         trimmed = Clip(trim_silence(raw.samples, sample_rate=raw.sample_rate), raw.sample_rate)
