@@ -6,7 +6,7 @@ import sys
 def run() -> None:
     """The command line. Ctrl-C while it is still starting up stops it quietly too (exit 130)."""
     try:
-        from voicecoach.cli import main
+        from voicecoach.cli import main  # inside the try: Ctrl-C while importing exits quietly
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)

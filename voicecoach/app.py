@@ -18,6 +18,7 @@ from voicecoach.export.track import (
     default_output_name,
     export_session,
 )
+from voicecoach.mix.mixer import level_all_cues
 from voicecoach.plan.compiler import CompileOptions, SpeechDurations, compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
 from voicecoach.plan.timeline import Timeline
@@ -28,7 +29,9 @@ from voicecoach.routine.loader import load_routine
 from voicecoach.routine.model import Routine
 from voicecoach.sound.clip import Clip
 from voicecoach.sound.facts import SoundFacts
-from voicecoach.speech.synth import Synthesizer
+from voicecoach.sound.wav import write_wav_atomic
+from voicecoach.speech.playback import play_clip
+from voicecoach.speech.synth import Synthesizer, say_clip
 
 if TYPE_CHECKING:
     from voicecoach.live.player import PlayResult
@@ -264,8 +267,6 @@ def prepare(routine_arg: str, options: SessionOptions) -> PreparedSession:
 
     Meanwhile a thread levels the cue sounds for the mix (work numpy does outside Python's lock).
     """
-    from voicecoach.mix.mixer import level_all_cues
-
     threading.Thread(target=level_all_cues, name="voicecoach-cues", daemon=True).start()
     routine = load(routine_arg)
     compile_options = options.compile_options()
@@ -351,3 +352,15 @@ def play(routine_arg: str, options: SessionOptions, **play_options: Any) -> Play
         voice=options.voice,
         **play_options,
     )
+
+
+def say(text: str, output: str | None, engine: str | None, voice: str | None, rate: float) -> Clip:
+    """Speak `text` through the sound output, or write it to the WAV file `output`; the clip."""
+    if output is not None and not output.lower().endswith(".wav"):
+        raise UsageError(f"say writes WAV files: name the output like {output.rsplit('.', 1)[0]}.wav")
+    clip = say_clip(text, engine, voice, rate)
+    if output is None:
+        play_clip(clip)
+    else:
+        write_wav_atomic(output, clip)
+    return clip

@@ -14,9 +14,13 @@ import click
 
 from voicecoach import __version__, app
 from voicecoach.errors import RoutineError, VoicecoachError
+from voicecoach.export.track import ExportOptions
+from voicecoach.history import history_report, render_history
 from voicecoach.plan.text import plan_table, render_description
 from voicecoach.profiles.model import CUE_STYLES, settings
 from voicecoach.profiles.store import all_profiles
+from voicecoach.speech.cache import CacheWarning, ClipCache
+from voicecoach.speech.engines.registry import engines_report, engines_table
 
 _PYTHON_SHOWWARNING = warnings.showwarning
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -45,8 +49,6 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
     """voicecoach's own warnings (a replaced cache entry) print as one plain line on stderr."""
-    from voicecoach.speech.cache import CacheWarning
-
     if issubclass(category, CacheWarning):
         click.echo(f"warning: {message}", err=True)
     else:
@@ -199,16 +201,11 @@ def new(name: str, output: str | None, force: bool) -> None:
     click.echo(f"wrote {path}: edit it, then `voicecoach validate {path}` and `voicecoach plan {path}`")
 
 
-# ---- speech commands: voices, say, cache (issue 3, "Voices") -------------------------------------
-
-
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @handle_errors
 def voices(as_json: bool) -> None:
     """The speech engines and voices here, whether each works (and how to fix it), and the default."""
-    from voicecoach.speech.engines.registry import engines_report, engines_table
-
     report = engines_report()
     click.echo(json.dumps(report, indent=2) if as_json else engines_table(report))
 
@@ -228,19 +225,8 @@ def voices(as_json: bool) -> None:
 @handle_errors
 def say(text: str, output: str | None, engine: str | None, voice: str | None, rate: float) -> None:
     """Speak TEXT to check a voice, or write it to a WAV file with -o."""
-    from voicecoach.sound.wav import write_wav_atomic
-    from voicecoach.speech.playback import play_clip
-    from voicecoach.speech.synth import say_clip
-
-    if output is not None and not output.lower().endswith(".wav"):
-        from voicecoach.errors import UsageError
-
-        raise UsageError(f"say writes WAV files: name the output like {output.rsplit('.', 1)[0]}.wav")
-    clip = say_clip(text, engine, voice, rate)
-    if output is None:
-        play_clip(clip)
-    else:
-        write_wav_atomic(output, clip)
+    clip = app.say(text, output, engine, voice, rate)
+    if output is not None:
         click.echo(f"wrote {output} ({clip.duration_s:.2f} s)")
 
 
@@ -249,8 +235,6 @@ def say(text: str, output: str | None, engine: str | None, voice: str | None, ra
 @handle_errors
 def cache(clear: bool) -> None:
     """Show the speech cache (folder, clips, size), or empty it with --clear."""
-    from voicecoach.speech.cache import ClipCache
-
     store = ClipCache()
     if clear:
         removed = store.clear()
@@ -266,12 +250,6 @@ def _size(n_bytes: int) -> str:
     if n_bytes < 1024**2:
         return f"{n_bytes / 1024:.1f} KB"
     return f"{n_bytes / 1024**2:.1f} MB"
-
-
-# ---- end of speech commands ----------------------------------------------------------------------
-
-
-# ---- export (audio branch) -------------------------------------------------------------------
 
 
 def _progress_callback():
@@ -345,8 +323,6 @@ def export(
     MP3 by default, with tags and one chapter per step, at even loudness. Several routines (or a
     folder) go into the folder named by -o, one file each.
     """
-    from voicecoach.export.track import ExportOptions
-
     options = _session_options(kwargs)
     names = app.expand_routines(list(routines))
     progress, bar = _progress_callback()
@@ -374,9 +350,6 @@ def _export_summary(result: Any) -> str:
         f"wrote {result.path} ({app.clock(result.duration_s)}, {result.chapters} chapters, "
         f"{result.target_lufs:g} LUFS){extra}"
     )
-
-
-# ---- live play and history (issue 5, "Live sessions") --------------------------------------------
 
 
 @main.command()
@@ -442,10 +415,5 @@ def play(
 @handle_errors
 def history(as_json: bool, limit: int) -> None:
     """Show your recent sessions and your current streak of days."""
-    from voicecoach.history import history_report, render_history
-
     report = history_report(limit)
     click.echo(json.dumps(report, indent=2) if as_json else render_history(report))
-
-
-# ---- end of live play and history -----------------------------------------------------------------
