@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from conftest import REPO
@@ -22,6 +25,36 @@ steps:
   - breathe: 2-2
     cycles: 2
 """
+
+
+class ManualClock:
+    """A clock that stands still until slept on, then moves on at once by exactly that long.
+
+    On it the devices and the player keep time exactly and without waiting: a null backend plays
+    a session in the time it takes to mix it, and every time it reports is the planned one.
+    """
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        with self._lock:
+            return self._now
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            with self._lock:
+                self._now += seconds
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Wait until `condition()` holds: for another thread to get somewhere, never for time to pass."""
+    ready = threading.Event()
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "timed out waiting for the device thread"
+        ready.wait(0.0005)
 
 
 def write_tiny(folder: Path, text: str = TINY) -> Path:

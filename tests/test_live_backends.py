@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import time
+import threading
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 from conftest import run_voicecoach
-from live_support import write_tiny
+from live_support import ManualClock, wait_until, write_tiny
 
 from voicecoach.errors import UsageError
 from voicecoach.live.backends import Chunk, NullBackend, get_backend
@@ -15,18 +16,25 @@ from voicecoach.live.backends import Chunk, NullBackend, get_backend
 RATE = 48000
 SPEED = 10.0
 BLOCK = 4800  # 0.1 s of session, 10 ms of wall time at SPEED
+FRAMES_PER_S = RATE * SPEED  # device frames per wall second
 
 
-def open_null(capture: bool = False) -> tuple[NullBackend, list[tuple]]:
-    """A null backend whose marks are kept as (payload, frame, device wall time, when reported)."""
+def open_null(
+    capture: bool = False, then: Callable[[NullBackend, object], None] | None = None
+) -> tuple[NullBackend, ManualClock, list[tuple]]:
+    """A null backend on a manual clock, whose marks are kept as (payload, frame, device wall time,
+    the clock when reported); `then(backend, payload)` runs as each mark plays."""
+    clock = ManualClock()
     marks: list[tuple] = []
-    backend = NullBackend(capture=capture)
-    backend.open(
-        RATE,
-        SPEED,
-        on_mark=lambda payload, frame, wall: marks.append((payload, frame, wall, time.perf_counter())),
-    )
-    return backend, marks
+    backend = NullBackend(capture=capture, clock=clock)
+
+    def on_mark(payload: object, frame: int, wall: float) -> None:
+        marks.append((payload, frame, wall, clock.now()))
+        if then is not None:
+            then(backend, payload)
+
+    backend.open(RATE, SPEED, on_mark=on_mark)
+    return backend, clock, marks
 
 
 def write_blocks(backend: NullBackend, first: int, count: int, value: float = 0.0) -> None:
@@ -35,71 +43,107 @@ def write_blocks(backend: NullBackend, first: int, count: int, value: float = 0.
         assert backend.write(chunk, timeout=5.0)
 
 
+def period_frames(backend: NullBackend) -> int:
+    return int(round(backend.period_s * FRAMES_PER_S))
+
+
 def test_marks_play_at_their_frame_in_real_time_without_drift():
-    backend, marks = open_null(capture=True)
+    backend, _, marks = open_null(capture=True)
     write_blocks(backend, 0, 60, value=0.25)
     assert backend.drain(timeout=10.0)
     backend.close()
     assert [m[0] for m in marks] == list(range(60))
     assert [m[1] for m in marks] == [i * BLOCK + 123 for i in range(60)]
-    for _, frame, wall, _ in marks:  # the device clock: frame f plays at t0 + f / rate
-        assert abs(wall - backend.t0 - frame / (RATE * SPEED)) < 1e-6
-    delays_ms = [(reported - wall) * 1000 for _, _, wall, reported in marks]
-    assert min(delays_ms) >= 0 and max(delays_ms) < 25.0, delays_ms  # reported as it plays
-    assert abs(delays_ms[-1] - delays_ms[0]) < 10.0  # no drift over 60 blocks
+    assert backend.t0 == 1000.0  # the first frame played as it was written
+    for _, frame, wall, reported in marks:  # the device clock: frame f plays at t0 + f / rate ...
+        assert abs(wall - backend.t0 - frame / FRAMES_PER_S) < 1e-9
+        assert abs(reported - wall) < 1e-9  # ... and is reported as it plays, the 60th as the first
     played = np.concatenate(backend.captured)
     assert len(played) == 60 * BLOCK and np.all(played == np.float32(0.25))
     assert backend.frames_played() == 60 * BLOCK
 
 
+def caught_up(backend: NullBackend, clock: ManualClock) -> bool:
+    """Whether the device has played (audio or underrun silence) up to the clock's now."""
+    assert backend.t0 is not None
+    return backend.t0 + backend.frames_played() / FRAMES_PER_S + backend.paused_s() > clock.now()
+
+
 def test_audio_that_arrives_late_plays_late_on_the_session_clock():
-    backend, marks = open_null()
+    backend, clock, marks = open_null()
     write_blocks(backend, 0, 5)
-    time.sleep(0.25)  # the queue runs dry: the card plays silence and its clock runs on
+    wait_until(lambda: backend.frames_queued() == 0)  # all played: the queue has run dry
+    clock.sleep(0.2512)  # and stays dry: the card plays silence and its clock runs on
+    wait_until(lambda: caught_up(backend, clock))
+    arrived = clock.now()
     write_blocks(backend, 5, 5)
     assert backend.drain(timeout=10.0)
     backend.close()
+    assert backend.t0 is not None
     late_frames = marks[5][1] - (5 * BLOCK + 123)
-    gap_frames = (0.25 - 5 * BLOCK / (RATE * SPEED)) * RATE * SPEED
-    assert late_frames > 0.8 * gap_frames
-    assert late_frames < gap_frames + 0.05 * RATE * SPEED
+    gap_frames = (arrived - backend.t0 - 5 * BLOCK / FRAMES_PER_S) * FRAMES_PER_S
+    assert gap_frames <= late_frames < gap_frames + period_frames(backend)  # at the next period
     assert [m[1] - marks[5][1] for m in marks[5:]] == [i * BLOCK for i in range(5)]  # on time after it
+    for _, frame, wall, reported in marks:  # the silence counts on the session clock
+        assert abs(wall - backend.t0 - frame / FRAMES_PER_S) < 1e-9 and reported == wall
 
 
 def test_pause_stops_the_clock_and_resume_continues_without_losing_a_frame():
-    backend, marks = open_null()
+    pressed = threading.Event()
+
+    def pause_at_10(backend: NullBackend, payload: object) -> None:
+        if payload == 10:
+            backend.pause()
+            pressed.set()
+
+    backend, clock, marks = open_null(then=pause_at_10)
     write_blocks(backend, 0, 25)
-    time.sleep(0.08)
-    backend.pause()
-    time.sleep(0.1)
+    assert pressed.wait(timeout=10.0)
+    clock.sleep(0.3)
     frozen = backend.frames_played()
-    time.sleep(0.2)
+    press_frame = 10 * BLOCK + 123
+    assert press_frame < frozen <= press_frame + period_frames(backend)  # the period playing ends
+    clock.sleep(0.2)
     assert backend.frames_played() == frozen  # the session clock stands still while paused
+    resumed_at = clock.now()
     backend.resume()
     assert backend.drain(timeout=10.0)
     backend.close()
+    assert backend.t0 is not None
     assert [m[1] for m in marks] == [i * BLOCK + 123 for i in range(25)]
-    assert 0.25 < backend.paused_s() < 0.4
+    paused_s = backend.paused_s()  # from where the clock stopped to the resume
+    assert abs(paused_s - (resumed_at - backend.t0 - frozen / FRAMES_PER_S)) < 1e-9
+    assert 0.5 - period_frames(backend) / FRAMES_PER_S <= paused_s < 0.5
     after = [(frame, wall, reported) for _, frame, wall, reported in marks if frame > frozen]
-    assert after, "some marks must play after the pause"
+    assert len(after) == 14
     for frame, wall, reported in after:  # later audio is later in wall time by exactly the paused time
-        assert abs(wall - backend.t0 - frame / (RATE * SPEED) - backend.paused_s()) < 1e-6
-        assert 0 <= reported - wall < 0.025
+        assert abs(wall - backend.t0 - frame / FRAMES_PER_S - paused_s) < 1e-9
+        assert abs(reported - wall) < 1e-9
 
 
 def test_flush_drops_what_is_queued_and_the_next_chunk_plays_at_once():
-    backend, marks = open_null()
+    written, flushed = threading.Event(), threading.Event()
+
+    def flush_at_10(backend: NullBackend, payload: object) -> None:
+        if payload == 10:
+            assert written.wait(timeout=10.0)  # all 25 blocks queued or played
+            backend.flush()
+            flushed.set()
+
+    backend, _, marks = open_null(then=flush_at_10)
     write_blocks(backend, 0, 25)
-    time.sleep(0.05)
-    backend.flush()
-    heard = len(marks)
+    written.set()
+    assert flushed.wait(timeout=10.0)
+    wait_until(lambda: backend.frames_queued() == 0)  # the period in flight has played out
+    at = backend.frames_played()
     assert backend.write(Chunk(np.zeros(BLOCK, dtype=np.float32), 10**6, [(0, "after")]), timeout=1.0)
     assert backend.drain(timeout=5.0)
     backend.close()
-    played = [m[0] for m in marks]
-    assert played[-1] == "after"
-    kept = played[:-1]  # what had played, plus at most the one period already in flight
-    assert kept == list(range(len(kept))) and len(kept) <= heard + 1 < 25
+    assert [m[0] for m in marks] == [*range(11), "after"]  # what had played, then the new chunk
+    assert 10 * BLOCK + 123 < at <= 10 * BLOCK + 123 + period_frames(backend)
+    assert backend.t0 is not None
+    _, frame, wall, _ = marks[-1]
+    assert frame == at and abs(wall - backend.t0 - at / FRAMES_PER_S) < 1e-9  # at once: no gap
     assert backend.position() == 10**6 + BLOCK
 
 

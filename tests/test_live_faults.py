@@ -2,41 +2,41 @@
 
 from __future__ import annotations
 
-import json
+import pytest
+from live_support import ManualClock, exact_plan, logged, planned, read_log, write_tiny
 
-from conftest import run_voicecoach
-from live_support import exact_plan, read_log, write_tiny
+from voicecoach import app
+from voicecoach.errors import DeviceError
+from voicecoach.history import History
+
+RATE = 48000
 
 
-def test_a_device_lost_mid_session_stops_cleanly_and_is_kept_in_the_history(tmp_path):
+def test_a_device_lost_mid_session_stops_where_it_failed_and_is_kept_in_the_history(tmp_path, monkeypatch):
     routine = write_tiny(tmp_path)
-    timeline = exact_plan(routine)  # warm cache: the failure, not synthesis, decides the timing
+    timeline = exact_plan(routine)
     log = tmp_path / "log.jsonl"
-    proc = run_voicecoach(
-        "play",
-        str(routine),
-        "--engine",
-        "espeak",
-        "--backend",
-        "null",
-        "--speed",
-        "20",
-        "--log",
-        str(log),
-        env={"VOICECOACH_NULL_FAIL_AFTER_S": "20"},
-    )
-    assert proc.returncode == 1
-    assert "Traceback" not in proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, proc.stderr
-    message = lines[0]
-    assert message.startswith("error: the null sound output failed: the device went away")
+    monkeypatch.setenv("VOICECOACH_NULL_FAIL_AFTER_S", "20")
+    options = app.SessionOptions(engine="espeak")
+    with pytest.raises(DeviceError) as failed:
+        app.play(
+            str(routine),
+            options,
+            backend_name="null",
+            speed=20.0,
+            log_path=str(log),
+            keys=False,
+            clock=ManualClock(),
+        )
+    message = str(failed.value)
+    assert message.startswith("the null sound output failed: the device went away")
     step = next(s for s in timeline.steps if s.start_s <= 20.0 < s.end_s)
-    assert f"in step {step.index + 1} ({step.title})" in message
-    assert "at 0:2" in message and "voicecoach history" in message and "voicecoach export" in message
+    assert f"at 0:20 of the session, in step {step.index + 1} ({step.title})" in message
+    assert "voicecoach history" in message and "voicecoach export" in message
+    # Everything before the failure was heard, on time; nothing after it.
     heard = read_log(log)
-    assert heard and max(d["scheduled_s"] for d in heard) <= 21.0
-    history = json.loads(run_voicecoach("history", "--json").stdout)
-    last = history["sessions"][0]
-    assert last["completed"] is False
-    assert 15.0 / 60 <= last["minutes_played"] <= 22.0 / 60
+    assert logged(heard) == [p for p in planned(timeline) if round(p[0] * RATE) < 20 * RATE]
+    for d in heard:
+        assert abs(d["started_s"] - d["scheduled_s"]) <= 1 / RATE + 1e-6, d
+    [last] = History().recent()
+    assert last.completed is False and last.played_s == 20.0

@@ -15,6 +15,10 @@ late `started_s`, exactly as it would on hardware.
   same clock as `null`; the deadline lock means small start-up latencies never accumulate.
 - `sounddevice` (when installed) writes to a PortAudio stream, paced by the device itself.
 
+Wall time is read from, and waited for on, a `Clock` (the real one unless another is given: a
+manual clock makes the timing exact in tests). Waits for the player's side (a full buffer, a
+drain) are bounded in real time whatever the clock, so a stopped clock cannot hang the player.
+
 Samples stay float32 until `_output`, where the real devices convert them to int16.
 """
 
@@ -32,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from voicecoach.errors import DeviceError, UsageError
+from voicecoach.live.clock import Clock, MonotonicClock
 from voicecoach.speech.engines.base import Availability
 from voicecoach.speech.playback import quiet_stderr
 
@@ -143,7 +148,8 @@ class ClockedBackend(AudioBackend):
     #: True when `_output` blocks until the device wants more (it keeps the clock, not us).
     device_paced: bool = False
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock if clock is not None else MonotonicClock()
         self._cond = threading.Condition()
         self._queue: deque[tuple[Chunk, float]] = deque()  # (chunk, wall time it arrived)
         self._queued = 0
@@ -182,7 +188,7 @@ class ClockedBackend(AudioBackend):
                     return False
                 self._cond.wait(left)
             self._check()
-            self._queue.append((chunk, time.perf_counter()))
+            self._queue.append((chunk, self.clock.now()))
             self._queued += len(chunk.samples)
             self._cond.notify_all()
             return True
@@ -229,6 +235,8 @@ class ClockedBackend(AudioBackend):
 
     def play_aside(self, samples: np.ndarray) -> None:
         with self._cond:
+            if self._flying is None:  # the device is idle: the sound starts now, not after the last one
+                self._deadline = None
             self._aside.clear()
             for at in range(0, len(samples), self._period):
                 self._aside.append(samples[at : at + self._period])
@@ -248,7 +256,7 @@ class ClockedBackend(AudioBackend):
         with self._cond:
             extra = 0.0
             if self._pause_started is not None:
-                extra = max(0.0, time.perf_counter() - self._pause_started)
+                extra = max(0.0, self.clock.now() - self._pause_started)
             return self._paused_total + extra
 
     def drain(self, timeout: float) -> bool:
@@ -283,7 +291,7 @@ class ClockedBackend(AudioBackend):
         if self._flying is None:
             return 0
         _, start, length = self._flying
-        return max(0, min(length, int((time.perf_counter() - start) * self.rate)))
+        return self._played_since(start, length)
 
     def _run(self) -> None:
         try:
@@ -292,6 +300,7 @@ class ClockedBackend(AudioBackend):
         except BaseException as exc:  # reported to the player on its next call
             with self._cond:
                 self._error = exc
+                self._flying = None  # the period that failed was never heard
                 self._cond.notify_all()
 
     def _step(self) -> bool:
@@ -311,7 +320,7 @@ class ClockedBackend(AudioBackend):
             self._sleep_until(start, interruptible=False)
         self._output(piece.samples)
         if self.device_paced:
-            start = time.perf_counter()
+            start = self.clock.now()
         played = self._play_out(piece, start, counted)
         with self._cond:
             self._flying = None
@@ -337,7 +346,7 @@ class ClockedBackend(AudioBackend):
 
     def _start_time(self, length: int) -> float:
         """Under the lock: when a period of `length` frames starts, advancing the deadline clock."""
-        start = time.perf_counter() if self._deadline is None else self._deadline
+        start = self.clock.now() if self._deadline is None else self._deadline
         self._deadline = start + length / self.rate
         return start
 
@@ -346,14 +355,13 @@ class ClockedBackend(AudioBackend):
         while not self._closed:
             if self._paused:
                 if self._pause_started is None:  # the clock stops where the last period ended
-                    self._pause_started = self._deadline or time.perf_counter()
-                    self._deadline = None
+                    self._pause_started = self._deadline or self.clock.now()
                 if self._aside:
                     return Chunk(self._aside.popleft(), SILENCE), False
                 self._cond.wait(0.1)
                 continue
             if self._pause_started is not None:  # resumed: the clock restarts now
-                now = time.perf_counter()
+                now = self.clock.now()
                 self._paused_total += max(0.0, now - self._pause_started)
                 self._pause_started, self._deadline = None, now
             if self._queue:
@@ -361,6 +369,10 @@ class ClockedBackend(AudioBackend):
             if self._draining or self._frames == 0:
                 self._deadline = None
                 self._cond.wait(0.1)
+                continue
+            now = self.clock.now()
+            if self._deadline is not None and now < self._deadline:  # audio may still come in time
+                self._cond.wait(min(self._deadline - now, 0.01))
                 continue
             return self._silence(self._period), True  # an underrun: the card plays silence
         return None, False
@@ -401,24 +413,20 @@ class ClockedBackend(AudioBackend):
         return length
 
     def _played_since(self, start: float, length: int) -> int:
-        return max(0, min(length, int((time.perf_counter() - start) * self.rate)))
+        return max(0, min(length, int((self.clock.now() - start) * self.rate)))
 
     def _sleep_until(self, when: float, interruptible: bool) -> bool:
         """Sleep until `when`; False if a pause, jump or close cut a long period short."""
         interruptible = interruptible and self.period_s >= 0.05
         while True:
-            left = when - time.perf_counter()
             if interruptible:
                 with self._cond:
                     if self._interrupt:
                         return False
-                    if left <= 0:
-                        return True
-                    self._cond.wait(min(left, 0.01))
-                continue
+            left = when - self.clock.now()
             if left <= 0:
                 return True
-            time.sleep(left)
+            self.clock.sleep(min(left, 0.01) if interruptible else left)
 
     # -- what a device does -------------------------------------------------------------------
 
@@ -441,8 +449,8 @@ class NullBackend(ClockedBackend):
     name = "null"
     description = "plays into nothing at real speed (for tests and machines without a sound device)"
 
-    def __init__(self, capture: bool = False) -> None:
-        super().__init__()
+    def __init__(self, capture: bool = False, clock: Clock | None = None) -> None:
+        super().__init__(clock)
         self.capture = capture
         self.captured: list[np.ndarray] = []  # with `capture`: every period output, in order
         self._output_frames = 0
@@ -568,7 +576,7 @@ class SounddeviceBackend(ClockedBackend):
             stream.close(ignore_errors=True)
 
 
-BACKENDS: dict[str, type[AudioBackend]] = {
+BACKENDS: dict[str, type[ClockedBackend]] = {
     "simpleaudio": SimpleaudioBackend,
     "sounddevice": SounddeviceBackend,
     "null": NullBackend,
@@ -581,8 +589,9 @@ def backend_names() -> list[str]:
     return list(BACKENDS)
 
 
-def get_backend(name: str | None = None) -> AudioBackend:
-    """The backend called `name`, or the first that works here; DeviceError says what to do if none."""
+def get_backend(name: str | None = None, clock: Clock | None = None) -> AudioBackend:
+    """The backend called `name`, or the first that works here, keeping time by `clock` (the real
+    one by default); DeviceError says what to do if none works."""
     if name is not None:
         if name not in BACKENDS:
             raise UsageError(f"unknown audio backend {name!r}: choose one of {', '.join(BACKENDS)}")
@@ -591,11 +600,11 @@ def get_backend(name: str | None = None) -> AudioBackend:
             raise DeviceError(
                 f"the {name} audio backend does not work here: {state.reason}; {NO_DEVICE_HINT}"
             )
-        return BACKENDS[name]()
+        return BACKENDS[name](clock=clock)
     reasons = []
     for candidate in AUTO_ORDER:
         state = BACKENDS[candidate].is_available()
         if state:
-            return BACKENDS[candidate]()
+            return BACKENDS[candidate](clock=clock)
         reasons.append(f"{candidate}: {state.reason}")
     raise DeviceError(f"no sound output works here ({'; '.join(reasons)}): {NO_DEVICE_HINT}")

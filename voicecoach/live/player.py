@@ -15,13 +15,13 @@ import json
 import queue
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 import numpy as np
 
 from voicecoach.live.backends import AudioBackend, Chunk
+from voicecoach.live.clock import Clock, MonotonicClock
 from voicecoach.live.keys import StatusLine, status_text
 from voicecoach.live.schedule import LiveSchedule
 from voicecoach.mix.mixer import Mixer
@@ -92,7 +92,11 @@ def aside_sound(schedule: LiveSchedule, kind: str, value: str) -> np.ndarray:
 
 
 class Player:
-    """Plays a `LiveSchedule` through a backend; `run()` returns when the session ends."""
+    """Plays a `LiveSchedule` through a backend; `run()` returns when the session ends.
+
+    `clock` must be the backend's: `first_sound_s` is measured from `clock_start` (its now, by
+    default) to the moment the backend reports the first event playing.
+    """
 
     def __init__(
         self,
@@ -106,12 +110,14 @@ class Player:
         status: StatusLine | None = None,
         clock_start: float | None = None,
         estimated_total_s: float | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.schedule, self.backend, self.speed = schedule, backend, speed
         self.sample_rate = schedule.sample_rate
         self.commands = commands if commands is not None else queue.Queue()
         self.status = status
-        self.clock_start = clock_start if clock_start is not None else time.perf_counter()
+        clock = clock if clock is not None else MonotonicClock()
+        self.clock_start = clock_start if clock_start is not None else clock.now()
         self.estimated_total_s = estimated_total_s
         self.sleep_after = None if sleep_after_s is None else int(round(sleep_after_s * self.sample_rate))
         self.log = _Log(log, self.sample_rate, backend)
@@ -221,9 +227,9 @@ class Player:
     def _toggle_pause(self) -> None:
         if not self.paused:
             self.backend.pause()
-            self.paused = True
             if PAUSED_LINE in self.schedule.extras:
                 self.backend.play_aside(aside_sound(self.schedule, "speech", PAUSED_LINE))
+            self.paused = True
             return
         self.backend.play_aside(aside_sound(self.schedule, "chime", RESUME_CUE))
         self.backend.aside_done(timeout=2.0)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
-import time
 from datetime import datetime
 from typing import TextIO
 
 from voicecoach.errors import DeviceError, UsageError, VoicecoachError
 from voicecoach.history import History, SessionRecord
 from voicecoach.live.backends import get_backend
+from voicecoach.live.clock import Clock, MonotonicClock
 from voicecoach.live.keys import KeyReader, StatusLine
 from voicecoach.live.player import PAUSED_LINE, Player, PlayResult
 from voicecoach.live.schedule import LiveSchedule
@@ -37,10 +37,15 @@ def play_session(
     keys: bool = True,
     status: bool | None = None,
     record: bool = True,
+    clock: Clock | None = None,
 ) -> PlayResult:
     """Play a routine live (see `voicecoach.live.schedule` and `player`); the session goes in the
-    history under `name` (the routine as the user named it)."""
-    clock_start = time.perf_counter()
+    history under `name` (the routine as the user named it).
+
+    `clock` keeps the session's time (the real clock unless given: tests pass a manual one).
+    """
+    clock = clock if clock is not None else MonotonicClock()
+    clock_start = clock.now()
     if not MIN_SPEED <= speed <= MAX_SPEED:
         raise UsageError(
             f"--speed {speed:g} is out of range: use {MIN_SPEED:g} to {MAX_SPEED:g} (1 = real time)"
@@ -62,6 +67,7 @@ def play_session(
             keys=keys,
             status=status,
             record=record,
+            clock=clock,
         )
     finally:
         worker.close()
@@ -82,8 +88,9 @@ def _play(
     keys: bool,
     status: bool | None,
     record: bool,
+    clock: Clock,
 ) -> PlayResult:
-    backend = get_backend(backend_name)
+    backend = get_backend(backend_name, clock=clock)
     estimate = compile_routine(routine, compile_options, EstimatedDurations(), estimated=True).duration_s
     log = _open_log(log_path)
     schedule = LiveSchedule(
@@ -104,6 +111,7 @@ def _play(
                 status=StatusLine(enabled=status),
                 clock_start=clock_start,
                 estimated_total_s=estimate,
+                clock=clock,
             )
             result = player.run()
         return result

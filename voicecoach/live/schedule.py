@@ -1,36 +1,9 @@
 """The live schedule: the exact timeline, committed piece by piece while its speech is synthesised.
 
-The problem. A timeline is exact only when it is compiled from the real length of every
-spoken line, and synthesising all of them first (with a cold cache) takes far longer than a
-listener should wait. Estimated lengths are no answer (the plan would not be the plan), and
-re-timing what is already scheduled mid-session is not allowed.
-
-The approach: compile once, in lockstep with synthesis. The compiler is run in a background
-thread with a duration source that synthesises each line the first time the compiler asks
-for its length (lines in the cache cost nothing). The compiler asks in the order it builds
-the session, so lines are synthesised in timeline order, and the compile that finishes is
-exactly the compile `voicecoach plan` does. While it waits for a line, what it has built so
-far is final: the builder only ever appends events, and it never places an event before its
-cursor (holds place their countdown ahead, never behind). So at each pending line the
-schedule commits every event built so far and the *frontier*, the cursor: no event not yet
-built can start before it, and the audio before it cannot change any more. The player renders
-only up to the frontier (minus the bed's look-ahead: ducking starts before speech), so the
-session starts as soon as the first line is ready and synthesis keeps ahead of the playhead
-(piper runs about ten times faster than speech). If the playhead catches up, the player waits
-and the lateness shows in its log. For `voicecoach play` the lines themselves are synthesised
-in a worker process (`live.worker`), so inference never holds this process's interpreter lock
-while the device thread needs it.
-
-Measured (scripts/bench.py, 2 shared cores, piper): first sound 2.3 s after `play` starts with
-an empty cache, of which 1.3 s is loading the voice model (the parent imports the mixer's
-loudness meter meanwhile); about 0.7-0.9 s with a full cache, of which the compile takes 0.15 s
-and the rest is the first use of the mixer's loudness meter (importing scipy.signal).
-
-Committed events are mixed by the same `Mixer` as export, one small mixer per commit (each clip
-is resampled and levelled once), summed block by block; the bed and its ducking come from the
-same `Bed` and `Ducker`. The compiler hands its duration source a view of its progress
-(`CompileState`, through the source's `watch`): `tests/test_live_schedule.py` checks against a
-plain compile that every commit is a true prefix of the final timeline.
+The compiler runs once, in a background thread, synthesising each new line as it asks for its length.
+Before each such line all built so far is final (the builder only appends, never behind its cursor),
+so it is committed, with the cursor as the frontier the player may play up to: play starts after the
+first line and plays exactly what `voicecoach plan` compiles, mixed by export's `Mixer`.
 """
 
 from __future__ import annotations
