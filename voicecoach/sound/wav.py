@@ -1,4 +1,4 @@
-"""Writing a clip as a 16-bit WAV file that appears only when complete."""
+"""16-bit PCM WAV files in and out, and the one conversion between float32 samples and 16-bit PCM."""
 
 from __future__ import annotations
 
@@ -9,8 +9,57 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.errors import ExportError
+from voicecoach.errors import ExportError, SoundFileError
 from voicecoach.sound.clip import Clip
+
+#: Sample rates a WAV file may have to be read (wider than any real sound; rules out damaged headers).
+MIN_RATE, MAX_RATE = 4000, 768_000
+#: The most channels a WAV file may have to be read.
+MAX_CHANNELS = 32
+_CONVERT_HINT = "expected a 16-bit PCM WAV file: convert it with ffmpeg -i FILE -c:a pcm_s16le OUT.wav"
+
+
+def _open_problem(path: str | os.PathLike[str], exc: BaseException) -> SoundFileError:
+    if isinstance(exc, OSError):
+        return SoundFileError(f"cannot read {path}: {(exc.strerror or str(exc)).lower()} (check the path)")
+    return SoundFileError(f"cannot read {path}: {str(exc) or 'damaged'} ({_CONVERT_HINT})")
+
+
+def _check_format(path: str | os.PathLike[str], w: wave.Wave_read) -> None:
+    rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
+    if width != 2 or not 1 <= channels <= MAX_CHANNELS or not MIN_RATE <= rate <= MAX_RATE:
+        raise SoundFileError(
+            f"{path} is {8 * width}-bit audio, {channels} channels at {rate} Hz: {_CONVERT_HINT}"
+        )
+
+
+def check_wav(path: str | os.PathLike[str]) -> None:
+    """SoundFileError unless `path` is a 16-bit PCM WAV file `read_wav` reads (only its header is read)."""
+    try:
+        with wave.open(os.fspath(path), "rb") as w:
+            _check_format(path, w)
+    except (OSError, EOFError, RuntimeError, ValueError, wave.Error) as exc:  # RuntimeError: a bad chunk
+        raise _open_problem(path, exc) from None
+
+
+def read_wav(path: str | os.PathLike[str], max_s: float | None = None) -> Clip:
+    """A 16-bit PCM WAV file as a mono float32 clip (channels averaged), at most its first `max_s`.
+
+    SoundFileError, saying what to do, when the file cannot be read or is not 16-bit PCM.
+    """
+    try:
+        with wave.open(os.fspath(path), "rb") as w:
+            _check_format(path, w)
+            rate, channels = w.getframerate(), w.getnchannels()
+            frames = w.getnframes() if max_s is None else min(w.getnframes(), int(max_s * rate))
+            raw = w.readframes(frames)
+    except (OSError, EOFError, RuntimeError, ValueError, wave.Error) as exc:  # RuntimeError: a bad chunk
+        raise _open_problem(path, exc) from None
+    whole = len(raw) // (2 * channels) * 2 * channels  # a file cut short may end inside a frame
+    data = np.frombuffer(raw[:whole], dtype="<i2").astype(np.float32) / np.float32(32768.0)
+    if channels > 1:
+        data = data.reshape(-1, channels).mean(axis=1, dtype=np.float32)
+    return Clip(np.ascontiguousarray(data, dtype=np.float32), rate)
 
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
