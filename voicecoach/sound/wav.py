@@ -63,8 +63,11 @@ def read_wav(path: str | os.PathLike[str], max_s: float | None = None) -> Clip:
 
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
-    """float32 in [-1, 1] to 16-bit PCM (the one place where samples become integers)."""
-    return np.round(np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
+    """float32 in [-1, 1] to 16-bit PCM, rounded; anything beyond full scale clips, never wraps.
+
+    The one place samples become integers (export encoders, live backends, WAV files).
+    """
+    return np.clip(np.round(samples * 32767.0), -32768, 32767).astype("<i2")
 
 
 def write_wav_atomic(path: str | os.PathLike, clip: Clip) -> Path:
