@@ -18,6 +18,7 @@ from voicecoach.export.track import (
     default_output_name,
     export_session,
 )
+from voicecoach.fsutil import write_text_atomic
 from voicecoach.plan.compiler import CompileOptions, SpeechDurations, compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
 from voicecoach.plan.timeline import Timeline
@@ -209,7 +210,7 @@ def new_routine(name: str, out: str | None = None, force: bool = False) -> Path:
     path = Path(out) if out else Path(f"{stem}.yaml")
     if path.exists() and not force:
         raise UsageError(f"{path} already exists: choose another name with -o, or use --force to replace it")
-    path.write_text(text, encoding="utf-8")
+    write_text_atomic(path, text)
     return path
 
 

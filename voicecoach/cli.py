@@ -227,8 +227,7 @@ def voices(as_json: bool) -> None:
 @handle_errors
 def say(text: str, output: str | None, engine: str | None, voice: str | None, rate: float) -> None:
     """Speak TEXT to check a voice, or write it to a WAV file with -o."""
-    from voicecoach.sound.wav import write_wav_atomic
-    from voicecoach.speech.playback import play_clip
+    from voicecoach.speech.playback import play_clip, write_clip
     from voicecoach.speech.synth import say_clip
 
     if output is not None and not output.lower().endswith(".wav"):
@@ -239,7 +238,7 @@ def say(text: str, output: str | None, engine: str | None, voice: str | None, ra
     if output is None:
         play_clip(clip)
     else:
-        write_wav_atomic(output, clip)
+        write_clip(output, clip)
         click.echo(f"wrote {output} ({clip.duration_s:.2f} s)")
 
 

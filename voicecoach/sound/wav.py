@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import wave
-from pathlib import Path
+from typing import BinaryIO, cast
 
 import numpy as np
 
-from voicecoach.errors import ExportError, SoundFileError
+from voicecoach.errors import SoundFileError
 from voicecoach.sound.clip import Clip
 
 #: Sample rates a WAV file may have to be read (wider than any real sound; rules out damaged headers).
@@ -70,26 +69,14 @@ def to_int16(samples: np.ndarray) -> np.ndarray:
     return np.clip(np.round(samples * 32767.0), -32768, 32767).astype("<i2")
 
 
-def write_wav_atomic(path: str | os.PathLike, clip: Clip) -> Path:
-    """Write `clip` to `path` as mono 16-bit WAV; an existing file is replaced only by a whole new one."""
-    from voicecoach.fsutil import check_destination
+def write_wav(dest: str | os.PathLike[str] | BinaryIO, clip: Clip) -> None:
+    """Write `clip` as a mono 16-bit PCM WAV file to a path or an open binary file.
 
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    check_destination(target)
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
-        with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(int(clip.sample_rate))
-            w.writeframes(to_int16(clip.samples).tobytes())
-        os.replace(tmp, target)
-        tmp = None
-    except OSError as exc:
-        raise ExportError(f"could not write {target}: {exc.strerror or exc}") from exc
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
+    Plain writing: a caller that must never leave half a file writes through fsutil's atomic writer.
+    """
+    target = dest if hasattr(dest, "write") else os.fspath(cast("str | os.PathLike[str]", dest))
+    with wave.open(target, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(int(clip.sample_rate))
+        w.writeframes(to_int16(clip.samples).tobytes())

@@ -6,7 +6,6 @@ synthesised: a run where every line is in the cache never loads it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -16,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.errors import EngineError
+from voicecoach.errors import EngineError, VoicecoachError
+from voicecoach.fsutil import write_text_atomic
 from voicecoach.sound.clip import Clip, trim_silence
 from voicecoach.speech.engines.base import Availability, Engine, plain_text
 
@@ -89,23 +89,12 @@ def _stored_hashes() -> dict[str, list]:
 
 def _store_hashes(known: dict[str, list]) -> None:
     """Write the remembered hashes (atomically; a cache that cannot be written is no error)."""
-    import tempfile
-
     target = _hashes_file()
-    tmp = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-hashes-")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(known, f)
-        os.replace(tmp, target)
-        tmp = None
-    except OSError:
+        write_text_atomic(target, json.dumps(known), durable=False)
+    except (OSError, VoicecoachError):
         pass
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 def loaded_models() -> list[str]:
