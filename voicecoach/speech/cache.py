@@ -24,6 +24,7 @@ import numpy as np
 
 from voicecoach.errors import VoicecoachError
 from voicecoach.fsutil import TEMP_MARK, atomic_output, clean_stale_temp_files, path_kind, special_kind
+from voicecoach.paths import cache_dir
 from voicecoach.sound.clip import Clip
 
 #: Bump when the entry layout or what goes into a clip (trim, loudness, levelling) changes.
@@ -40,13 +41,8 @@ class CacheWarning(UserWarning):
 
 
 def default_cache_dir() -> Path:
-    """Where clips are kept: $VOICECOACH_CACHE_DIR/speech, else the platform's cache folder."""
-    root = os.environ.get("VOICECOACH_CACHE_DIR")
-    if not root:
-        import platformdirs
-
-        root = platformdirs.user_cache_dir("voicecoach")
-    return Path(root).expanduser() / "speech"
+    """Where clips are kept: the speech folder of voicecoach's cache folder ($VOICECOACH_CACHE_DIR)."""
+    return cache_dir() / "speech"
 
 
 def cache_key(

