@@ -309,7 +309,8 @@ def expand_routines(args: list[str]) -> list[str]:
 def export_many(
     routine_args: list[str], options: SessionOptions, out_dir: str | None, export_options: ExportOptions
 ) -> list[ExportResult]:
-    """Export several routines into one folder (default: here), each named after its routine.
+    """Export several routines into one folder (default: here), each named after its routine (made
+    unique within the batch).
 
     Every routine is checked before the first is synthesised, so a typo in the fifth file does not
     cost four exports' time.
@@ -321,7 +322,19 @@ def export_many(
         load(arg)
     folder.mkdir(parents=True, exist_ok=True)
     suffix = format_for(export_options.format).suffix if export_options.format else ".mp3"
-    return [
-        export_routine(arg, options, str(folder / default_output(arg, suffix).name), export_options)
-        for arg in routine_args
-    ]
+    used: set[str] = set()
+    results = []
+    for arg in routine_args:
+        name = _unused_name(default_output(arg, suffix), used)
+        results.append(export_routine(arg, options, str(folder / name), export_options))
+    return results
+
+
+def _unused_name(path: Path, used: set[str]) -> str:
+    """`path`'s name, or 'NAME 2', 'NAME 3'... when an earlier export of the batch took it (two
+    routines of one name in different folders must not overwrite each other)."""
+    name, n = path.name, 2
+    while name.lower() in used:
+        name, n = f"{path.stem} {n}{path.suffix}", n + 1
+    used.add(name.lower())
+    return name

@@ -41,11 +41,6 @@ OVERSAMPLING = 4
 QUIET_FRACTION = 0.5
 
 
-def _k_weighting(sample_rate: int) -> np.ndarray:
-    """The two BS.1770 K-weighting stages (high shelf, then high pass) as second-order sections."""
-    return k_weighting_sos(sample_rate)
-
-
 def _anti_denormal(n: int) -> np.ndarray:
     """A signal at -360 dBFS alternating in sign. Added before the filters, it keeps their state out
     of the denormal range during silence (which slows floating point badly) and adds no measurable
@@ -85,11 +80,6 @@ class LoudnessMeter:
     def integrated(self) -> float:
         """The gated integrated loudness in LUFS (-inf for silence or under 400 ms of audio)."""
         return gated_loudness(np.array(self._hops, dtype=np.float64), self._hop)
-
-
-def k_weighted_loudness(samples: np.ndarray, sample_rate: int) -> float:
-    """Ungated loudness of a whole (short) signal: -0.691 + 10 log10 of its K-weighted mean square."""
-    return ungated_loudness(samples, sample_rate)
 
 
 def clip_loudness(samples: np.ndarray, sample_rate: int) -> float:
