@@ -52,3 +52,20 @@ def test_what_cannot_be_read_is_a_sound_file_error_that_says_what_to_do(tmp_path
         with pytest.raises(SoundFileError) as info:
             reader(path)
         assert str(info.value).startswith(("cannot read", str(path))) and words in str(info.value)
+
+
+def test_write_wav_to_a_path_or_an_open_file_reads_back_as_written(tmp_path: Path):
+    import io
+
+    from voicecoach.sound.clip import Clip
+    from voicecoach.sound.wav import to_int16, write_wav
+
+    samples = np.random.default_rng(2).uniform(-1, 1, 4000).astype(np.float32)
+    clip = Clip(samples, 16000)
+    write_wav(tmp_path / "a.wav", clip)
+    buffer = io.BytesIO()
+    write_wav(buffer, clip)
+    assert buffer.getvalue() == (tmp_path / "a.wav").read_bytes()
+    back = read_wav(tmp_path / "a.wav")
+    assert back.sample_rate == 16000
+    assert np.array_equal(back.samples, to_int16(samples).astype(np.float32) / 32768)

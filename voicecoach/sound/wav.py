@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import wave
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 import numpy as np
 
@@ -74,7 +74,7 @@ def write_wav(dest: str | os.PathLike[str] | BinaryIO, clip: Clip) -> None:
 
     Plain writing: a caller that must never leave half a file writes through fsutil's atomic writer.
     """
-    target = dest if hasattr(dest, "write") else os.fspath(cast("str | os.PathLike[str]", dest))
+    target: str | BinaryIO = os.fspath(dest) if isinstance(dest, (str, os.PathLike)) else dest
     with wave.open(target, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
