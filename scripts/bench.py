@@ -16,6 +16,9 @@ of 1,000 steps under 0.5 s; live play's first sound within 2 s of the model bein
 Each row says which engine it used (a 60-minute piper synthesis would take minutes: that
 routine is exported with espeak).
 
+Dependencies (`--only scipy`): the stream's two IIR filters (the loudness meter's K-weighting,
+the bed's noise colouring) timed with scipy and with numpy alone; scipy stays while it is faster.
+
 Targets are ratios (the machine is shared and noisy: the fastest of a few runs counts where
 that is cheap), never timed assertions in tests.
 """
@@ -33,6 +36,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -636,6 +641,92 @@ def bench_live_first_sound_full() -> dict[str, Any]:
     }
 
 
+def _numpy_kweighting_stream(blocks: list[np.ndarray], rate: int) -> np.ndarray:
+    """numpy alone: each block K-weighted by FFT with its decay (kweight.k_weighted), overlap-added."""
+    from voicecoach.sound.kweight import TAIL_S, k_weighted
+
+    tail = np.zeros(int(round(TAIL_S * rate)))
+    last = np.zeros(0)
+    for block in blocks:
+        y = k_weighted(block, rate, tail_s=TAIL_S)
+        y[: len(tail)] += tail
+        last, tail = y[: len(block)], y[len(block) :]
+    return last
+
+
+def _numpy_noise_stream(colour: str, rate: int, seconds: int) -> np.ndarray:
+    """numpy alone: white noise through the bed's filter as a truncated impulse response (to 1e-9
+    of its peak), by FFT, overlap-added block by block."""
+    from scipy.signal import lfilter
+
+    from voicecoach.mix.bed import _noise_filter
+
+    b, a = _noise_filter(colour, rate)
+    impulse = np.zeros(1 << 16)
+    impulse[0] = 1.0
+    h = lfilter(b, a, impulse)  # the response is worked out once; a numpy bed would ship it
+    h = h[: int(np.flatnonzero(np.abs(h) > 1e-9 * np.abs(h).max())[-1]) + 1]
+    size = 1 << int(np.ceil(np.log2(rate + len(h) - 1)))
+    response = np.fft.rfft(h, size)
+    rng = np.random.default_rng(1)
+    tail = np.zeros(len(h) - 1)
+    out = np.zeros(0, dtype=np.float32)
+    for _ in range(seconds):
+        y = np.fft.irfft(np.fft.rfft(rng.standard_normal(rate, dtype=np.float32), size) * response, size)
+        y = y[: rate + len(h) - 1]
+        y[: len(tail)] += tail
+        tail, out = y[rate:].copy(), y[:rate].astype(np.float32)
+    return out
+
+
+def bench_scipy() -> list[dict[str, Any]]:
+    """Is scipy (about 140 MB installed) worth keeping? It runs the two IIR filters of a stream: the
+    K-weighting of the loudness meter (sosfilt, for a session with a bed) and the bed's noise
+    colouring (lfilter). Each is timed over 60 minutes at 48 kHz in 1 s blocks, as the mixer feeds
+    them, against the best numpy-only replacement (FFT filtering with the decay overlap-added; a
+    per-sample loop in Python would take minutes). The ratio is the replacement's time over
+    scipy's: while it is above 1, scipy stays (the numpy noise would also differ: a truncated
+    response)."""
+    from voicecoach.mix.bed import NoiseStream
+    from voicecoach.sound.loudness import LoudnessMeter
+
+    rate, minutes = 48000, 60
+    block = (np.random.default_rng(0).standard_normal(rate) * 0.1).astype(np.float32)
+    blocks = [block] * (minutes * 60)
+
+    def scipy_meter() -> None:
+        meter = LoudnessMeter(rate)
+        for b in blocks:
+            meter.add(b)
+
+    note("scipy or numpy: K-weighting 60 min")
+    rows = [
+        row(
+            "scipy? K-weighting 60 min, 48 kHz, 1 s blocks, numpy FFT instead",
+            best_of(2, lambda: _numpy_kweighting_stream(blocks, rate)),
+            best_of(2, scipy_meter),
+            "scipy sosfilt (kept while > 1x)",
+        )
+    ]
+    for colour in ("brown", "pink"):
+        note(f"scipy or numpy: {colour} noise 60 min")
+
+        def scipy_noise(colour: str = colour) -> None:
+            stream = NoiseStream(colour, rate, -38.0, 1, 0)
+            for _ in range(minutes * 60):
+                stream.read(rate)
+
+        rows.append(
+            row(
+                f"scipy? {colour} noise bed 60 min, 48 kHz, numpy FFT instead",
+                best_of(2, lambda colour=colour: _numpy_noise_stream(colour, rate, minutes * 60)),
+                best_of(2, scipy_noise),
+                "scipy lfilter (kept while > 1x)",
+            )
+        )
+    return rows
+
+
 def _print_table(report: dict[str, Any]) -> None:
     print(f"voicecoach bench: {report['cores']} cores, Python {report['python']}")
     for r in report["results"]:
@@ -655,6 +746,7 @@ BENCHES: list[Callable[[], Any]] = [
     bench_exports,
     bench_live_first_sound_empty,
     bench_live_first_sound_full,
+    bench_scipy,
 ]
 
 

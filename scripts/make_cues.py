@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from voicecoach.routine.cues import CUE_DURATIONS_S
+from voicecoach.sound.clip import Clip
+from voicecoach.sound.wav import write_wav
 
 SAMPLE_RATE = 48000
 BREATH_S = 20.0
@@ -152,22 +153,13 @@ def all_cues() -> dict[str, np.ndarray]:
     }
 
 
-def write_wav(path: Path, samples: np.ndarray) -> None:
-    pcm = np.clip(np.round(samples * 32767.0), -32768, 32767).astype("<i2")
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
-        w.writeframes(pcm.tobytes())
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "audio_cues", help="folder for the WAVs")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, samples in all_cues().items():
-        write_wav(args.out / f"{name}.wav", samples)
+        write_wav(args.out / f"{name}.wav", Clip(samples, SAMPLE_RATE))
         print(f"{name}.wav  {len(samples) / SAMPLE_RATE:.3f} s")
     return 0
 

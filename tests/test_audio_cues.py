@@ -12,8 +12,9 @@ import pytest
 
 from audio_cues import CUES_DIR
 from voicecoach.errors import ExportError
-from voicecoach.mix.cuesounds import SOUND_NAMES, load_cue, read_wav_clip
+from voicecoach.mix.cuesounds import SOUND_NAMES, load_cue
 from voicecoach.routine.cues import BREATH_CUES, CUE_DURATIONS_S
+from voicecoach.sound.wav import read_wav
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -59,7 +60,7 @@ def test_make_cues_reproduces_the_shipped_files(tmp_path):
         capture_output=True,
     )
     for name in SOUND_NAMES:
-        fresh = read_wav_clip(str(tmp_path / f"{name}.wav")).samples
+        fresh = read_wav(tmp_path / f"{name}.wav").samples
         shipped = load_cue(name).samples
         assert len(fresh) == len(shipped)
         assert np.max(np.abs(fresh - shipped)) <= 1.5 / 32768  # at most one step of 16-bit rounding

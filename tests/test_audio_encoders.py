@@ -11,7 +11,8 @@ from audio_helpers import RATE, decode
 
 from voicecoach.errors import ExportError, UsageError
 from voicecoach.export import lametag
-from voicecoach.export.encoders import format_for, open_encoder, to_int16
+from voicecoach.export.encoders import format_for, open_encoder
+from voicecoach.sound.wav import to_int16
 
 
 def _encode(path, samples, fmt=".mp3", quality="phone", block=10_000):

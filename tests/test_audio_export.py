@@ -8,10 +8,10 @@ import subprocess
 
 import numpy as np
 import pytest
-from audio_helpers import RATE, decode, ebur128, onset_s, spoken_timeline, tone_timeline
+from audio_helpers import RATE, decode, ebur128, onset_s, spoken_timeline
 
 from voicecoach.export.split import export_split
-from voicecoach.export.track import ExportOptions, export_batch, export_session
+from voicecoach.export.track import ExportOptions, export_session
 from voicecoach.mix.cuesounds import load_cue
 from voicecoach.sound.resample import resample
 
@@ -181,12 +181,3 @@ def test_split_writes_one_file_per_step_and_a_playlist(session, tmp_path):
     assert playlist[0] == "#EXTM3U" and [line for line in playlist if not line.startswith("#")] == [
         p.name for p in result.files
     ]
-
-
-def test_batch_exports_each_session_under_its_own_name(tmp_path):
-    first, clips = tone_timeline(0.5)
-    results = export_batch(
-        [(first, clips), (first, clips)], tmp_path / "batch", ExportOptions(quality="high")
-    )
-    assert [r.path.name for r in results] == ["Long.mp3", "Long 2.mp3"]
-    assert all(abs(len(decode(r.path)) / RATE - 30.0) < 0.05 for r in results)

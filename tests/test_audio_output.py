@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -27,6 +28,26 @@ def _dead_pid() -> int:
 
 def _temp_files(folder: Path) -> list[Path]:
     return [p for p in folder.iterdir() if TEMP_MARK in p.name]
+
+
+def test_threads_writing_one_file_at_once_never_share_a_temporary_file(tmp_path):
+    dest = tmp_path / "entry.clip"
+    seen: list[Path] = []
+    both_inside = threading.Barrier(2, timeout=10)
+
+    def write(data: bytes) -> None:
+        with atomic_output(dest, durable=False) as tmp:
+            seen.append(tmp)
+            tmp.write_bytes(data)
+            both_inside.wait()
+
+    threads = [threading.Thread(target=write, args=(bytes([i]) * 1000,)) for i in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(seen)) == 2, seen
+    assert dest.read_bytes() in (b"\1" * 1000, b"\2" * 1000) and not _temp_files(tmp_path)
 
 
 def test_success_replaces_the_destination_and_leaves_no_temp(tmp_path):

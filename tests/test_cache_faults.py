@@ -14,7 +14,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -22,7 +21,8 @@ import numpy as np
 import pytest
 from conftest import REPO, run_voicecoach
 
-from voicecoach.speech.cache import _HEADER, _TEMP_PREFIX, SUFFIX, CacheWarning, ClipCache
+from voicecoach.fsutil import TEMP_MARK, temp_path_for
+from voicecoach.speech.cache import _HEADER, SUFFIX, CacheWarning, ClipCache
 from voicecoach.speech.synth import Synthesizer
 
 ROUTINE = """title: Cache Faults
@@ -107,9 +107,10 @@ def test_every_kind_of_damage_is_detected_replaced_and_changes_nothing(tmp_path:
     datas = [p.read_bytes() for p in entries]
     for i, (name, (damage, _)) in enumerate(FAULTS.items()):
         damage(entries[i], datas[i], datas[i - 1])
-    stale = entries[0].parent / f"{_TEMP_PREFIX}killed.part"
+    killed = subprocess.Popen([sys.executable, "-c", "pass"])
+    killed.wait()
+    stale = temp_path_for(entries[0], killed.pid)  # what a writer killed mid-entry leaves
     stale.write_bytes(b"half an entry")
-    os.utime(stale, (time.time() - 7200, time.time() - 7200))
 
     second = _export(routine, tmp_path / "second.wav", cache)
     assert second.returncode == 0, second.stderr
@@ -170,7 +171,7 @@ def test_two_exports_sharing_a_cold_cache_at_once_both_succeed_with_identical_au
     a, b = (_decoded_pcm(out) for out in outs)
     assert len(a) > 48000 * 30 and np.array_equal(a, b)
     entries = list((cache / "speech").rglob("*"))
-    assert not [p for p in entries if p.name.startswith(_TEMP_PREFIX)]
+    assert not [p for p in entries if TEMP_MARK in p.name]
     for entry in (p for p in entries if p.suffix == SUFFIX):
         assert ClipCache(cache / "speech").get(entry.stem) is not None
 

@@ -42,6 +42,18 @@ def test_several_routines_into_a_folder(tmp_path):
     assert result.output.count("wrote ") == 2
 
 
+def test_routines_of_one_name_are_each_exported_under_its_own_name(tmp_path):
+    (first,) = write_routines(tmp_path / "one", "Alpha")
+    (second,) = write_routines(tmp_path / "two", "ALPHA")
+    out = tmp_path / "phone"
+    args = ["export", str(first), str(second), str(first), "-o", f"{out}/", "--engine", "espeak"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["alpha 2.mp3", "alpha 3.mp3", "alpha.mp3"]
+    lengths = [decoded_s(p) for p in out.iterdir()]
+    assert min(lengths) > 5 and max(lengths) - min(lengths) < 2, lengths  # three whole sessions
+
+
 def test_a_folder_of_routines_with_a_format(tmp_path):
     write_routines(tmp_path / "src", "Gamma", "Delta")
     out = tmp_path / "wav"

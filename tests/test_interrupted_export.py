@@ -23,7 +23,6 @@ import pytest
 from conftest import REPO, run_voicecoach
 
 from voicecoach.fsutil import TEMP_MARK, temp_path_for
-from voicecoach.speech.cache import _TEMP_PREFIX
 
 ROUTINE = """title: Interrupted
 defaults: {hold: 10s, transition: 2s, rest: 2s}
@@ -152,7 +151,7 @@ def test_stopped_anywhere_an_export_loses_nothing(tmp_path: Path):
     assert final.returncode == 0 and "warning" not in stderr, stderr
     assert dest.read_bytes() == expected, "the shared cache gave different audio after the interruptions"
     assert not _temps(out), "the next run removes what killed runs left"
-    assert not list(cache.rglob(f"{_TEMP_PREFIX}*")), "no temporary file is left in the cache"
+    assert not [p for p in cache.rglob("*") if TEMP_MARK in p.name], "no temporary file is left in the cache"
 
 
 def _ffmpeg_children_writing(path_part: str) -> list[int]:

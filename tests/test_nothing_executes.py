@@ -274,7 +274,7 @@ def _decodes_or_explains(path: Path) -> None:
 def test_an_output_that_is_a_pipe_device_or_socket_is_never_replaced(tmp_path: Path):
     from voicecoach.fsutil import write_text_atomic
     from voicecoach.sound.clip import Clip
-    from voicecoach.sound.wav import write_wav_atomic
+    from voicecoach.speech.playback import write_clip
 
     fifo, sock = tmp_path / "session.mp3", tmp_path / "line.wav"
     os.mkfifo(fifo)
@@ -293,7 +293,7 @@ def test_an_output_that_is_a_pipe_device_or_socket_is_never_replaced(tmp_path: P
     for node, kind in nodes.items():
         with pytest.raises(UsageError, match=f"cannot write {node}: it is {re.escape(kind)}, not a file"):
             if node.suffix == ".wav":
-                write_wav_atomic(node, clip)
+                write_clip(node, clip)
             else:
                 write_text_atomic(node, "1\n00:00:00,000 --> 00:00:01,000\nHello.\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(n.name for n in nodes)

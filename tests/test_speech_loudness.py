@@ -1,22 +1,22 @@
-"""Per-clip loudness: every line at the same speech loudness, peaks guarded, short lines handled."""
+"""Per-clip loudness: every spoken line levelled alike for the mix (`mix.mixer.level_speech`, which the
+synthesizer applies to each clip), its peaks limited, short lines and silence handled."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyloudnorm
 import pytest
+from scipy.signal import resample_poly
 
 from voicecoach.sound.clip import Clip
+from voicecoach.sound.levels import MixLevels, level_speech, mix_ready
+from voicecoach.sound.loudness import clip_loudness
 from voicecoach.speech.engines.espeak import EspeakEngine
-from voicecoach.speech.loudness import (
-    MIN_GATED_S,
-    PEAK_CEILING_DB,
-    TARGET_LUFS,
-    loudness_db,
-    normalize_loudness,
-)
+from voicecoach.speech.loudness import MIN_GATED_S, TARGET_LUFS
 
 SR = 22050
+LEVELS = MixLevels(speech_lufs=TARGET_LUFS)
+CEILING_DB = LEVELS.speech_lufs + LEVELS.speech_peak_to_loudness_db
 
 
 def noise_burst(seconds: float, level: float, seed: int = 1) -> Clip:
@@ -24,36 +24,39 @@ def noise_burst(seconds: float, level: float, seed: int = 1) -> Clip:
     return Clip((level * rng.standard_normal(int(seconds * SR))).clip(-1, 1).astype(np.float32), SR)
 
 
+def _true_peak_db(x: np.ndarray) -> float:
+    return float(20 * np.log10(np.max(np.abs(resample_poly(x.astype(np.float64), 4, 1)))))
+
+
 @pytest.mark.parametrize("level", [0.01, 0.05, 0.2])
 def test_long_clips_reach_the_target(level: float) -> None:
-    out = normalize_loudness(noise_burst(2.0, level))
-    measured = pyloudnorm.Meter(SR).integrated_loudness(out.samples.astype(np.float64))
-    assert measured == pytest.approx(TARGET_LUFS, abs=0.1)
-    assert out.samples.dtype == np.float32 and len(out.samples) == 2 * SR
+    out = level_speech(noise_burst(2.0, level).samples, SR, LEVELS)
+    measured = pyloudnorm.Meter(SR).integrated_loudness(out.astype(np.float64))
+    assert measured == pytest.approx(TARGET_LUFS, abs=0.2)
+    assert out.dtype == np.float32 and len(out) == 2 * SR
 
 
-def test_peak_guard_wins_over_the_target() -> None:
-    # Quiet overall but with one spike: reaching -20 LUFS would clip the spike.
-    clip = noise_burst(2.0, 0.003)
+def test_a_spike_is_limited_rather_than_the_whole_clip_turned_down() -> None:
+    clip = noise_burst(2.0, 0.003)  # quiet overall but with one spike: the gain would clip it
     clip.samples[1000] = 0.9
-    out = normalize_loudness(clip)
-    assert float(np.max(np.abs(out.samples))) == pytest.approx(10 ** (PEAK_CEILING_DB / 20), rel=1e-4)
-    assert loudness_db(out.samples, SR) < TARGET_LUFS
+    out = level_speech(clip.samples, SR, LEVELS)
+    assert _true_peak_db(out) <= CEILING_DB + 0.2
+    assert clip_loudness(out, SR) == pytest.approx(TARGET_LUFS, abs=0.2)
 
 
-def test_short_clip_uses_rms_and_lands_near_the_long_one() -> None:
+def test_a_short_clip_is_levelled_by_its_ungated_loudness() -> None:
     short = noise_burst(0.25, 0.02)
     assert short.duration_s < MIN_GATED_S
-    out = normalize_loudness(short)
-    rms_db = 20 * np.log10(np.sqrt(np.mean(out.samples.astype(np.float64) ** 2)))
-    assert rms_db == pytest.approx(TARGET_LUFS, abs=0.1)
+    out = level_speech(short.samples, SR, LEVELS)
+    assert len(out) == len(short.samples)
+    assert clip_loudness(out, SR) == pytest.approx(TARGET_LUFS, abs=0.2)
 
 
 def test_silence_and_empty_clips_are_left_alone() -> None:
-    silent = Clip(np.zeros(SR, dtype=np.float32), SR)
-    assert normalize_loudness(silent) is silent
+    silent = np.zeros(SR, dtype=np.float32)
+    assert np.array_equal(level_speech(silent, SR, LEVELS), silent)
     empty = Clip(np.zeros(0, dtype=np.float32), SR)
-    assert normalize_loudness(empty) is empty
+    assert mix_ready(empty, LEVELS) is empty
 
 
 def test_spoken_lines_short_and_long_end_up_alike() -> None:
@@ -64,8 +67,8 @@ def test_spoken_lines_short_and_long_end_up_alike() -> None:
         "Now, switch sides.",
         "Breathe in slowly through your nose and let your shoulders drop.",
     ):
-        clip = normalize_loudness(engine.synthesize(text, None, 1.0))
+        clip = mix_ready(engine.synthesize(text, None, 1.0), LEVELS)
         rms_db = 20 * np.log10(np.sqrt(np.mean(clip.samples.astype(np.float64) ** 2)))
         levels.append(rms_db)
-        assert float(np.max(np.abs(clip.samples))) <= 10 ** (PEAK_CEILING_DB / 20) + 1e-6
+        assert _true_peak_db(clip.samples) <= CEILING_DB + 0.2
     assert max(levels) - min(levels) < 4.0, levels

@@ -18,6 +18,7 @@ from voicecoach.export.track import (
     default_output_name,
     export_session,
 )
+from voicecoach.fsutil import write_text_atomic
 from voicecoach.mix.mixer import level_all_cues
 from voicecoach.plan.compiler import CompileOptions, SpeechDurations, compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
@@ -29,8 +30,7 @@ from voicecoach.routine.loader import load_routine
 from voicecoach.routine.model import Routine
 from voicecoach.sound.clip import Clip
 from voicecoach.sound.facts import SoundFacts
-from voicecoach.sound.wav import write_wav_atomic
-from voicecoach.speech.playback import play_clip
+from voicecoach.speech.playback import play_clip, write_clip
 from voicecoach.speech.synth import Synthesizer, say_clip
 
 if TYPE_CHECKING:
@@ -225,7 +225,7 @@ def new_routine(name: str, out: str | None = None, force: bool = False) -> Path:
     path = Path(out) if out else Path(f"{stem}.yaml")
     if path.exists() and not force:
         raise UsageError(f"{path} already exists: choose another name with -o, or use --force to replace it")
-    path.write_text(text, encoding="utf-8")
+    write_text_atomic(path, text)
     return path
 
 
@@ -322,7 +322,8 @@ def expand_routines(args: list[str]) -> list[str]:
 def export_many(
     routine_args: list[str], options: SessionOptions, out_dir: str | None, export_options: ExportOptions
 ) -> list[ExportResult]:
-    """Export several routines into one folder (default: here), each named after its routine.
+    """Export several routines into one folder (default: here), each named after its routine (made
+    unique within the batch).
 
     Every routine is checked before the first is synthesised, so a typo in the fifth file does not
     cost four exports' time.
@@ -334,10 +335,22 @@ def export_many(
         load(arg)
     folder.mkdir(parents=True, exist_ok=True)
     suffix = format_for(export_options.format).suffix if export_options.format else ".mp3"
-    return [
-        export_routine(arg, options, str(folder / default_output(arg, suffix).name), export_options)
-        for arg in routine_args
-    ]
+    used: set[str] = set()
+    results = []
+    for arg in routine_args:
+        name = _unused_name(default_output(arg, suffix), used)
+        results.append(export_routine(arg, options, str(folder / name), export_options))
+    return results
+
+
+def _unused_name(path: Path, used: set[str]) -> str:
+    """`path`'s name, or 'NAME 2', 'NAME 3'... when an earlier export of the batch took it (two
+    routines of one name in different folders must not overwrite each other)."""
+    name, n = path.name, 2
+    while name.lower() in used:
+        name, n = f"{path.stem} {n}{path.suffix}", n + 1
+    used.add(name.lower())
+    return name
 
 
 def play(routine_arg: str, options: SessionOptions, **play_options: Any) -> PlayResult:
@@ -362,5 +375,5 @@ def say(text: str, output: str | None, engine: str | None, voice: str | None, ra
     if output is None:
         play_clip(clip)
     else:
-        write_wav_atomic(output, clip)
+        write_clip(output, clip)
     return clip

@@ -50,3 +50,7 @@ class DeviceError(VoicecoachError):
 
 class ExportError(VoicecoachError):
     """Writing an audio file failed (encoder missing, disk full, ...)."""
+
+
+class SoundFileError(VoicecoachError):
+    """A sound file cannot be read: missing, damaged, or not the kind of file expected."""

@@ -5,8 +5,10 @@ may name a device (/dev/zero never ends), a named pipe (reading blocks forever),
 folder; these are refused, with what they are, before anything opens them.
 
 A file written by voicecoach appears at its destination only when it is complete: everything is
-written to a hidden temporary file beside it (`.NAME.voicecoach-tmp-PID`), flushed to disk, then
-renamed over the destination in one step (os.replace). On any error, Ctrl-C or SIGTERM (turned into
+written to a hidden temporary file beside it (`.NAME.voicecoach-tmp-PID`, with the thread's id after
+the PID when a thread other than the main one writes), flushed to disk, then renamed over the
+destination in one step (os.replace). A file that is only a copy (a speech cache entry) may skip
+the flushing: a power cut then costs a copy, never a file in use. On any error, Ctrl-C or SIGTERM (turned into
 KeyboardInterrupt while writing) the temporary file is removed and an existing destination stays as
 it was. A run killed outright leaves its temporary file behind; the next export into the same
 folder removes every such file whose process is gone.
@@ -49,9 +51,17 @@ def path_kind(path: str | os.PathLike[str]) -> str:
 TEMP_MARK = ".voicecoach-tmp-"
 
 
-def temp_path_for(dest: Path, pid: int | None = None) -> Path:
-    """The temporary name used while `dest` is being written by process `pid` (default: this one)."""
-    return dest.parent / f".{dest.name}{TEMP_MARK}{os.getpid() if pid is None else pid}"
+def temp_path_for(dest: Path, pid: int | None = None, thread: int | None = None) -> Path:
+    """The temporary name used while `dest` is being written by process `pid` (default: this one),
+    from the thread `thread` (None: the main thread), so that no two writers ever share one."""
+    owner = f"{os.getpid() if pid is None else pid}" + (f"-{thread}" if thread is not None else "")
+    return dest.parent / f".{dest.name}{TEMP_MARK}{owner}"
+
+
+def _writer_thread() -> int | None:
+    """This thread's id, or None on the main thread (whose temporary names carry only the PID)."""
+    current = threading.current_thread()
+    return None if current is threading.main_thread() else threading.get_ident()
 
 
 def pid_alive(pid: int) -> bool:
@@ -86,7 +96,7 @@ def clean_stale_temp_files(folder: Path) -> list[Path]:
         name = entry.name
         if not name.startswith(".") or TEMP_MARK not in name:
             continue
-        pid_text = name.rsplit(TEMP_MARK, 1)[1]
+        pid_text = name.rsplit(TEMP_MARK, 1)[1].split("-", 1)[0]
         if not pid_text.isdigit() or int(pid_text) == os.getpid() or pid_alive(int(pid_text)):
             continue
         with contextlib.suppress(OSError):
@@ -142,31 +152,44 @@ def check_destination(dest: str | os.PathLike[str]) -> None:
 
 
 @contextlib.contextmanager
-def atomic_output(dest: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path to write; on success it replaces `dest`, on failure it vanishes."""
+def atomic_output(dest: str | os.PathLike[str], durable: bool = True) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it replaces `dest`, on failure it vanishes.
+
+    `durable`: flush the file and its folder to disk before and after the rename (off only for a
+    copy that can be made again, such as a cache entry).
+    """
     dest = Path(dest)
     folder = dest.parent if str(dest.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"cannot write {dest}: the folder {folder} does not exist (create it first)")
     check_destination(dest)
     clean_stale_temp_files(folder)
-    tmp = temp_path_for(dest)
+    tmp = temp_path_for(dest, thread=_writer_thread())
     with sigterm_as_interrupt():
         try:
             yield tmp
             if not tmp.exists():
                 raise ExportError(f"nothing was written for {dest}")
-            _fsync_path(tmp)
+            if durable:
+                _fsync_path(tmp)
             os.replace(tmp, dest)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-    _fsync_path(folder, directory=True)
+    if durable:
+        _fsync_path(folder, directory=True)
 
 
-def write_text_atomic(dest: str | os.PathLike[str], text: str) -> Path:
-    """Write a small text file (UTF-8) atomically."""
-    with atomic_output(dest) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+def write_bytes_atomic(dest: str | os.PathLike[str], data: bytes, durable: bool = True) -> Path:
+    """Write a file's bytes atomically (see `atomic_output`)."""
+    with atomic_output(dest, durable) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+    return Path(dest)
+
+
+def write_text_atomic(dest: str | os.PathLike[str], text: str, durable: bool = True) -> Path:
+    """Write a small text file (UTF-8) atomically (see `atomic_output`)."""
+    with atomic_output(dest, durable) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
     return Path(dest)

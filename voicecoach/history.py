@@ -1,9 +1,9 @@
 """The session log: every session played live, completed or not, in SQLite in the user data folder.
 
-The data folder is the platform's (`platformdirs.user_data_dir("voicecoach")`), or
-`$VOICECOACH_DATA_DIR`. A day counts toward the streak when a session that day was completed
-or played for at least `STREAK_MIN_S`; the streak is the run of such days ending today, or
-yesterday while today has none yet (it is not broken until the day is over).
+The data folder is voicecoach's (`voicecoach.paths.data_dir()`; `$VOICECOACH_DATA_DIR` moves it).
+A day counts toward the streak when a session that day was completed or played for at least
+`STREAK_MIN_S`; the streak is the run of such days ending today, or yesterday while today has
+none yet (it is not broken until the day is over).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.errors import VoicecoachError
+from voicecoach.paths import data_dir
 
 DB_NAME = "history.sqlite3"
 STREAK_MIN_S = 300.0
@@ -33,16 +34,6 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_day ON sessions(day);
 """
-
-
-def data_dir() -> Path:
-    """voicecoach's data folder: $VOICECOACH_DATA_DIR, else the platform's user data folder."""
-    root = os.environ.get("VOICECOACH_DATA_DIR")
-    if not root:
-        import platformdirs
-
-        root = platformdirs.user_data_dir("voicecoach")
-    return Path(root).expanduser()
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ import numpy as np
 
 from voicecoach.errors import ExportError, UsageError
 from voicecoach.export import lametag
+from voicecoach.sound.wav import to_int16
 
 #: What ffmpeg prints when it could not write its output (it may still exit 0 after some of these).
 _WRITE_FAILURE = re.compile(
@@ -124,11 +125,6 @@ def check_encoder(spec: FormatSpec) -> None:
     """ExportError at once when writing `spec` needs ffmpeg and there is none (before any work)."""
     if spec.via_ffmpeg and shutil.which("ffmpeg") is None:
         raise ExportError(f"writing {spec.suffix} files needs ffmpeg: {FFMPEG_HINT} (or export .mp3 / .wav)")
-
-
-def to_int16(block: np.ndarray) -> np.ndarray:
-    """float32 in [-1, 1] to 16-bit PCM, rounding and clipping."""
-    return np.clip(np.round(block * 32767.0), -32768, 32767).astype("<i2")
 
 
 class Encoder(ABC):

@@ -16,7 +16,7 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -339,24 +339,3 @@ def safe_filename(text: str, fallback: str = "session") -> str:
 def default_output_name(name: str, suffix: str = ".mp3") -> str:
     """The file written when no -o is given: the routine's name in the current folder."""
     return safe_filename(name) + suffix
-
-
-def export_batch(
-    jobs: Sequence[tuple[Timeline, Mapping[str, Clip]]],
-    out_dir: str | os.PathLike[str],
-    options: ExportOptions | None = None,
-    suffix: str = ".mp3",
-) -> list[ExportResult]:
-    """Export several sessions into one folder, each named after its title (made unique)."""
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    used: set[str] = set()
-    results = []
-    for timeline, clips in jobs:
-        base = safe_filename(timeline.title)
-        name, n = base, 2
-        while name.lower() in used:
-            name, n = f"{base} {n}", n + 1
-        used.add(name.lower())
-        results.append(export_session(timeline, clips, folder / f"{name}{suffix}", options))
-    return results

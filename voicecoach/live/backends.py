@@ -37,6 +37,7 @@ import numpy as np
 
 from voicecoach.errors import DeviceError, UsageError
 from voicecoach.live.clock import Clock, MonotonicClock
+from voicecoach.sound.wav import to_int16
 from voicecoach.speech.engines.base import Availability
 from voicecoach.speech.playback import quiet_stderr
 
@@ -469,11 +470,6 @@ class NullBackend(ClockedBackend):
             raise OSError("the device went away (VOICECOACH_NULL_FAIL_AFTER_S)")
         if self.capture:
             self.captured.append(np.array(data, dtype=np.float32))
-
-
-def to_int16(samples: np.ndarray) -> np.ndarray:
-    """float32 in [-1, 1] to 16-bit PCM: the one place live audio becomes integers."""
-    return np.round(np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
 
 
 class SimpleaudioBackend(ClockedBackend):

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voicecoach.sound.facts import cells_to_hops
-from voicecoach.sound.kweight import HOP_S, TAIL_S, gated_loudness
+from voicecoach.sound.kweight import HOP_S, TAIL_S, gated_loudness, hop_length
 
 #: Spots whose peak comes within this of the ceiling are handed to the limiter.
 LIMITER_MARGIN_DB = 0.5
@@ -79,7 +79,7 @@ class MixAnalysis:
 def analyse(mixer) -> MixAnalysis:  # noqa: ANN001 (a Mixer; imported lazily to keep this module light)
     """Hop energies and spots of a mixer's session (no bed) from the facts of its sounds."""
     rate = mixer.sample_rate
-    hop = int(round(HOP_S * rate))
+    hop = hop_length(rate)
     whole_hops = mixer.total_samples // hop
     energies = np.zeros(whole_hops + int(math.ceil(TAIL_S / HOP_S)) + 2)
     for voice in mixer.voices:

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.errors import ExportError, UsageError
+from voicecoach.errors import ExportError, SoundFileError, UsageError
 from voicecoach.sound.resample import resample
+from voicecoach.sound.wav import check_wav, read_wav
 
 NOISE_COLOURS = ("brown", "pink")
 #: The longest stretch of a bed FILE that is kept (it loops anyway); bounds memory.
@@ -179,15 +180,11 @@ def check_bed_file(path: str) -> None:
 
 def _plain_wav(path: str) -> bool:
     """Whether `path` is a 16-bit PCM WAV voicecoach reads without ffmpeg (only the header is read)."""
-    import wave
-
     try:
-        with wave.open(path, "rb") as w:
-            return (
-                w.getsampwidth() == 2 and 1 <= w.getnchannels() <= 32 and 4000 <= w.getframerate() <= 768_000
-            )
-    except (OSError, EOFError, RuntimeError, wave.Error):  # wave raises RuntimeError on a bad chunk
+        check_wav(path)
+    except SoundFileError:
         return False
+    return True
 
 
 def load_loop(path: str, sample_rate: int, level_lufs: float) -> np.ndarray:
@@ -202,21 +199,11 @@ def load_loop(path: str, sample_rate: int, level_lufs: float) -> np.ndarray:
 
 def _read_wav_head(path: str, sample_rate: int, max_s: float) -> np.ndarray | None:
     """The first `max_s` of a plain 16-bit PCM WAV, resampled; None for any other file (ffmpeg's turn)."""
-    import wave
-
-    if not _plain_wav(path):
-        return None
     try:
-        with wave.open(path, "rb") as w:
-            rate, channels = w.getframerate(), w.getnchannels()
-            raw = w.readframes(min(w.getnframes(), int(max_s * rate)))
-    except (OSError, EOFError, RuntimeError, wave.Error):  # wave raises RuntimeError on a bad chunk
+        clip = read_wav(path, max_s)
+    except SoundFileError:
         return None
-    frames = len(raw) // (2 * channels)
-    data = np.frombuffer(raw[: frames * 2 * channels], dtype="<i2").astype(np.float32) / np.float32(32768.0)
-    if channels > 1:
-        data = data.reshape(-1, channels).mean(axis=1, dtype=np.float32)
-    return resample(data, rate, sample_rate)
+    return resample(clip.samples, clip.sample_rate, sample_rate)
 
 
 def decode_file(path: str, sample_rate: int, max_s: float) -> np.ndarray:

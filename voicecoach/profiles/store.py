@@ -11,25 +11,13 @@ Users keep theirs in `profiles.yaml` in their config folder (VOICECOACH_CONFIG_D
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from voicecoach.errors import UsageError
+from voicecoach.paths import config_dir
 from voicecoach.profiles.file import load_profile_file
 from voicecoach.profiles.model import BUILTIN_PROFILES, Profile
 
 DEFAULT_PROFILE = "guided"
 PROFILE_FILE = "profiles.yaml"
-
-
-def config_dir() -> Path:
-    """Where the user's profiles.yaml lives (VOICECOACH_CONFIG_DIR moves it)."""
-    override = os.environ.get("VOICECOACH_CONFIG_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("voicecoach"))
 
 
 def all_profiles() -> dict[str, Profile]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from voicecoach.sound.kweight import HOP_S, TAIL_S, gated_loudness, k_weighted
+from voicecoach.sound.kweight import TAIL_S, gated_loudness, hop_length, k_weighted, lufs
 
 CELL_S = 0.001
 _HEADER = struct.Struct("<IIIdd?dd")  # rate, length, cell, true_peak, loudness, levelled?, levelled_for
@@ -114,7 +114,7 @@ def facts_of(
 
 def _loudness(energies: np.ndarray, cell: int, length: int, sample_rate: int) -> float:
     """Gated loudness of a sound from its cells; its ungated mean square when it is under 400 ms."""
-    hop = int(round(HOP_S * sample_rate))
+    hop = hop_length(sample_rate)
     _, hops = cells_to_hops(energies, cell, 0, hop)
     gated = gated_loudness(hops[: length // hop], hop)
     if math.isfinite(gated) or length == 0:
@@ -124,4 +124,4 @@ def _loudness(energies: np.ndarray, cell: int, length: int, sample_rate: int) ->
         float(np.sum(energies[:whole], dtype=np.float64))
         + part / cell * float(energies[min(whole, len(energies) - 1)])
     ) / length
-    return -0.691 + 10 * math.log10(power) if power > 0 else float("-inf")
+    return lufs(power)

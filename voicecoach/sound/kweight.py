@@ -1,4 +1,8 @@
-"""BS.1770 K-weighting and gated loudness with numpy alone (no scipy import on the export path).
+"""BS.1770 K-weighting and gated loudness: the one loudness meter, its gates and constants.
+
+Everything that measures loudness ends here: a clip in memory (`loudness_of`), the sounds' facts
+and pass 1 of export (`gated_loudness` of their hop energies), and a stream (`LoudnessMeter` in
+loudness.py, which filters block by block and gates its hop energies here).
 
 The K-weighting filter is two biquads, a high shelf (+4 dB above about 1.5 kHz) and a high pass
 (38 Hz), with the coefficients of the usual audio-EQ "cookbook" designs at any sample rate (at
@@ -10,7 +14,8 @@ is below 1e-15 of it) and the tail itself holds the sound's decay.
 
 Gated loudness works on *hop energies*: the sum of squared K-weighted samples in each 100 ms
 hop of a fixed grid. Four consecutive hops form a 400 ms gating block (75 % overlap), gated
-at -70 LUFS and then 10 LU below the mean of what passed.
+at -70 LUFS and then 10 LU below the mean of what passed. This K-weighting needs numpy alone
+(no scipy import on the export path).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import math
 
 import numpy as np
 
+#: BS.1770's offset from a K-weighted mean square (in dB) to loudness (LUFS).
+LUFS_OFFSET = -0.691
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
 HOP_S = 0.1
@@ -28,6 +35,16 @@ BLOCK_HOPS = 4
 TAIL_S = 0.25
 #: Samples filtered at once (a longer sound is filtered piece by piece).
 PIECE = 1 << 17
+
+
+def lufs(mean_square: float) -> float:
+    """The loudness (LUFS) of a K-weighted mean square; -inf for silence."""
+    return LUFS_OFFSET + 10 * math.log10(mean_square) if mean_square > 0 else float("-inf")
+
+
+def hop_length(sample_rate: int) -> int:
+    """Samples in one 100 ms hop of the gating grid."""
+    return int(round(HOP_S * sample_rate))
 
 
 def k_weighting_sos(sample_rate: int) -> np.ndarray:
@@ -102,9 +119,7 @@ def hop_energies(weighted: np.ndarray, hop: int, offset: int = 0) -> tuple[int, 
         return offset // hop, np.zeros(0)
     first = offset // hop
     edges = np.arange((first + 1) * hop, offset + len(weighted), hop) - offset
-    cumulative = np.concatenate(([0.0], np.cumsum(np.square(weighted, dtype=np.float64))))
-    bounds = np.concatenate(([0], edges, [len(weighted)]))
-    return first, np.diff(cumulative[bounds])
+    return first, np.add.reduceat(np.square(weighted, dtype=np.float64), np.concatenate(([0], edges)))
 
 
 def gated_loudness(energies: np.ndarray, hop: int) -> float:
@@ -113,18 +128,18 @@ def gated_loudness(energies: np.ndarray, hop: int) -> float:
         return float("-inf")
     blocks = np.convolve(energies, np.ones(BLOCK_HOPS), mode="valid") / (BLOCK_HOPS * hop)
     with np.errstate(divide="ignore"):
-        lufs = -0.691 + 10 * np.log10(blocks)
-    passed = blocks[lufs >= ABSOLUTE_GATE_LUFS]
+        block_lufs = LUFS_OFFSET + 10 * np.log10(blocks)
+    passed = blocks[block_lufs >= ABSOLUTE_GATE_LUFS]
     if passed.size == 0:
         return float("-inf")
-    relative = -0.691 + 10 * math.log10(float(np.mean(passed))) + RELATIVE_GATE_LU
-    kept = blocks[lufs >= max(relative, ABSOLUTE_GATE_LUFS)]
-    return float(-0.691 + 10 * math.log10(float(np.mean(kept)))) if kept.size else float("-inf")
+    relative = lufs(float(np.mean(passed))) + RELATIVE_GATE_LU
+    kept = blocks[block_lufs >= max(relative, ABSOLUTE_GATE_LUFS)]
+    return lufs(float(np.mean(kept))) if kept.size else float("-inf")
 
 
 def loudness_of(samples: np.ndarray, sample_rate: int) -> float:
     """BS.1770 integrated loudness of a sound in memory (gated; -inf when silent or under 400 ms)."""
-    hop = int(round(HOP_S * sample_rate))
+    hop = hop_length(sample_rate)
     weighted = k_weighted(samples, sample_rate, tail_s=0.0)
     _, energies = hop_energies(weighted, hop)
     whole = len(samples) // hop
@@ -132,8 +147,7 @@ def loudness_of(samples: np.ndarray, sample_rate: int) -> float:
 
 
 def ungated_loudness(samples: np.ndarray, sample_rate: int) -> float:
-    """-0.691 + 10 log10 of the K-weighted mean square of a whole (short) sound."""
+    """The loudness of the K-weighted mean square of a whole (short) sound, ungated."""
     if len(samples) == 0:
         return float("-inf")
-    power = float(np.mean(np.square(k_weighted(samples, sample_rate, tail_s=0.0))))
-    return float(-0.691 + 10 * math.log10(power)) if power > 0 else float("-inf")
+    return lufs(float(np.mean(np.square(k_weighted(samples, sample_rate, tail_s=0.0)))))

@@ -3,12 +3,9 @@
 Measuring a stream (`measure`, used when a bed plays under the session; without one, export
 measures from the sounds' facts, see analysis.py) feeds the mixer's blocks through the BS.1770
 K-weighting filters (kweight.py's coefficients, run with scipy's sosfilt and their state
-carried from block to block). Mean squares are summed per 100 ms hop; every four hops form one
-400 ms gating block (75 % overlap). Instead of keeping every block, each one is dropped into a
-histogram of 0.01 LU bins between -70 and +10 LUFS that keeps a count and an energy sum per
-bin: the absolute gate (-70 LUFS) and the relative gate (-10 LU below the mean of the blocks
-passing the absolute gate) are then applied to the histogram. The gate decision is quantised
-to 0.01 LU, the energies are exact, and memory is the same for a minute or for four hours.
+carried from block to block) and sums the squares per 100 ms hop of one grid, whatever the
+block sizes. Gating those hop energies is kweight.py's (`gated_loudness`), the one meter; a
+hop's energy is one number, so a four-hour session keeps about a megabyte of them.
 
 Writing (`normalise`) applies the gain that brings the session to its target and runs a
 look-ahead true-peak limiter. The limiter estimates each sample's true peak from a 4x
@@ -22,28 +19,26 @@ it, and writes with `apply_curves`.
 
 from __future__ import annotations
 
-from collections import deque
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from voicecoach.sound.kweight import k_weighting_sos, loudness_of, ungated_loudness
+from voicecoach.sound.kweight import (
+    gated_loudness,
+    hop_energies,
+    hop_length,
+    k_weighting_sos,
+    loudness_of,
+    ungated_loudness,
+)
 
-ABSOLUTE_GATE_LUFS = -70.0
-RELATIVE_GATE_LU = -10.0
-_BIN_LU = 0.01
-_MAX_LUFS = 10.0
 OVERSAMPLING = 4
 #: Where no sample comes within 6 dB of the limiter's ceiling, no true peak can reach it in
 #: practice (band-limited audio overshoots its samples by well under 3 dB), so the limiter
 #: skips the oversampling there.
 QUIET_FRACTION = 0.5
-
-
-def _k_weighting(sample_rate: int) -> np.ndarray:
-    """The two BS.1770 K-weighting stages (high shelf, then high pass) as second-order sections."""
-    return k_weighting_sos(sample_rate)
 
 
 def _anti_denormal(n: int) -> np.ndarray:
@@ -62,60 +57,29 @@ class LoudnessMeter:
         from scipy.signal import sosfilt
 
         self._sosfilt = sosfilt
-        self._sos = _k_weighting(sample_rate)
+        self._sos = k_weighting_sos(sample_rate)
         self._state = np.zeros((len(self._sos), 2))
-        self._parity = 0  # keeps the anti-denormal signal alternating across blocks
-        self._hop = int(round(0.1 * sample_rate))
-        self._hop_fill = 0
-        self._hop_energy = 0.0
-        self._recent: deque[float] = deque(maxlen=4)  # energies (sum of squares) of the last hops
-        n_bins = int(round((_MAX_LUFS - ABSOLUTE_GATE_LUFS) / _BIN_LU)) + 1
-        self._counts = np.zeros(n_bins, dtype=np.int64)
-        self._energies = np.zeros(n_bins, dtype=np.float64)
+        self._hop = hop_length(sample_rate)
+        self._seen = 0  # samples fed so far (the parity of the anti-denormal signal follows it)
+        self._open_hop = 0.0  # energy of the hop the last block ended inside
+        self._hops = array("d")  # energy (sum of squares) of each complete hop
 
     def add(self, block: np.ndarray) -> None:
         """Feed the next samples."""
-        tiny = _anti_denormal(len(block) + 1)[self._parity : self._parity + len(block)]
-        self._parity = (self._parity + len(block)) % 2
+        tiny = _anti_denormal(len(block) + 1)[self._seen % 2 : self._seen % 2 + len(block)]
         y, self._state = self._sosfilt(self._sos, np.asarray(block, dtype=np.float64) + tiny, zi=self._state)
-        squares = np.square(y)
-        pos = 0
-        while pos < len(squares):
-            take = min(self._hop - self._hop_fill, len(squares) - pos)
-            self._hop_energy += float(np.sum(squares[pos : pos + take]))
-            self._hop_fill += take
-            pos += take
-            if self._hop_fill == self._hop:
-                self._close_hop()
-
-    def _close_hop(self) -> None:
-        self._recent.append(self._hop_energy)
-        self._hop_energy, self._hop_fill = 0.0, 0
-        if len(self._recent) == 4:
-            z = sum(self._recent) / (4 * self._hop)  # mean square of one 400 ms gating block
-            if z > 0:
-                lufs = -0.691 + 10 * np.log10(z)
-                if lufs >= ABSOLUTE_GATE_LUFS:
-                    idx = min(int((lufs - ABSOLUTE_GATE_LUFS) / _BIN_LU), len(self._counts) - 1)
-                    self._counts[idx] += 1
-                    self._energies[idx] += z
+        first, energies = hop_energies(y, self._hop, self._seen)
+        self._seen += len(y)
+        if len(energies) == 0:
+            return
+        energies[0] += self._open_hop
+        complete = self._seen // self._hop - first
+        self._hops.extend(energies[:complete].tolist())
+        self._open_hop = float(energies[complete]) if complete < len(energies) else 0.0
 
     def integrated(self) -> float:
         """The gated integrated loudness in LUFS (-inf for silence or under 400 ms of audio)."""
-        total = int(self._counts.sum())
-        if total == 0:
-            return float("-inf")
-        relative = -0.691 + 10 * np.log10(self._energies.sum() / total) + RELATIVE_GATE_LU
-        first = max(0, int(np.floor((relative - ABSOLUTE_GATE_LUFS) / _BIN_LU)))
-        count = int(self._counts[first:].sum())
-        if count == 0:
-            return float("-inf")
-        return float(-0.691 + 10 * np.log10(self._energies[first:].sum() / count))
-
-
-def k_weighted_loudness(samples: np.ndarray, sample_rate: int) -> float:
-    """Ungated loudness of a whole (short) signal: -0.691 + 10 log10 of its K-weighted mean square."""
-    return ungated_loudness(samples, sample_rate)
+        return gated_loudness(np.array(self._hops, dtype=np.float64), self._hop)
 
 
 def clip_loudness(samples: np.ndarray, sample_rate: int) -> float:

@@ -1,43 +1,82 @@
-"""Writing a clip as a 16-bit WAV file that appears only when complete."""
+"""16-bit PCM WAV files in and out, and the one conversion between float32 samples and 16-bit PCM."""
 
 from __future__ import annotations
 
 import os
-import tempfile
 import wave
-from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
-from voicecoach.errors import ExportError
+from voicecoach.errors import SoundFileError
 from voicecoach.sound.clip import Clip
+
+#: Sample rates a WAV file may have to be read (wider than any real sound; rules out damaged headers).
+MIN_RATE, MAX_RATE = 4000, 768_000
+#: The most channels a WAV file may have to be read.
+MAX_CHANNELS = 32
+_CONVERT_HINT = "expected a 16-bit PCM WAV file: convert it with ffmpeg -i FILE -c:a pcm_s16le OUT.wav"
+
+
+def _open_problem(path: str | os.PathLike[str], exc: BaseException) -> SoundFileError:
+    if isinstance(exc, OSError):
+        return SoundFileError(f"cannot read {path}: {(exc.strerror or str(exc)).lower()} (check the path)")
+    return SoundFileError(f"cannot read {path}: {str(exc) or 'damaged'} ({_CONVERT_HINT})")
+
+
+def _check_format(path: str | os.PathLike[str], w: wave.Wave_read) -> None:
+    rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
+    if width != 2 or not 1 <= channels <= MAX_CHANNELS or not MIN_RATE <= rate <= MAX_RATE:
+        raise SoundFileError(
+            f"{path} is {8 * width}-bit audio, {channels} channels at {rate} Hz: {_CONVERT_HINT}"
+        )
+
+
+def check_wav(path: str | os.PathLike[str]) -> None:
+    """SoundFileError unless `path` is a 16-bit PCM WAV file `read_wav` reads (only its header is read)."""
+    try:
+        with wave.open(os.fspath(path), "rb") as w:
+            _check_format(path, w)
+    except (OSError, EOFError, RuntimeError, ValueError, wave.Error) as exc:  # RuntimeError: a bad chunk
+        raise _open_problem(path, exc) from None
+
+
+def read_wav(path: str | os.PathLike[str], max_s: float | None = None) -> Clip:
+    """A 16-bit PCM WAV file as a mono float32 clip (channels averaged), at most its first `max_s`.
+
+    SoundFileError, saying what to do, when the file cannot be read or is not 16-bit PCM.
+    """
+    try:
+        with wave.open(os.fspath(path), "rb") as w:
+            _check_format(path, w)
+            rate, channels = w.getframerate(), w.getnchannels()
+            frames = w.getnframes() if max_s is None else min(w.getnframes(), int(max_s * rate))
+            raw = w.readframes(frames)
+    except (OSError, EOFError, RuntimeError, ValueError, wave.Error) as exc:  # RuntimeError: a bad chunk
+        raise _open_problem(path, exc) from None
+    whole = len(raw) // (2 * channels) * 2 * channels  # a file cut short may end inside a frame
+    data = np.frombuffer(raw[:whole], dtype="<i2").astype(np.float32) / np.float32(32768.0)
+    if channels > 1:
+        data = data.reshape(-1, channels).mean(axis=1, dtype=np.float32)
+    return Clip(np.ascontiguousarray(data, dtype=np.float32), rate)
 
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
-    """float32 in [-1, 1] to 16-bit PCM (the one place where samples become integers)."""
-    return np.round(np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
+    """float32 in [-1, 1] to 16-bit PCM, rounded; anything beyond full scale clips, never wraps.
+
+    The one place samples become integers (export encoders, live backends, WAV files).
+    """
+    return np.clip(np.round(samples * 32767.0), -32768, 32767).astype("<i2")
 
 
-def write_wav_atomic(path: str | os.PathLike, clip: Clip) -> Path:
-    """Write `clip` to `path` as mono 16-bit WAV; an existing file is replaced only by a whole new one."""
-    from voicecoach.fsutil import check_destination
+def write_wav(dest: str | os.PathLike[str] | BinaryIO, clip: Clip) -> None:
+    """Write `clip` as a mono 16-bit PCM WAV file to a path or an open binary file.
 
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    check_destination(target)
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
-        with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(int(clip.sample_rate))
-            w.writeframes(to_int16(clip.samples).tobytes())
-        os.replace(tmp, target)
-        tmp = None
-    except OSError as exc:
-        raise ExportError(f"could not write {target}: {exc.strerror or exc}") from exc
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
+    Plain writing: a caller that must never leave half a file writes through fsutil's atomic writer.
+    """
+    target: str | BinaryIO = os.fspath(dest) if isinstance(dest, (str, os.PathLike)) else dest
+    with wave.open(target, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(int(clip.sample_rate))
+        w.writeframes(to_int16(clip.samples).tobytes())

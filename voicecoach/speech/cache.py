@@ -2,8 +2,9 @@
 
 An entry is one small file: a fixed header (magic, the key it belongs to, a sha256 of the
 payload, sample rate, sample count, size of the facts) and the payload: the float32 samples,
-then the clip's facts for the mix (`voicecoach.sound.facts`), if it has them. Writes go to a temporary file in
-the same folder and are renamed into place, so a reader sees a whole entry or none. An entry
+then the clip's facts for the mix (`voicecoach.sound.facts`), if it has them. Entries are written
+with fsutil's atomic writer (a temporary file in the same folder renamed into place), so a reader
+sees a whole entry or none; the temporary files of writers that were killed are swept. An entry
 that is damaged, cut short or belongs to another key is reported once (a `CacheWarning`),
 deleted, and synthesised again by the caller.
 """
@@ -14,15 +15,16 @@ import hashlib
 import json
 import os
 import struct
-import tempfile
 import threading
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from voicecoach.errors import VoicecoachError
+from voicecoach.fsutil import TEMP_MARK, atomic_output, clean_stale_temp_files, path_kind, special_kind
+from voicecoach.paths import cache_dir
 from voicecoach.sound.clip import Clip
 
 #: Bump when the entry layout or what goes into a clip (trim, loudness, levelling) changes.
@@ -30,9 +32,6 @@ CACHE_FORMAT = 2
 MAGIC = b"VCCLIP\x00\x02"
 _HEADER = struct.Struct("<8s32s32sIQI")  # magic, key, payload sha256, sample_rate, n_samples, n_fact_bytes
 SUFFIX = ".clip"
-_TEMP_PREFIX = ".tmp-"
-#: A temporary file this old was left by a writer that was killed: it is removed.
-STALE_TEMP_S = 3600.0
 #: No clip comes near this (a 2,000-character line at the slowest rate is a few minutes).
 MAX_ENTRY_BYTES = 256 * 1024 * 1024
 
@@ -42,13 +41,8 @@ class CacheWarning(UserWarning):
 
 
 def default_cache_dir() -> Path:
-    """Where clips are kept: $VOICECOACH_CACHE_DIR/speech, else the platform's cache folder."""
-    root = os.environ.get("VOICECOACH_CACHE_DIR")
-    if not root:
-        import platformdirs
-
-        root = platformdirs.user_cache_dir("voicecoach")
-    return Path(root).expanduser() / "speech"
+    """Where clips are kept: the speech folder of voicecoach's cache folder ($VOICECOACH_CACHE_DIR)."""
+    return cache_dir() / "speech"
 
 
 def cache_key(
@@ -95,14 +89,9 @@ class ClipCache:
         self._swept = False
 
     def _remove_stale_temps(self) -> None:
-        """Remove what writers killed mid-write left (temporary files older than STALE_TEMP_S)."""
-        cutoff = time.time() - STALE_TEMP_S
-        for temp in self.root.glob(f"*/{_TEMP_PREFIX}*"):
-            try:
-                if temp.lstat().st_mtime < cutoff:
-                    temp.unlink()
-            except OSError:
-                pass
+        """Remove what writers killed mid-write left (temporary files of processes that are gone)."""
+        for folder in self.root.glob("??"):
+            clean_stale_temp_files(folder)
 
     def entry_path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}{SUFFIX}"
@@ -151,20 +140,17 @@ class ClipCache:
             samples.size,
             len(facts),
         )
-        tmp = None
         if not self._swept:
             self._swept = True
             self._remove_stale_temps()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=".part")
-            with os.fdopen(fd, "wb") as f:
+            # Not flushed to disk: a cache entry lost to a power cut is synthesised again.
+            with atomic_output(path, durable=False) as tmp, open(tmp, "wb") as f:
                 f.write(header)
                 f.write(payload)
-            os.replace(tmp, path)
-            tmp = None
             return True
-        except OSError as exc:
+        except (OSError, VoicecoachError) as exc:  # a folder or a pipe where the entry goes: no cache
             _warn_once(
                 f"write:{self.root}",
                 f"could not write to the speech cache at {self.root}: "
@@ -172,17 +158,11 @@ class ClipCache:
                 "(set VOICECOACH_CACHE_DIR to a writable folder)",
             )
             return False
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
 
     def _files(self) -> list[Path]:
         if not self.root.is_dir():
             return []
-        return [p for p in self.root.glob("*/*") if p.suffix == SUFFIX or p.name.startswith(_TEMP_PREFIX)]
+        return [p for p in self.root.glob("*/*") if p.suffix == SUFFIX or TEMP_MARK in p.name]
 
     def stats(self) -> CacheStats:
         """How many entries the cache holds and their size on disk."""
@@ -217,8 +197,6 @@ class ClipCache:
 def _read_entry(path: Path) -> tuple[bytes | None, str]:
     """An entry's bytes, or None and why it is not a clip file: a folder, a pipe or a device in the
     cache is never read (a pipe would block), nor a file far larger than any clip."""
-    from voicecoach.fsutil import path_kind, special_kind
-
     kind = path_kind(path)
     if kind:
         return None, f"{kind}, not a clip file"

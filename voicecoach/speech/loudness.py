@@ -1,4 +1,8 @@
-"""One speech loudness for every clip (ITU-R BS.1770, gated), with a peak guard."""
+"""The speech loudness every clip is brought to, and the loudness of a spoken clip as heard.
+
+The levelling itself is the mix's (`voicecoach.mix.mixer.level_speech`, applied by the
+synthesizer to each clip it makes).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,11 @@ import math
 
 import numpy as np
 
-from voicecoach.sound.clip import Clip
-
 #: Integrated loudness every spoken clip is brought to.
 TARGET_LUFS = -20.0
-#: No sample may exceed this after the gain (dBFS).
-PEAK_CEILING_DB = -1.0
 #: BS.1770 gates 400 ms blocks; a shorter clip is measured by its RMS instead.
 MIN_GATED_S = 0.4
-#: Below this a clip counts as silent and is left alone.
+#: Below this a clip counts as silent (`loudness_db` gives None).
 SILENT_DB = -70.0
 
 
@@ -37,19 +37,3 @@ def loudness_db(samples: np.ndarray, sample_rate: int) -> float | None:
     if not math.isfinite(value) or value < SILENT_DB:
         return None
     return float(value)
-
-
-def normalize_loudness(
-    clip: Clip, target_lufs: float = TARGET_LUFS, peak_ceiling_db: float = PEAK_CEILING_DB
-) -> Clip:
-    """`clip` at `target_lufs`, turned down further if its peak would pass `peak_ceiling_db`."""
-    level = loudness_db(clip.samples, clip.sample_rate)
-    if level is None:
-        return clip
-    gain = 10 ** ((target_lufs - level) / 20)
-    peak = float(np.max(np.abs(clip.samples)))
-    ceiling = 10 ** (peak_ceiling_db / 20)
-    if peak * gain > ceiling:
-        gain = ceiling / peak
-    samples = np.clip(clip.samples * np.float32(gain), -1.0, 1.0).astype(np.float32)
-    return Clip(samples, clip.sample_rate)

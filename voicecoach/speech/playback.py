@@ -1,4 +1,4 @@
-"""Playing one clip through the default sound output (for `voicecoach say`)."""
+"""Playing one clip through the default sound output, or writing it to a WAV file (`voicecoach say`)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
-from voicecoach.errors import DeviceError
+from voicecoach.errors import DeviceError, ExportError
+from voicecoach.fsutil import atomic_output
 from voicecoach.sound.clip import Clip
-from voicecoach.sound.wav import to_int16
+from voicecoach.sound.wav import to_int16, write_wav
 
 SAVE_HINT = "write the line to a file instead with -o FILE.wav"
 
@@ -51,3 +53,13 @@ def play_clip(clip: Clip) -> None:
     except KeyboardInterrupt:
         playing.stop()
         raise
+
+
+def write_clip(path: str | os.PathLike[str], clip: Clip) -> Path:
+    """Write `clip` to `path` as mono 16-bit WAV; an existing file is replaced only by a whole new one."""
+    try:
+        with atomic_output(path) as tmp:
+            write_wav(tmp, clip)
+    except OSError as exc:
+        raise ExportError(f"could not write {path}: {exc.strerror or exc}") from exc
+    return Path(path)

