@@ -27,11 +27,18 @@ import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from voicecoach.sound.facts import cells_to_hops
 from voicecoach.sound.kweight import HOP_S, TAIL_S, gated_loudness
+
+if TYPE_CHECKING:
+    from voicecoach.mix.mixer import FactsTag, Mixer, _Voice
+
+    #: What a spot plays: each sound's tag and its offset in the spot.
+    SpotKind = tuple[tuple[FactsTag, int], ...]
 
 #: Spots whose peak comes within this of the ceiling are handed to the limiter.
 LIMITER_MARGIN_DB = 0.5
@@ -50,7 +57,7 @@ class Spot:
     start: int
     end: int
     peak: float
-    voices: tuple = ()  # the mixer's voices sounding in it
+    voices: tuple[_Voice, ...] = ()  # the mixer's voices sounding in it
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,7 @@ class MixAnalysis:
         return [s for s in self.spots if s.peak > limit]
 
 
-def analyse(mixer) -> MixAnalysis:  # noqa: ANN001 (a Mixer; imported lazily to keep this module light)
+def analyse(mixer: Mixer) -> MixAnalysis:
     """Hop energies and spots of a mixer's session (no bed) from the facts of its sounds."""
     rate = mixer.sample_rate
     hop = int(round(HOP_S * rate))
@@ -89,10 +96,10 @@ def analyse(mixer) -> MixAnalysis:  # noqa: ANN001 (a Mixer; imported lazily to 
     return MixAnalysis(rate, hop, energies[:whole_hops], tuple(_spots(mixer)))
 
 
-def _spots(mixer) -> list[Spot]:  # noqa: ANN001
+def _spots(mixer: Mixer) -> list[Spot]:
     """Runs of overlapping voices with their true peaks (for several, the sum: a bound)."""
     spots: list[Spot] = []
-    group: list = []
+    group: list[_Voice] = []
     end = -1
     for voice in [*mixer.voices, None]:
         if voice is not None and voice.start < end:
@@ -121,12 +128,12 @@ class LimitedKind:
 
 
 def limit_spots(
-    mixer,
+    mixer: Mixer,
     analysis: MixAnalysis,
     gain_db: float,
     ceiling_db: float,
     spots: Sequence[Spot],
-) -> tuple[float, dict[tuple, LimitedKind]]:
+) -> tuple[float, dict[SpotKind, LimitedKind]]:
     """The session's loudness after `gain_db` with `spots` limited, and each kind of spot limited.
 
     Spots of the same sounds at the same offsets (a line that often comes with the same breath
@@ -138,27 +145,31 @@ def limit_spots(
     hop = analysis.hop
     gain = 10 ** (gain_db / 20)
     energies = analysis.energies * (gain * gain)
-    kinds: dict[tuple, Spot] = {}
+    kinds: dict[SpotKind, Spot] = {}
     for spot in spots:
         kinds.setdefault(spot_kind(mixer, spot), spot)
     with ThreadPoolExecutor(2) as pool:  # rendering and limiting leave Python's lock free
         limited = dict(
-            zip(kinds, pool.map(lambda spot: _limit_kind(mixer, spot, gain, ceiling_db), kinds.values()))
+            zip(
+                kinds,
+                pool.map(lambda spot: _limit_kind(mixer, spot, gain, ceiling_db), kinds.values()),
+                strict=True,
+            )
         )
     for spot in spots:
-        for voice, cells in zip(spot.voices, limited[spot_kind(mixer, spot)].cells):
+        for voice, cells in zip(spot.voices, limited[spot_kind(mixer, spot)].cells, strict=True):
             first, change = cells_to_hops(cells, mixer.facts(voice).cell, voice.start, hop)
             room = max(0, min(len(change), len(energies) - first))
             energies[first : first + room] += change[:room]
     return gated_loudness(np.maximum(energies, 0.0), hop), limited
 
 
-def spot_kind(mixer, spot: Spot) -> tuple:  # noqa: ANN001
+def spot_kind(mixer: Mixer, spot: Spot) -> SpotKind:
     """What a spot plays: its sounds and their offsets in it."""
     return tuple((mixer.facts_tag(v), v.start - spot.start) for v in spot.voices)
 
 
-def _limit_kind(mixer, spot: Spot, gain: float, ceiling_db: float) -> LimitedKind:  # noqa: ANN001
+def _limit_kind(mixer: Mixer, spot: Spot, gain: float, ceiling_db: float) -> LimitedKind:
     """A spot's sounds alone (with room on either side for the limiter's dips), limited after `gain`."""
     from voicecoach.sound.loudness import TruePeakLimiter, oversampled_peaks
 
@@ -209,7 +220,7 @@ class Levels:
     known_peak: float = 0.0
 
 
-def solve_levels(mixer, target_lufs: float, ceiling_db: float) -> Levels:  # noqa: ANN001
+def solve_levels(mixer: Mixer, target_lufs: float, ceiling_db: float) -> Levels:
     """The gain that brings the session (limited under `ceiling_db`) to `target_lufs`, and the
     limiter's work at that gain."""
     analysis = analyse(mixer)

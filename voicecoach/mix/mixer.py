@@ -13,8 +13,9 @@ from __future__ import annotations
 import bisect
 import functools
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 
@@ -28,6 +29,8 @@ from voicecoach.sound.facts import SoundFacts, facts_of
 from voicecoach.sound.loudness import TruePeakLimiter, clip_loudness
 
 DEFAULT_SAMPLE_RATE = 48000
+#: What identifies the sound a voice plays: its source key, with a breath tone's length and phase.
+FactsTag: TypeAlias = "tuple[str] | tuple[str, int, str]"
 DEFAULT_BLOCK_S = 1.0
 
 
@@ -140,9 +143,10 @@ class Mixer:
         self.levels = levels or MixLevels()
         self.total_samples = int(round(timeline.duration_s * sample_rate))
         self._clips = clips
-        self._clip_facts = getattr(clips, "facts", None)  # facts without the samples, if offered
+        # facts without the samples, if offered
+        self._clip_facts: Callable[[str], SoundFacts | None] | None = getattr(clips, "facts", None)
         self._sources: dict[str, np.ndarray] = {}  # prepared sounds by key, made when first needed
-        self._facts: dict[tuple, SoundFacts] = {}
+        self._facts: dict[FactsTag, SoundFacts] = {}
         self._voices: list[_Voice] = []
         for event in timeline.events:
             voice = self._voice_for(event, clips)
@@ -227,7 +231,7 @@ class Mixer:
         return samples
 
     @staticmethod
-    def facts_tag(voice: _Voice) -> tuple:
+    def facts_tag(voice: _Voice) -> FactsTag:
         """What identifies the sound a voice plays (a breath tone differs per length and phase)."""
         return (voice.key,) if voice.breath_phase is None else (voice.key, voice.length, voice.breath_phase)
 
@@ -243,7 +247,7 @@ class Mixer:
         if found is None:
             if voice.kind == "speech":
                 facts = self._speech_facts(voice.key[len("speech:") :])
-                if not is_levelled(facts, voice.length, self.sample_rate, self.levels):
+                if facts is None or not is_levelled(facts, voice.length, self.sample_rate, self.levels):
                     facts = facts_of(self.source(voice.key), self.sample_rate)
                 found = facts
             else:
