@@ -8,7 +8,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -16,6 +16,9 @@ from voicecoach import __version__, app
 from voicecoach.errors import RoutineError, VoicecoachError
 from voicecoach.plan.text import plan_table, render_description
 from voicecoach.profiles.model import CUE_STYLES, all_profiles, settings
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 _PYTHON_SHOWWARNING = warnings.showwarning
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -42,7 +45,14 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
     """voicecoach's own warnings (a replaced cache entry) print as one plain line on stderr."""
     from voicecoach.speech.cache import CacheWarning
 
@@ -273,7 +283,7 @@ def _size(n_bytes: int) -> str:
 # ---- export (audio branch) -------------------------------------------------------------------
 
 
-def _progress_callback():
+def _progress_callback() -> tuple[Callable[[float], None] | None, ProgressBar[int] | None]:
     """A progress bar on stderr when stderr is a terminal, else nothing."""
     if not sys.stderr.isatty():
         return None, None
