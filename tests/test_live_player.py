@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import queue
 import threading
@@ -77,7 +78,7 @@ def test_a_cold_cache_plays_every_event_and_logs_lateness_truthfully(tmp_path):
     assert logged(lines) == planned(exact_plan(routine))
     lateness = [d["started_s"] - d["scheduled_s"] for d in lines]
     assert min(lateness) >= -0.0001
-    assert all(b >= a - 0.0001 for a, b in zip(lateness, lateness[1:]))  # a wait delays all after it
+    assert all(b >= a - 0.0001 for a, b in itertools.pairwise(lateness))  # a wait delays all after it
     # The session clock is the device's: a wait for speech is silence heard, and it counts.
     [entry] = json.loads(run_voicecoach("history", "--json").stdout)["sessions"]
     assert abs(entry["minutes_played"] * 60 - (exact_plan(routine).duration_s + lateness[-1])) < 1.0
