@@ -10,6 +10,7 @@ deleted, and synthesised again by the caller.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -90,7 +91,7 @@ def _warn_once(tag: str, message: str) -> None:
 class ClipCache:
     """Clips by key under `root` (default: `default_cache_dir()`)."""
 
-    def __init__(self, root: str | os.PathLike | None = None) -> None:
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_dir()
         self._swept = False
 
@@ -174,10 +175,8 @@ class ClipCache:
             return False
         finally:
             if tmp is not None:
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(tmp)
-                except OSError:
-                    pass
 
     def _files(self) -> list[Path]:
         if not self.root.is_dir():
@@ -207,10 +206,8 @@ class ClipCache:
             removed += p.suffix == SUFFIX
         for sub in self.root.glob("*") if self.root.is_dir() else []:
             if sub.is_dir() and len(sub.name) == 2:
-                try:
+                with contextlib.suppress(OSError):
                     sub.rmdir()
-                except OSError:
-                    pass
         return removed
 
 
