@@ -13,7 +13,7 @@ import functools
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,7 +82,7 @@ class NoiseStream:
     ) -> None:
         from scipy.signal import lfilter
 
-        self._lfilter = lfilter
+        self._lfilter: Callable[..., tuple[np.ndarray, np.ndarray]] = lfilter  # scipy is untyped
         b, a = _noise_filter(colour, sample_rate)
         self._b, self._a = b.astype(np.float32), a.astype(np.float32)
         self._scale = 10 ** ((level_lufs - _noise_loudness(colour, sample_rate)) / 20)
@@ -93,7 +93,8 @@ class NoiseStream:
     def read(self, n: int) -> np.ndarray:
         white = self._rng.standard_normal(n, dtype=np.float32)
         out, self._zi = self._lfilter(self._b, self._a, white, zi=self._zi)
-        return out.astype(np.float32) * np.float32(self._scale)
+        coloured: np.ndarray = out.astype(np.float32) * np.float32(self._scale)  # numpy types this Any
+        return coloured
 
 
 class LoopStream:
@@ -258,7 +259,9 @@ def decode_file(path: str, sample_rate: int, max_s: float) -> np.ndarray:
         "-",
     ]
     try:
-        proc = subprocess.run(cmd, capture_output=True, stdin=subprocess.DEVNULL, timeout=DECODE_TIMEOUT_S)
+        proc = subprocess.run(
+            cmd, capture_output=True, stdin=subprocess.DEVNULL, timeout=DECODE_TIMEOUT_S, check=False
+        )  # a failed decode is reported below with ffmpeg's own message
     except subprocess.TimeoutExpired:
         raise ExportError(
             f"ffmpeg took over {DECODE_TIMEOUT_S:.0f} s decoding the bed file {path}: "
@@ -300,7 +303,7 @@ class Ducker:
     def _spans_near(self, start_sample: int, n: int) -> list[tuple[int, int]]:
         first = int(np.searchsorted(self._ends, start_sample - self._release, side="left"))
         last = int(np.searchsorted(self._starts, start_sample + n + self._attack, side="right"))
-        return list(zip(self._starts[first:last].tolist(), self._ends[first:last].tolist()))
+        return list(zip(self._starts[first:last].tolist(), self._ends[first:last].tolist(), strict=True))
 
     def gain(self, start_sample: int, n: int) -> np.ndarray:
         """Linear gain for samples [start_sample, start_sample + n).
