@@ -8,17 +8,18 @@ import wave
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from voicecoach.errors import ExportError
 from voicecoach.sound.clip import Clip
 
 
-def to_int16(samples: np.ndarray) -> np.ndarray:
+def to_int16(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.int16]:
     """float32 in [-1, 1] to 16-bit PCM (the one place where samples become integers)."""
     return np.round(np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
 
 
-def write_wav_atomic(path: str | os.PathLike, clip: Clip) -> Path:
+def write_wav_atomic(path: str | os.PathLike[str], clip: Clip) -> Path:
     """Write `clip` to `path` as mono 16-bit WAV; an existing file is replaced only by a whole new one."""
     from voicecoach.fsutil import check_destination
 
