@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from voicecoach.errors import DeviceError, UsageError
 from voicecoach.speech.engines.base import Availability
@@ -463,7 +464,7 @@ class NullBackend(ClockedBackend):
             self.captured.append(np.array(data, dtype=np.float32))
 
 
-def to_int16(samples: np.ndarray) -> np.ndarray:
+def to_int16(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.int16]:
     """float32 in [-1, 1] to 16-bit PCM: the one place live audio becomes integers."""
     return np.round(np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
 
