@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from voicecoach.errors import UsageError
 from voicecoach.plan import phrases
@@ -50,7 +51,7 @@ class CompileOptions:
 
     def resolved_profile(self) -> Profile:
         """The profile with the command line's overrides applied."""
-        changes = {
+        changes: dict[str, Any] = {
             k: v
             for k, v in (("rate", self.rate), ("cues", self.cues), ("tail_s", self.tail_s))
             if v is not None
@@ -205,7 +206,7 @@ def _flow(s: _Compile, step: Flow) -> None:
             s.wait(seconds)
 
 
-_COMPILERS = {
+_COMPILERS: dict[str, Callable[[_Compile, Any], None]] = {
     "talk": _talk,
     "rest": _rest,
     "chime": _chime,
