@@ -47,7 +47,7 @@ def compile_stretch(s: _Compile, step: Stretch) -> None:
 
 def _setup(s: _Compile, step: Stretch, side: str | None, first: bool) -> None:
     """The setup (and tips) before the first side; before another side, what changes with the side."""
-    if first:
+    if first or side is None:  # only the first side can be without a name
         lines = step.setup + step.tips
     else:
         s.say(phrases.switch(side), "switch")
