@@ -325,7 +325,8 @@ def row(
     target: float | None = None,
     detail: dict | None = None,
 ) -> dict[str, Any]:
-    """One figure with its floor, the ratio to it and, when there is one, the target ratio and whether it is met."""
+    """One figure with its floor, the ratio to it and, when there is one, the target ratio and whether
+    it is met."""
     key = "seconds" if unit == "s" else "mb"
     ratio = value / floor if floor else float("nan")
     result = {

@@ -114,7 +114,7 @@ def test_lrc_and_srt_hold_every_spoken_line_at_its_time(session, exported):
         r"^\d+\n(\d\d):(\d\d):(\d\d),(\d{3}) --> (\d\d):(\d\d):(\d\d),(\d{3})\n(.+)$", srt, flags=re.M
     )
     assert [c[-1] for c in cues] == [text for *_, text in spoken]
-    for cue, (start, end, _) in zip(cues, spoken):
+    for cue, (start, end, _) in zip(cues, spoken, strict=True):
         h, m, s, ms = map(int, cue[:4])
         assert h * 3600 + m * 60 + s + ms / 1000 == pytest.approx(start, abs=0.0006)
         h, m, s, ms = map(int, cue[4:8])

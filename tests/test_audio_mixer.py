@@ -150,7 +150,7 @@ def test_streaming_lets_go_of_each_clip_after_its_last_line():
     ]
     mixer = Mixer(_timeline(events), clips)
     held = []
-    for block in mixer.blocks(block_samples=RATE // 2):
+    for _block in mixer.blocks(block_samples=RATE // 2):
         held.append(sorted(k for k in mixer._sources if k.startswith("speech:")))
     assert held[2] == ["speech:a"]  # 1.0-1.5 s: "a" comes back later
     assert held[5] == ["speech:a", "speech:b"]  # 2.5-3.0 s

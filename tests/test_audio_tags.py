@@ -13,7 +13,7 @@ from voicecoach.plan.timeline import StepSpan, Timeline
 def _timeline(titles, starts, duration_s):
     steps = tuple(
         StepSpan(i, "rest" if not t else "talk", t, s, starts[i + 1] if i + 1 < len(starts) else duration_s)
-        for i, (t, s) in enumerate(zip(titles, starts))
+        for i, (t, s) in enumerate(zip(titles, starts, strict=True))
     )
     return Timeline("T", duration_s, steps, (), ())
 

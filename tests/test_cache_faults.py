@@ -105,7 +105,7 @@ def test_every_kind_of_damage_is_detected_replaced_and_changes_nothing(tmp_path:
     entries = sorted((cache / "speech").rglob(f"*{SUFFIX}"))
     assert len(entries) >= len(FAULTS), "the routine has enough lines to damage each a different way"
     datas = [p.read_bytes() for p in entries]
-    for i, (name, (damage, _)) in enumerate(FAULTS.items()):
+    for i, (damage, _) in enumerate(FAULTS.values()):
         damage(entries[i], datas[i], datas[i - 1])
     killed = subprocess.Popen([sys.executable, "-c", "pass"])
     killed.wait()
@@ -116,7 +116,7 @@ def test_every_kind_of_damage_is_detected_replaced_and_changes_nothing(tmp_path:
     assert second.returncode == 0, second.stderr
     found = _warnings(second.stderr)
     assert len(found) == len(FAULTS), found
-    for (name, (_, words)), entry in zip(FAULTS.items(), entries):
+    for (name, (_, words)), entry in zip(FAULTS.items(), entries, strict=False):  # more entries than faults
         assert any(str(entry) in line and words in line and "synthesised again" in line for line in found), (
             name
         )

@@ -90,7 +90,7 @@ def test_every_format_fails_cleanly_on_a_full_disk(tiny_disk: Path, suffix: str)
     dest = tiny_disk / f"session{suffix}"
     dest.write_bytes(OLD)
     _fill(tiny_disk, 40_000)
-    with pytest.raises(ExportError, match="(No space left on device|no space left).*disk has space"):
+    with pytest.raises(ExportError, match=r"(No space left on device|no space left).*disk has space"):
         export_session(timeline, clips, dest, ExportOptions(lrc=True, srt=True))
     assert dest.read_bytes() == OLD
     _only(tiny_disk, dest.name, "filler")
@@ -101,7 +101,7 @@ def test_ffmpeg_exiting_0_after_a_failed_write_is_still_a_failure(tiny_disk: Pat
     _fill(tiny_disk, 1_000)
     encoder = FfmpegEncoder(str(tiny_disk / "x.ogg"), 48000, FORMATS[".ogg"], "phone")
     noise = np.random.default_rng(0).uniform(-0.3, 0.3, 48000).astype(np.float32)
-    with pytest.raises(ExportError, match="ffmpeg could not write the .ogg file: No space left on device"):
+    with pytest.raises(ExportError, match=r"ffmpeg could not write the \.ogg file: No space left on device"):
         for _ in range(20):
             encoder.write(noise)
         encoder.close()

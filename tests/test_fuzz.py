@@ -88,7 +88,8 @@ def _check_problems(raw: bytes, exc: RoutineError, shown: str = SHOWN) -> None:
         assert 1 <= p.col <= len(lines[p.line - 1]) + 1, f"column outside the line: {p}"
         assert p.message.strip() and "\n" not in p.message and "Traceback" not in p.message
     if shown == SHOWN:
-        again = pytest.raises(RoutineError, parse_routine, raw, SHOWN)
+        with pytest.raises(RoutineError) as again:
+            parse_routine(raw, SHOWN)
         assert again.value.problems == exc.problems, "the same file gives the same problems"
 
 

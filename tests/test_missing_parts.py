@@ -198,8 +198,8 @@ DRIVER_FIX = "pyttsx3 speaks through libespeak-ng on Linux: install it (Debian/U
     [
         (
             "raise",
-            "pyttsx3 could not start a speech driver (RuntimeError: libespeak-ng.so.1: cannot open shared object "
-            "file); " + DRIVER_FIX,
+            "pyttsx3 could not start a speech driver (RuntimeError: libespeak-ng.so.1: cannot open "
+            "shared object file); " + DRIVER_FIX,
         ),
         (
             "crash",

@@ -21,8 +21,10 @@ ARTICLE_LINES = [
         "Maintain this position, taking 5 to 10 deep breaths.",
     ),
     (
-        "Maintain this position for 4-8 deep breaths, then exhale and gently lower your arms and legs to the floor.",
-        "Maintain this position for 4 to 8 deep breaths, then exhale and gently lower your arms and legs to the floor.",
+        "Maintain this position for 4-8 deep breaths, then exhale and gently lower your arms and "
+        "legs to the floor.",
+        "Maintain this position for 4 to 8 deep breaths, then exhale and gently lower your arms and "
+        "legs to the floor.",
     ),
     (
         "Hold the position, breathing deeply for 30-60 seconds before releasing and switching sides.",
@@ -41,7 +43,8 @@ ARTICLE_LINES = [
         'Bouncing or "ballistic stretching" can cause muscles to tighten, not loosen.',
     ),
     (
-        "A recent online fitness poll found that out of 1,500 respondents with back pain, 68% reported improvement.",
+        "A recent online fitness poll found that out of 1,500 respondents with back pain, 68% "
+        "reported improvement.",
         "A recent online fitness poll found that out of 1500 respondents with back pain, 68 percent reported "
         "improvement.",
     ),
@@ -50,8 +53,10 @@ ARTICLE_LINES = [
         "Pilates Pila, Lower back pain isn't just annoying",
     ),
     (
-        "Arch your back (Cat) and then dip your belly toward the floor while lifting your head and tailbone (Cow).",
-        "Arch your back (Cat) and then dip your belly toward the floor while lifting your head and tailbone (Cow).",
+        "Arch your back (Cat) and then dip your belly toward the floor while lifting your head and "
+        "tailbone (Cow).",
+        "Arch your back (Cat) and then dip your belly toward the floor while lifting your head and "
+        "tailbone (Cow).",
     ),
     (
         "By unlocking tension there, your pelvis re-aligns, and pressure on the lower spine is released.",

@@ -230,7 +230,7 @@ def test_a_playlist_posing_as_a_bed_is_not_followed(tmp_path: Path):
     concat = tmp_path / "waves.ogg"
     concat.write_text(f"ffconcat version 1.0\nfile {target}\n")
     for bed in (hls, concat):
-        with pytest.raises(ExportError, match="cannot decode the bed file .*not a plain audio file"):
+        with pytest.raises(ExportError, match=r"cannot decode the bed file .*not a plain audio file"):
             decode_file(str(bed), RATE, 10.0)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -59,7 +60,7 @@ def test_bedtime_exhale_lengthens_through_the_session():
     exhales = [e for e in timeline.events if e.kind == "breath" and e.phase == "exhale" and e.role == ""]
     first, last = exhales[0].duration_s, exhales[-1].duration_s
     assert first == 6.0 and last == 8.0
-    assert all(a.duration_s <= b.duration_s for a, b in zip(exhales, exhales[1:]))
+    assert all(a.duration_s <= b.duration_s for a, b in itertools.pairwise(exhales))
 
 
 def test_bedtime_breath_tones_in_holds_and_wind_down_tail():

@@ -63,7 +63,7 @@ def test_voice_by_path_and_by_name_in_the_voices_folder(
     folder = tmp_path / "voices"
     folder.mkdir()
     os.symlink(model, folder / "calm.onnx")
-    with pytest.raises(EngineError, match="no calm.onnx.json beside it"):
+    with pytest.raises(EngineError, match=r"no calm\.onnx\.json beside it"):
         engine.model_for("calm")
     (folder / "calm.onnx.json").write_text(Path(f"{model}.json").read_text())
     assert "calm" in engine.voices()

@@ -172,14 +172,14 @@ def clock(seconds: float) -> str:
 def describe(routine_arg: str) -> dict[str, Any]:
     """What `voicecoach show` prints: the routine's purpose, steps with times, length per profile."""
     routine = load(routine_arg)
-    lengths = {}
-    guided = None
-    for name in all_profiles():
-        timeline = compile_routine(
+    timelines = {
+        name: compile_routine(
             routine, CompileOptions(profile=get_profile(name)), EstimatedDurations(), estimated=True
         )
-        lengths[name] = timeline.duration_s
-        guided = guided or timeline
+        for name in all_profiles()
+    }
+    lengths = {name: timeline.duration_s for name, timeline in timelines.items()}
+    guided = next(iter(timelines.values()))  # the first profile's steps and holds are the ones shown
     return {
         "title": routine.title,
         "summary": routine.summary,

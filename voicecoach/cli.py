@@ -8,7 +8,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -21,6 +21,9 @@ from voicecoach.profiles.model import CUE_STYLES, settings
 from voicecoach.profiles.store import all_profiles
 from voicecoach.speech.cache import CacheWarning, ClipCache
 from voicecoach.speech.engines.registry import engines_report, engines_table
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 _PYTHON_SHOWWARNING = warnings.showwarning
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -47,7 +50,14 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
     """voicecoach's own warnings (a replaced cache entry) print as one plain line on stderr."""
     if issubclass(category, CacheWarning):
         click.echo(f"warning: {message}", err=True)
@@ -252,7 +262,7 @@ def _size(n_bytes: int) -> str:
     return f"{n_bytes / 1024**2:.1f} MB"
 
 
-def _progress_callback():
+def _progress_callback() -> tuple[Callable[[float], None] | None, ProgressBar[int] | None]:
     """A progress bar on stderr when stderr is a terminal, else nothing."""
     if not sys.stderr.isatty():
         return None, None

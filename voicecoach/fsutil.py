@@ -24,6 +24,8 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
+from typing import NoReturn
 
 from voicecoach.errors import ExportError, UsageError
 
@@ -87,7 +89,7 @@ def pid_alive(pid: int) -> bool:
 
 def clean_stale_temp_files(folder: Path) -> list[Path]:
     """Remove temporary files of earlier exports into `folder` whose process has died."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -105,7 +107,7 @@ def clean_stale_temp_files(folder: Path) -> list[Path]:
     return removed
 
 
-def _raise_interrupt(signum, frame):
+def _raise_interrupt(signum: int, frame: FrameType | None) -> NoReturn:
     raise KeyboardInterrupt(f"stopped by signal {signum}")
 
 

@@ -68,7 +68,7 @@ class SessionRecord:
 class History:
     """The sessions table in `path` (default: history.sqlite3 in the data folder)."""
 
-    def __init__(self, path: str | os.PathLike | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else data_dir() / DB_NAME
 
     def _connect(self) -> sqlite3.Connection:

@@ -8,6 +8,7 @@ as long as what was mixed, starting on time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import tempfile
 import wave
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import IO
 
 import numpy as np
 
@@ -138,6 +140,7 @@ class Encoder(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
     def abort(self) -> None:
         """Stop without finishing (the caller deletes the file)."""
 
@@ -160,10 +163,8 @@ class WavEncoder(Encoder):
         self._wav.close()
 
     def abort(self) -> None:
-        try:
+        with contextlib.suppress(OSError, wave.Error):
             self._wav.close()
-        except (OSError, wave.Error):
-            pass
 
 
 class Mp3Encoder(Encoder):
@@ -205,7 +206,8 @@ class Mp3Encoder(Encoder):
             stderr=self._errors,
             start_new_session=os.name == "posix",
         )  # Ctrl-C reaches only us; abort() stops it
-        _widen_pipe(self._proc.stdin)
+        self._stdin, self._stdout = _pipe(self._proc.stdin), _pipe(self._proc.stdout)
+        _widen_pipe(self._stdin)
         self.samples_written = 0
 
     def _info_frame(self, frames: int, audio_bytes: int, padding: int) -> bytes:
@@ -232,7 +234,7 @@ class Mp3Encoder(Encoder):
 
     def write(self, block: np.ndarray) -> None:
         try:
-            self._proc.stdin.write(to_int16(block * LAME_LEVEL_CORRECTION).tobytes())
+            self._stdin.write(to_int16(block * LAME_LEVEL_CORRECTION).tobytes())
         except BrokenPipeError:
             raise self._failure() from None
         self.samples_written += len(block)
@@ -241,11 +243,9 @@ class Mp3Encoder(Encoder):
         if self.samples_written == 0:
             self.abort()
             raise ExportError("nothing to encode: the session has no audio (check its duration)")
-        try:
-            self._proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        report = self._proc.stdout.read()
+        with contextlib.suppress(BrokenPipeError):
+            self._stdin.close()
+        report = self._stdout.read()
         if self._proc.wait() != 0:
             raise self._failure()
         self._errors.close()
@@ -264,11 +264,9 @@ class Mp3Encoder(Encoder):
     def abort(self) -> None:
         self._proc.kill()
         self._proc.wait()
-        for stream in (self._proc.stdin, self._proc.stdout):
-            try:
+        for stream in (self._stdin, self._stdout):
+            with contextlib.suppress(OSError):
                 stream.close()
-            except OSError:
-                pass
         self._errors.close()
 
 
@@ -284,7 +282,14 @@ def _package_root() -> str:
     return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _widen_pipe(pipe) -> None:  # noqa: ANN001
+def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
+    """A child's stdin or stdout that was asked for as a pipe (so never None)."""
+    if stream is None:
+        raise ValueError("the child process was started without this pipe")
+    return stream
+
+
+def _widen_pipe(pipe: IO[bytes]) -> None:
     """Ask for a 1 MiB pipe buffer (Linux), so the mixer runs ahead of the encoder by a few blocks."""
     try:
         import fcntl
@@ -331,6 +336,7 @@ class FfmpegEncoder(Encoder):
             stderr=self._errors,
             start_new_session=os.name == "posix",
         )
+        self._stdin = _pipe(self._proc.stdin)
         self._what = spec.suffix
         self.samples_written = 0
 
@@ -362,16 +368,14 @@ class FfmpegEncoder(Encoder):
 
     def write(self, block: np.ndarray) -> None:
         try:
-            self._proc.stdin.write(to_int16(block).tobytes())
+            self._stdin.write(to_int16(block).tobytes())
         except BrokenPipeError:
             raise self._failure() from None
         self.samples_written += len(block)
 
     def close(self) -> None:
-        try:
-            self._proc.stdin.close()
-        except BrokenPipeError:
-            pass
+        with contextlib.suppress(BrokenPipeError):
+            self._stdin.close()
         # ffmpeg can exit 0 after failing to write the end of the file (a full disk): its
         # error output, which `-v error` keeps for errors alone, is checked as well.
         if self._proc.wait() != 0 or any(_WRITE_FAILURE.search(line) for line in self._error_lines()):

@@ -62,9 +62,10 @@ class _Cutter:
     def take(self, n: int) -> Iterator[np.ndarray]:
         while n > 0:
             if self._left.size == 0:
-                self._left = next(self._blocks, None)
-                if self._left is None:
+                block = next(self._blocks, None)
+                if block is None:
                     raise ExportError("the render ended before the last step (a bug; please report it)")
+                self._left = block
             part, self._left = self._left[:n], self._left[n:]
             n -= part.size
             yield part

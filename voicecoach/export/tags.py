@@ -8,8 +8,12 @@ end), so every moment of the session belongs to exactly one chapter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from voicecoach.plan.timeline import StepSpan, Timeline
+
+if TYPE_CHECKING:
+    from mutagen.id3 import ID3
 
 ALBUM = "voicecoach"
 ARTIST = "voicecoach"
@@ -65,7 +69,7 @@ def summary_of(timeline: Timeline) -> str:
     return f"{lead} {body}" if lead else body
 
 
-def id3_tags(info: TrackInfo, chapters: list[Chapter]):
+def id3_tags(info: TrackInfo, chapters: list[Chapter]) -> ID3:
     """A mutagen ID3 object holding the text frames, a top-level ordered CTOC and one CHAP per chapter
     (past 255 chapters the top-level CTOC lists ordered sub-tables of up to 255 chapters each)."""
     from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TLEN, TPE1, TRCK, CTOCFlags
@@ -167,8 +171,9 @@ def write_wav_id3(path: str, info: TrackInfo, chapters: list[Chapter]) -> None:
     wav = WAVE(path)
     if wav.tags is None:
         wav.add_tags()
+    tags = cast("ID3", wav.tags)  # mutagen declares FileType.tags as None; a WAVE's tags are an ID3
     for frame in id3_tags(info, chapters).values():
-        wav.tags.add(frame)
+        tags.add(frame)
     wav.save(v2_version=4)
 
 

@@ -288,18 +288,20 @@ def export_session(
     ceiling_db = ceiling_db_for(spec, options)
     chapters = tags.chapters_for(timeline)
     try:
-        with atomic_output(out) as tmp:
-            with encoded_file(tmp, spec, options, track_info(timeline, options), chapters) as encoder:
-                # the encoder (a worker process for MP3) starts while pass 1 runs
-                levels = plan_levels(mixer, timeline, options, ceiling_db, lambda n: progress.add(n, 1))
-                measured, gain_db = levels.measured_lufs, levels.gain_db
-                peak = OutputPeak(options.sample_rate, levels)
-                blocks = mixer.blocks(block_samples=block_samples_for(options))
-                for block in levelled(blocks, levels, options.sample_rate, ceiling_db):
-                    peak.add(block)
-                    encoder.write(block)
-                    progress.add(len(block), 2)
-                samples = encoder.samples_written
+        with (
+            atomic_output(out) as tmp,
+            encoded_file(tmp, spec, options, track_info(timeline, options), chapters) as encoder,
+        ):
+            # the encoder (a worker process for MP3) starts while pass 1 runs
+            levels = plan_levels(mixer, timeline, options, ceiling_db, lambda n: progress.add(n, 1))
+            measured, gain_db = levels.measured_lufs, levels.gain_db
+            peak = OutputPeak(options.sample_rate, levels)
+            blocks = mixer.blocks(block_samples=block_samples_for(options))
+            for block in levelled(blocks, levels, options.sample_rate, ceiling_db):
+                peak.add(block)
+                encoder.write(block)
+                progress.add(len(block), 2)
+            samples = encoder.samples_written
         extra = _write_timed_text(timeline, out, options)
     except OSError as exc:
         raise ExportError(

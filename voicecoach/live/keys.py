@@ -10,6 +10,7 @@ session ends: on leaving the `with` block, at interpreter exit, and on SIGTERM o
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import queue
 import select
@@ -77,10 +78,8 @@ class KeyReader:
             return
         import termios
 
-        try:
+        with contextlib.suppress(termios.error, OSError):
             termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
-        except (termios.error, OSError):
-            pass
         self._saved = None
         atexit.unregister(self.restore)
 

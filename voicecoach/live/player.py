@@ -88,7 +88,8 @@ def aside_sound(schedule: LiveSchedule, kind: str, value: str) -> np.ndarray:
         clips = {}
     part = Timeline(title="", duration_s=event.end_s + 1.0, steps=(), holds=(), events=(event,))
     mixer = Mixer(part, clips, sample_rate=schedule.sample_rate, levels=schedule.levels)
-    return mixer.render_events(0, mixer.total_samples) * schedule.gain
+    sound: np.ndarray = mixer.render_events(0, mixer.total_samples) * schedule.gain  # numpy types this Any
+    return sound
 
 
 class Player:

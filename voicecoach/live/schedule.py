@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,18 +26,20 @@ from voicecoach.routine.durations import MAX_DURATION_S
 from voicecoach.routine.model import Routine
 from voicecoach.sound.clip import Clip
 from voicecoach.sound.levels import DEFAULT_SAMPLE_RATE, MixLevels
+from voicecoach.speech.normalize import normalize_for_speech
+from voicecoach.speech.synth import check_rate
+
+if TYPE_CHECKING:
+    from voicecoach.speech.synth import Synthesizer
 
 
 class ClipSource:
     """Where the schedule gets spoken clips: `cached` is instant or None, `clip` may synthesise."""
 
-    def __init__(self, synth: Any) -> None:
+    def __init__(self, synth: Synthesizer) -> None:
         self.synth = synth
 
     def cached(self, text: str, rate: float) -> Clip | None:
-        from voicecoach.speech.normalize import normalize_for_speech
-        from voicecoach.speech.synth import check_rate
-
         spoken = normalize_for_speech(text)
         if not spoken:
             return self.synth.clip(text, rate)
@@ -250,7 +252,9 @@ class LiveSchedule:
         if self.bed is None:
             return None
         spans = [span for seg in self._segments for span in seg.mixer.speech_spans]
-        total = self.total_samples() if self.final else int((MAX_DURATION_S + 60) * self.sample_rate)
+        total = self.total_samples()  # None until the whole timeline is known
+        if total is None:
+            total = int((MAX_DURATION_S + 60) * self.sample_rate)
         return self.bed.ducker(spans, total, self.sample_rate)
 
     # -- the player's side --------------------------------------------------------------------
@@ -306,7 +310,7 @@ class LiveSchedule:
         with self._cond:
             a = bisect.bisect_left(self._starts, start)
             b = bisect.bisect_left(self._starts, end)
-            return list(zip(self._starts[a:b], self._events[a:b]))
+            return list(zip(self._starts[a:b], self._events[a:b], strict=True))
 
     def step_at(self, position_s: float) -> tuple[int, float, float | None]:
         """(index, start_s, end_s or None while unknown) of the step playing at `position_s`."""

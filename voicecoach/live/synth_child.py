@@ -24,14 +24,13 @@ from typing import IO, Any
 import numpy as np
 
 from voicecoach.errors import EngineError, VoicecoachError
+from voicecoach.speech.synth import Synthesizer
 
 NICENESS = 10
 
 
 def serve(engine: str | None, voice: str | None, requests: IO[bytes], answers: IO[bytes]) -> None:
     """Answer requests until `requests` ends (the worker's main loop)."""
-    from voicecoach.speech.synth import Synthesizer
-
     try:
         synth = Synthesizer(engine, voice)
     except VoicecoachError as exc:

@@ -27,11 +27,19 @@ import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from voicecoach.sound.facts import cells_to_hops
 from voicecoach.sound.kweight import HOP_S, TAIL_S, gated_loudness, hop_length
+from voicecoach.sound.loudness import TruePeakLimiter, oversampled_peaks
+
+if TYPE_CHECKING:
+    from voicecoach.mix.mixer import FactsTag, Mixer, Sounding
+
+    #: What a spot plays: each sound's tag and its offset in the spot.
+    SpotKind = tuple[tuple[FactsTag, int], ...]
 
 #: Spots whose peak comes within this of the ceiling are handed to the limiter.
 LIMITER_MARGIN_DB = 0.5
@@ -50,7 +58,7 @@ class Spot:
     start: int
     end: int
     peak: float
-    voices: tuple = ()  # the mixer's voices sounding in it
+    soundings: tuple[Sounding, ...] = ()  # the mixer's soundings heard in it
 
 
 @dataclass(frozen=True)
@@ -76,35 +84,35 @@ class MixAnalysis:
         return [s for s in self.spots if s.peak > limit]
 
 
-def analyse(mixer) -> MixAnalysis:  # noqa: ANN001 (a Mixer; imported lazily to keep this module light)
+def analyse(mixer: Mixer) -> MixAnalysis:
     """Hop energies and spots of a mixer's session (no bed) from the facts of its sounds."""
     rate = mixer.sample_rate
     hop = hop_length(rate)
     whole_hops = mixer.total_samples // hop
     energies = np.zeros(whole_hops + int(math.ceil(TAIL_S / HOP_S)) + 2)
-    for voice in mixer.voices:
-        first, placed = mixer.facts(voice).hop_energies(voice.start, hop)
+    for sounding in mixer.soundings:
+        first, placed = mixer.facts(sounding).hop_energies(sounding.start, hop)
         room = max(0, min(len(placed), len(energies) - first))
         energies[first : first + room] += placed[:room]
     return MixAnalysis(rate, hop, energies[:whole_hops], tuple(_spots(mixer)))
 
 
-def _spots(mixer) -> list[Spot]:  # noqa: ANN001
-    """Runs of overlapping voices with their true peaks (for several, the sum: a bound)."""
+def _spots(mixer: Mixer) -> list[Spot]:
+    """Runs of overlapping soundings with their true peaks (for several, the sum: a bound)."""
     spots: list[Spot] = []
-    group: list = []
+    group: list[Sounding] = []
     end = -1
-    for voice in [*mixer.voices, None]:
-        if voice is not None and voice.start < end:
-            group.append(voice)
-            end = max(end, voice.start + voice.length)
+    for sounding in [*mixer.soundings, None]:
+        if sounding is not None and sounding.start < end:
+            group.append(sounding)
+            end = max(end, sounding.start + sounding.length)
             continue
         if group:
             spots.append(
                 Spot(group[0].start, end, sum(mixer.facts(v).true_peak for v in group), tuple(group))
             )
-        if voice is not None:
-            group, end = [voice], voice.start + voice.length
+        if sounding is not None:
+            group, end = [sounding], sounding.start + sounding.length
     return spots
 
 
@@ -121,12 +129,12 @@ class LimitedKind:
 
 
 def limit_spots(
-    mixer,
+    mixer: Mixer,
     analysis: MixAnalysis,
     gain_db: float,
     ceiling_db: float,
     spots: Sequence[Spot],
-) -> tuple[float, dict[tuple, LimitedKind]]:
+) -> tuple[float, dict[SpotKind, LimitedKind]]:
     """The session's loudness after `gain_db` with `spots` limited, and each kind of spot limited.
 
     Spots of the same sounds at the same offsets (a line that often comes with the same breath
@@ -138,35 +146,37 @@ def limit_spots(
     hop = analysis.hop
     gain = 10 ** (gain_db / 20)
     energies = analysis.energies * (gain * gain)
-    kinds: dict[tuple, Spot] = {}
+    kinds: dict[SpotKind, Spot] = {}
     for spot in spots:
         kinds.setdefault(spot_kind(mixer, spot), spot)
     with ThreadPoolExecutor(2) as pool:  # rendering and limiting leave Python's lock free
         limited = dict(
-            zip(kinds, pool.map(lambda spot: _limit_kind(mixer, spot, gain, ceiling_db), kinds.values()))
+            zip(
+                kinds,
+                pool.map(lambda spot: _limit_kind(mixer, spot, gain, ceiling_db), kinds.values()),
+                strict=True,
+            )
         )
     for spot in spots:
-        for voice, cells in zip(spot.voices, limited[spot_kind(mixer, spot)].cells):
-            first, change = cells_to_hops(cells, mixer.facts(voice).cell, voice.start, hop)
+        for sounding, cells in zip(spot.soundings, limited[spot_kind(mixer, spot)].cells, strict=True):
+            first, change = cells_to_hops(cells, mixer.facts(sounding).cell, sounding.start, hop)
             room = max(0, min(len(change), len(energies) - first))
             energies[first : first + room] += change[:room]
     return gated_loudness(np.maximum(energies, 0.0), hop), limited
 
 
-def spot_kind(mixer, spot: Spot) -> tuple:  # noqa: ANN001
+def spot_kind(mixer: Mixer, spot: Spot) -> SpotKind:
     """What a spot plays: its sounds and their offsets in it."""
-    return tuple((mixer.facts_tag(v), v.start - spot.start) for v in spot.voices)
+    return tuple((mixer.facts_tag(v), v.start - spot.start) for v in spot.soundings)
 
 
-def _limit_kind(mixer, spot: Spot, gain: float, ceiling_db: float) -> LimitedKind:  # noqa: ANN001
+def _limit_kind(mixer: Mixer, spot: Spot, gain: float, ceiling_db: float) -> LimitedKind:
     """A spot's sounds alone (with room on either side for the limiter's dips), limited after `gain`."""
-    from voicecoach.sound.loudness import TruePeakLimiter, oversampled_peaks
-
     reach = int(REACH_S * mixer.sample_rate)
     plain = np.zeros(spot.end - spot.start + 2 * reach, dtype=np.float32)
-    for voice in spot.voices:
-        at = reach + voice.start - spot.start
-        plain[at : at + voice.length] += mixer.sound(voice, keep=False)
+    for sounding in spot.soundings:
+        at = reach + sounding.start - spot.start
+        plain[at : at + sounding.length] += mixer.sound(sounding, keep=False)
     plain *= np.float32(gain)
     limiter = TruePeakLimiter(mixer.sample_rate, ceiling_db)
     limited = np.concatenate([limiter.process(plain), limiter.flush()])
@@ -175,17 +185,21 @@ def _limit_kind(mixer, spot: Spot, gain: float, ceiling_db: float) -> LimitedKin
         peak = limiter.input_peak
         if limiter.skipped_quiet:  # parts too quiet to matter to the limiter: measure them all
             peak = float(np.max(oversampled_peaks(plain, mixer.sample_rate), initial=0.0))
-        return LimitedKind(0, None, tuple(np.zeros(len(mixer.facts(v).energies)) for v in spot.voices), peak)
+        return LimitedKind(
+            0, None, tuple(np.zeros(len(mixer.facts(v).energies)) for v in spot.soundings), peak
+        )
     peak = 10 ** (ceiling_db / 20)  # where the limiter worked it held the peaks at the ceiling
     a, b = int(changed[0]), int(changed[-1]) + 1
     curve = np.divide(limited[a:b], plain[a:b], out=np.ones(b - a, dtype=np.float32), where=plain[a:b] != 0)
     before = np.concatenate(([0.0], np.cumsum(np.square(plain, dtype=np.float64))))
     after = np.concatenate(([0.0], np.cumsum(np.square(limited, dtype=np.float64))))
     cells = []
-    for voice in spot.voices:
-        facts = mixer.facts(voice)
+    for sounding in spot.soundings:
+        facts = mixer.facts(sounding)
         edges = np.clip(
-            reach + voice.start - spot.start + facts.cell * np.arange(len(facts.energies) + 1), 0, len(plain)
+            reach + sounding.start - spot.start + facts.cell * np.arange(len(facts.energies) + 1),
+            0,
+            len(plain),
         )
         plain_e, limited_e = np.diff(before[edges]), np.diff(after[edges])
         ratio = np.divide(limited_e, plain_e, out=np.ones_like(plain_e), where=plain_e > 0)
@@ -209,7 +223,7 @@ class Levels:
     known_peak: float = 0.0
 
 
-def solve_levels(mixer, target_lufs: float, ceiling_db: float) -> Levels:  # noqa: ANN001
+def solve_levels(mixer: Mixer, target_lufs: float, ceiling_db: float) -> Levels:
     """The gain that brings the session (limited under `ceiling_db`) to `target_lufs`, and the
     limiter's work at that gain."""
     analysis = analyse(mixer)

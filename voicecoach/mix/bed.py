@@ -13,13 +13,15 @@ import functools
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from voicecoach.errors import ExportError, SoundFileError, UsageError
+from voicecoach.fsutil import path_kind
+from voicecoach.sound.loudness import clip_loudness
 from voicecoach.sound.resample import resample
 from voicecoach.sound.wav import check_wav, read_wav
 
@@ -69,8 +71,6 @@ def _noise_loudness(colour: str, sample_rate: int) -> float:
     """Loudness (LUFS) of the filtered noise for unit-variance white input, from a fixed sample."""
     from scipy.signal import lfilter
 
-    from voicecoach.sound.loudness import clip_loudness
-
     b, a = _noise_filter(colour, sample_rate)
     white = np.random.default_rng(0).standard_normal(10 * sample_rate)
     return clip_loudness(lfilter(b, a, white)[sample_rate:], sample_rate)
@@ -84,7 +84,7 @@ class NoiseStream:
     ) -> None:
         from scipy.signal import lfilter
 
-        self._lfilter = lfilter
+        self._lfilter: Callable[..., tuple[np.ndarray, np.ndarray]] = lfilter  # scipy is untyped
         b, a = _noise_filter(colour, sample_rate)
         self._b, self._a = b.astype(np.float32), a.astype(np.float32)
         self._scale = 10 ** ((level_lufs - _noise_loudness(colour, sample_rate)) / 20)
@@ -95,7 +95,8 @@ class NoiseStream:
     def read(self, n: int) -> np.ndarray:
         white = self._rng.standard_normal(n, dtype=np.float32)
         out, self._zi = self._lfilter(self._b, self._a, white, zi=self._zi)
-        return out.astype(np.float32) * np.float32(self._scale)
+        coloured: np.ndarray = out.astype(np.float32) * np.float32(self._scale)  # numpy types this Any
+        return coloured
 
 
 class LoopStream:
@@ -133,8 +134,6 @@ def make_loop(samples: np.ndarray, sample_rate: int, crossfade_s: float = 2.0) -
 
 @functools.lru_cache(maxsize=2)
 def _decoded_loop(path: str, mtime_ns: int, sample_rate: int, level_lufs: float) -> np.ndarray:
-    from voicecoach.sound.loudness import clip_loudness
-
     samples = decode_file(path, sample_rate, MAX_FILE_S)
     loudness = clip_loudness(samples, sample_rate) if len(samples) >= sample_rate // 2 else float("-inf")
     if not np.isfinite(loudness):
@@ -155,8 +154,6 @@ DECODE_TIMEOUT_S = 120.0
 def check_bed_file(path: str) -> None:
     """UsageError unless `path` is a regular file: a device (/dev/zero), a named pipe, a socket or a
     folder is never opened."""
-    from voicecoach.fsutil import path_kind
-
     try:
         kind = path_kind(path)
     except OSError as exc:
@@ -244,7 +241,9 @@ def decode_file(path: str, sample_rate: int, max_s: float) -> np.ndarray:
         "-",
     ]
     try:
-        proc = subprocess.run(cmd, capture_output=True, stdin=subprocess.DEVNULL, timeout=DECODE_TIMEOUT_S)
+        proc = subprocess.run(
+            cmd, capture_output=True, stdin=subprocess.DEVNULL, timeout=DECODE_TIMEOUT_S, check=False
+        )  # a failed decode is reported below with ffmpeg's own message
     except subprocess.TimeoutExpired:
         raise ExportError(
             f"ffmpeg took over {DECODE_TIMEOUT_S:.0f} s decoding the bed file {path}: "
@@ -286,7 +285,7 @@ class Ducker:
     def _spans_near(self, start_sample: int, n: int) -> list[tuple[int, int]]:
         first = int(np.searchsorted(self._ends, start_sample - self._release, side="left"))
         last = int(np.searchsorted(self._starts, start_sample + n + self._attack, side="right"))
-        return list(zip(self._starts[first:last].tolist(), self._ends[first:last].tolist()))
+        return list(zip(self._starts[first:last].tolist(), self._ends[first:last].tolist(), strict=True))
 
     def gain(self, start_sample: int, n: int) -> np.ndarray:
         """Linear gain for samples [start_sample, start_sample + n).

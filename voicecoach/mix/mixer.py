@@ -13,8 +13,9 @@ from __future__ import annotations
 import bisect
 import functools
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 
@@ -29,11 +30,13 @@ from voicecoach.sound.levels import DEFAULT_SAMPLE_RATE, MixLevels, level_speech
 from voicecoach.sound.loudness import clip_loudness
 from voicecoach.sound.resample import fit_length, resample, resampled_length
 
+#: What identifies the sound a sounding plays: its source key, with a breath tone's length and phase.
+FactsTag: TypeAlias = "tuple[str] | tuple[str, int, str]"
 DEFAULT_BLOCK_S = 1.0
 
 
 @dataclass(frozen=True)
-class _Sounding:
+class Sounding:
     """One audible event: where it starts, how long it sounds and what plays."""
 
     start: int
@@ -76,33 +79,34 @@ class Mixer:
         self.levels = levels or MixLevels()
         self.total_samples = int(round(timeline.duration_s * sample_rate))
         self._clips = clips
-        self._clip_facts = getattr(clips, "facts", None)  # facts without the samples, if offered
+        # facts without the samples, if offered
+        self._clip_facts: Callable[[str], SoundFacts | None] | None = getattr(clips, "facts", None)
         self._sources: dict[str, np.ndarray] = {}  # prepared sounds by key, made when first needed
-        self._facts: dict[tuple, SoundFacts] = {}
-        self._voices: list[_Sounding] = []
+        self._facts: dict[FactsTag, SoundFacts] = {}
+        self._soundings: list[Sounding] = []
         for event in timeline.events:
-            voice = self._voice_for(event, clips)
-            if voice is not None and voice.length > 0:
-                self._voices.append(voice)
-        self._voices.sort(key=lambda v: v.start)
-        self._starts = [v.start for v in self._voices]
-        self._max_length = max((v.length for v in self._voices), default=0)
+            sounding = self._sounding_for(event, clips)
+            if sounding is not None and sounding.length > 0:
+                self._soundings.append(sounding)
+        self._soundings.sort(key=lambda v: v.start)
+        self._starts = [v.start for v in self._soundings]
+        self._max_length = max((v.length for v in self._soundings), default=0)
         last_end: dict[str, int] = {}
-        for v in self._voices:
+        for v in self._soundings:
             last_end[v.key] = max(last_end.get(v.key, 0), v.start + v.length)
         self._releases = sorted((end, key) for key, end in last_end.items() if key.startswith("speech:"))
         self.speech_spans: tuple[tuple[int, int], ...] = tuple(
-            (v.start, v.start + v.length) for v in self._voices if v.kind == "speech"
+            (v.start, v.start + v.length) for v in self._soundings if v.kind == "speech"
         )
         self.bed = bed
         self._ducker = bed.ducker(self.speech_spans, self.total_samples, sample_rate) if bed else None
 
     @property
-    def voices(self) -> tuple[_Sounding, ...]:
+    def soundings(self) -> tuple[Sounding, ...]:
         """Every audible event, in order of start."""
-        return tuple(self._voices)
+        return tuple(self._soundings)
 
-    def _voice_for(self, event: Event, clips: Mapping[str, Clip]) -> _Sounding | None:
+    def _sounding_for(self, event: Event, clips: Mapping[str, Clip]) -> Sounding | None:
         start = int(round(event.start_s * self.sample_rate))
         if event.kind == "speech":
             if event.text is None or event.text not in clips:
@@ -116,14 +120,14 @@ class Mixer:
             else:
                 clip = clips[event.text]
                 length = resampled_length(len(clip.samples), clip.sample_rate, self.sample_rate)
-            return _Sounding(start, length, "speech", "speech:" + event.text)
+            return Sounding(start, length, "speech", "speech:" + event.text)
         if event.kind == "chime":
             key = self._cue_source(event.cue or "", self.levels.cue_lufs)
-            return _Sounding(start, len(self._sources[key]), "chime", key)
+            return Sounding(start, len(self._sources[key]), "chime", key)
         if event.kind == "breath" and event.phase in BREATH_CUES:
             key = self._cue_source(BREATH_CUES[event.phase], self.levels.breath_lufs)
             length = int(round(event.end_s * self.sample_rate)) - start
-            return _Sounding(start, min(length, len(self._sources[key])), "breath", key, event.phase)
+            return Sounding(start, min(length, len(self._sources[key])), "breath", key, event.phase)
         return None  # breath holds are silent
 
     def _speech_facts(self, text: str) -> SoundFacts | None:
@@ -163,35 +167,39 @@ class Mixer:
         return samples
 
     @staticmethod
-    def facts_tag(voice: _Sounding) -> tuple:
-        """What identifies the sound a voice plays (a breath tone differs per length and phase)."""
-        return (voice.key,) if voice.breath_phase is None else (voice.key, voice.length, voice.breath_phase)
+    def facts_tag(sounding: Sounding) -> FactsTag:
+        """What identifies the sound a sounding plays (a breath tone differs per length and phase)."""
+        return (
+            (sounding.key,)
+            if sounding.breath_phase is None
+            else (sounding.key, sounding.length, sounding.breath_phase)
+        )
 
-    def sound(self, voice: _Sounding, keep: bool = True) -> np.ndarray:
-        """The whole sound `voice` plays, from its first sample (`keep`: see `source`)."""
-        return self._voice_samples(voice, 0, voice.length, keep)
+    def sound(self, sounding: Sounding, keep: bool = True) -> np.ndarray:
+        """The whole sound `sounding` plays, from its first sample (`keep`: see `source`)."""
+        return self._voice_samples(sounding, 0, sounding.length, keep)
 
-    def facts(self, voice: _Sounding) -> SoundFacts:
-        """The facts of what `voice` plays: a levelled clip brings its own, other sounds are measured
+    def facts(self, sounding: Sounding) -> SoundFacts:
+        """The facts of what `sounding` plays: a levelled clip brings its own, other sounds are measured
         once each (a breath tone once per length and phase)."""
-        tag = self.facts_tag(voice)
+        tag = self.facts_tag(sounding)
         found = self._facts.get(tag)
         if found is None:
-            if voice.kind == "speech":
-                facts = self._speech_facts(voice.key[len("speech:") :])
-                if not is_levelled(facts, voice.length, self.sample_rate, self.levels):
-                    facts = facts_of(self.source(voice.key), self.sample_rate)
+            if sounding.kind == "speech":
+                facts = self._speech_facts(sounding.key[len("speech:") :])
+                if facts is None or not is_levelled(facts, sounding.length, self.sample_rate, self.levels):
+                    facts = facts_of(self.source(sounding.key), self.sample_rate)
                 found = facts
             else:
-                found = facts_of(self.sound(voice), self.sample_rate)
+                found = facts_of(self.sound(sounding), self.sample_rate)
             self._facts[tag] = found
         return found
 
-    def _voice_samples(self, voice: _Sounding, a: int, b: int, keep: bool = True) -> np.ndarray:
-        """Samples [a, b) of what `voice` plays, counted from its start."""
-        src = self.source(voice.key, keep)[a:b]
-        if voice.breath_phase is not None:
-            src = src * breath_envelope(np.arange(a, b), voice.length, voice.breath_phase)
+    def _voice_samples(self, sounding: Sounding, a: int, b: int, keep: bool = True) -> np.ndarray:
+        """Samples [a, b) of what `sounding` plays, counted from its start."""
+        src = self.source(sounding.key, keep)[a:b]
+        if sounding.breath_phase is not None:
+            src = src * breath_envelope(np.arange(a, b), sounding.length, sounding.breath_phase)
         return src
 
     def render_events(self, start_sample: int, n: int) -> np.ndarray:
@@ -200,13 +208,13 @@ class Mixer:
         end_sample = min(start_sample + n, self.total_samples)
         first = bisect.bisect_left(self._starts, start_sample - self._max_length + 1)
         last = bisect.bisect_left(self._starts, end_sample)
-        for voice in self._voices[first:last]:
-            a = max(voice.start, start_sample)
-            b = min(voice.start + voice.length, end_sample)
+        for sounding in self._soundings[first:last]:
+            a = max(sounding.start, start_sample)
+            b = min(sounding.start + sounding.length, end_sample)
             if b <= a:
                 continue
             out[a - start_sample : b - start_sample] += self._voice_samples(
-                voice, a - voice.start, b - voice.start
+                sounding, a - sounding.start, b - sounding.start
             )
         return out
 

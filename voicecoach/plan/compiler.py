@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from voicecoach.errors import UsageError
 from voicecoach.plan import phrases
 from voicecoach.plan.builder import GAP_S, SpeechDurations, snap
@@ -143,7 +146,7 @@ def _flow(s: CompileContext, step: Flow) -> None:
             s.wait(seconds)
 
 
-_COMPILERS = {
+_COMPILERS: dict[str, Callable[[CompileContext, Any], None]] = {
     "talk": _talk,
     "rest": _rest,
     "chime": _chime,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from voicecoach.plan import phrases
 from voicecoach.plan.builder import Builder, SpeechDurations
@@ -45,7 +45,7 @@ class CompileOptions:
 
     def resolved_profile(self) -> Profile:
         """The profile with the command line's overrides applied."""
-        changes = {
+        changes: dict[str, Any] = {
             k: v
             for k, v in (("rate", self.rate), ("cues", self.cues), ("tail_s", self.tail_s))
             if v is not None

@@ -43,7 +43,7 @@ def compile_stretch(s: CompileContext, step: Stretch) -> None:
 
 def _setup(s: CompileContext, step: Stretch, side: str | None, first: bool) -> None:
     """The setup (and tips) before the first side; before another side, what changes with the side."""
-    if first:
+    if first or side is None:  # only the first side can be without a name
         lines = step.setup + step.tips
     else:
         s.say(phrases.switch(side), "switch")

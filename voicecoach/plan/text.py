@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from voicecoach.plan.timeline import Event, Timeline
 from voicecoach.routine.durations import format_duration
 
@@ -48,7 +50,7 @@ def plan_table(timeline: Timeline) -> str:
     return "\n".join(lines)
 
 
-def render_description(info: dict) -> str:
+def render_description(info: dict[str, Any]) -> str:
     """`voicecoach show`: purpose, source, steps with times, length per profile."""
     lines = [info["title"], ""]
     if info["summary"]:
@@ -58,7 +60,7 @@ def render_description(info: dict) -> str:
     if info["tags"]:
         lines.append(f"Tags: {', '.join(info['tags'])}")
     lines.append("")
-    holds: dict[int, list[dict]] = {}
+    holds: dict[int, list[dict[str, Any]]] = {}
     for hold in info["holds"]:
         holds.setdefault(hold["step"], []).append(hold)
     for step in info["steps"]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -18,7 +20,7 @@ _FIELDS = {f.name: f for f in dataclasses.fields(Profile) if f.name != "name"}
 KEYS = ("base", *tuple(_FIELDS))
 
 
-def _number(low: float, high: float):
+def _number(low: float, high: float) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
             value = float(text)
@@ -33,7 +35,7 @@ def _number(low: float, high: float):
     return parse
 
 
-def _choice(choices: tuple[str, ...]):
+def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if text not in choices:
             raise DurationError(f"{text!r} is not one of {', '.join(choices)}")
@@ -51,7 +53,7 @@ def _flag(text: str) -> bool:
     raise DurationError(f"{text!r} is not true or false")
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[str], Any]] = {
     "rate": _number(0.3, 3.0),
     "loudness_lufs": _number(-40, -6),
     "countdown_from": _number(1, 10),
@@ -112,7 +114,7 @@ def _read_profile(
             )
             return None
         base = known[base_name]
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # each value parsed for its field
     for key, (_, value_node) in keys.items():
         if key == "base":
             continue

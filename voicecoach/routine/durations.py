@@ -99,7 +99,8 @@ def parse_duration(text: str, hint: str = DURATION_HINT) -> float:
     raw = str(text).strip().lower()
     if raw.startswith("-"):
         raise DurationError(f"{_quoted(text)} is negative: a duration must be more than 0 ({hint})")
-    pos, total, seen = 0, 0.0, []
+    pos, total = 0, 0.0
+    seen: list[str] = []
     while pos < len(raw):
         m = _PART.match(raw, pos)
         if not m or m.end() == pos or m.group(2) not in _UNITS:
@@ -156,7 +157,7 @@ def parse_breath(text: str) -> BreathPattern:
         return BreathPattern(values[0], 0.0, values[1], 0.0, raw)
     if len(values) == 3:
         return BreathPattern(values[0], values[1], values[2], 0.0, raw)
-    return BreathPattern(*values, raw)
+    return BreathPattern(values[0], values[1], values[2], values[3], raw)
 
 
 def format_duration(seconds: float) -> str:

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from voicecoach.routine.durations import NAMED_PATTERNS, BreathPattern, HoldLength
 
 SIDE_WORDS = ("right", "left")
+#: A hold's length where the routine gives none (frozen, so one instance serves every default).
+DEFAULT_HOLD = HoldLength(seconds=30.0)
 
 
 @dataclass(frozen=True)
 class Defaults:
-    hold: HoldLength = HoldLength(seconds=30.0)
+    hold: HoldLength = DEFAULT_HOLD
     transition_s: float = 5.0
     rest_s: float = 5.0
     breath: BreathPattern = NAMED_PATTERNS["calm"]

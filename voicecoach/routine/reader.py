@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 import yaml
 
@@ -14,9 +14,12 @@ from voicecoach.routine import yamlpos
 from voicecoach.routine.durations import DurationError
 
 T = TypeVar("T")
+#: A mapping's keys, each with its key node and its value node.
+Keys: TypeAlias = dict[str, tuple[yaml.Node, yaml.Node]]
 
 MAX_TEXT_CHARS = 2_000
-#: The longest value that is not a spoken text (a duration, a pattern, a cue, a side): far more than any needs.
+#: The longest value that is not a spoken text (a duration, a pattern, a cue, a side): far more than
+#: any needs.
 MAX_VALUE_CHARS = 200
 
 
@@ -46,7 +49,7 @@ class NodeReader:
 
     def mapping(
         self, node: yaml.Node, where: str, allowed: tuple[str, ...], ignored: tuple[str, ...] = ()
-    ) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    ) -> Keys:
         """Keys of a mapping node (unknown and duplicate keys reported), each with its key and value node."""
         if not self.visit(node):
             return {}
@@ -90,7 +93,8 @@ class NodeReader:
                 f"too long for a {key} value",
             )
             return None
-        return node.value
+        value: str = node.value  # a scalar node's value is its text
+        return value
 
     def text(self, node: yaml.Node, key: str) -> str | None:
         value = self.scalar(node, key, MAX_TEXT_CHARS)

@@ -16,7 +16,7 @@ from voicecoach.routine.durations import (
     parse_hold,
 )
 from voicecoach.routine.model import Breathe, Chime, Defaults, Flow, Rest, Step, Stretch, Talk
-from voicecoach.routine.reader import NodeReader, did_you_mean, shown
+from voicecoach.routine.reader import Keys, NodeReader, did_you_mean, shown
 
 MAX_STEPS = 500
 
@@ -89,14 +89,14 @@ def _read_step(r: NodeReader, node: yaml.Node, defaults: Defaults) -> Step | Non
     return _READERS[kind](r, keys, line, defaults)
 
 
-def _read_talk(r: NodeReader, keys: dict, line: int, defaults: Defaults) -> Step | None:
+def _read_talk(r: NodeReader, keys: Keys, line: int, defaults: Defaults) -> Step | None:
     node = keys["talk"][1]
     text = r.text(node, "talk")
     _check_placeholders(r, node, False)
     return Talk(text, line) if text else None
 
 
-def _read_stretch(r: NodeReader, keys: dict, line: int, defaults: Defaults) -> Step | None:
+def _read_stretch(r: NodeReader, keys: Keys, line: int, defaults: Defaults) -> Step | None:
     name = r.text(keys["stretch"][1], "stretch")
     sides = _read_sides(r, keys["sides"][1]) if "sides" in keys else ()
     hold = read_hold(r, keys["hold"][1], defaults.breath) if "hold" in keys else None
@@ -135,7 +135,7 @@ def read_hold(r: NodeReader, node: yaml.Node, pattern: BreathPattern) -> HoldLen
     return hold
 
 
-def _read_flow(r: NodeReader, keys: dict, line: int, defaults: Defaults) -> Step | None:
+def _read_flow(r: NodeReader, keys: Keys, line: int, defaults: Defaults) -> Step | None:
     name = r.text(keys["flow"][1], "flow")
     setup = r.texts(keys["setup"][1], "setup") if "setup" in keys else ()
     inhale = r.text(keys["inhale"][1], "inhale") if "inhale" in keys else None
@@ -150,7 +150,7 @@ def _read_flow(r: NodeReader, keys: dict, line: int, defaults: Defaults) -> Step
     return Flow(name=name, setup=setup, inhale=inhale, exhale=exhale, cycles=cycles, breath=breath, line=line)
 
 
-def _read_breathe(r: NodeReader, keys: dict, line: int, defaults: Defaults) -> Step | None:
+def _read_breathe(r: NodeReader, keys: Keys, line: int, defaults: Defaults) -> Step | None:
     pattern = r.parsed(keys["breathe"][1], "breathe", parse_breath)
     cycles = r.whole(keys["cycles"][1], "cycles", 1, 1000) if "cycles" in keys else 4
     if pattern is None or cycles is None:
@@ -158,12 +158,12 @@ def _read_breathe(r: NodeReader, keys: dict, line: int, defaults: Defaults) -> S
     return Breathe(pattern=pattern, cycles=cycles, line=line)
 
 
-def _read_rest(r: NodeReader, keys: dict, line: int, defaults: Defaults) -> Step | None:
+def _read_rest(r: NodeReader, keys: Keys, line: int, defaults: Defaults) -> Step | None:
     seconds = r.parsed(keys["rest"][1], "rest", parse_duration)
     return Rest(seconds, line) if seconds is not None else None
 
 
-def _read_chime(r: NodeReader, keys: dict, line: int, defaults: Defaults) -> Step | None:
+def _read_chime(r: NodeReader, keys: Keys, line: int, defaults: Defaults) -> Step | None:
     node = keys["chime"][1]
     cue = r.scalar(node, "chime")
     if cue is None:
@@ -188,12 +188,13 @@ def _read_sides(r: NodeReader, node: yaml.Node) -> tuple[str, ...] | None:
     hint = "use none, both, left, right, or a list such as [left, right]"
     if isinstance(node, yaml.SequenceNode):
         r.visit(node)
-        words = [r.scalar(item, "sides") for item in node.value]
-        if not words or any(w is None for w in words):
-            if not words:
+        scalars = [r.scalar(item, "sides") for item in node.value]
+        words = [w for w in scalars if w is not None]
+        if not scalars or len(words) != len(scalars):
+            if not scalars:
                 r.problem(node, f"sides: the list is empty ({hint})")
             return None
-        for item, word in zip(node.value, words):
+        for item, word in zip(node.value, words, strict=True):
             if word.strip().lower() not in ("left", "right"):
                 r.problem(item, f"sides: '{word}' is not a side ({hint})")
                 return None
@@ -202,13 +203,13 @@ def _read_sides(r: NodeReader, node: yaml.Node) -> tuple[str, ...] | None:
             r.problem(node, f"sides: each side may be named once ({hint}; use reps to repeat)")
             return None
         return sides
-    word = r.scalar(node, "sides")
-    if word is None:
+    named = r.scalar(node, "sides")
+    if named is None:
         return None
-    if word.strip().lower() not in _SIDES:
-        r.problem(node, f"sides: '{word}' is not a side ({hint})")
+    if named.strip().lower() not in _SIDES:
+        r.problem(node, f"sides: '{named}' is not a side ({hint})")
         return None
-    return _SIDES[word.strip().lower()]
+    return _SIDES[named.strip().lower()]
 
 
 def _texts_of(node: yaml.Node) -> list[yaml.ScalarNode]:

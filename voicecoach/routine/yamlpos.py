@@ -106,8 +106,8 @@ def compose(path: str, text: str) -> tuple[yaml.Node | None, list[Problem]]:
     try:
         shape = _shape_problem(text)
         if shape is not None:
-            mark, message = shape
-            return None, [Problem(path, mark.line + 1, mark.column + 1, message)]
+            line, column, message = shape
+            return None, [Problem(path, line + 1, column + 1, message)]
         root = _compose_fast(text)
     except yaml.MarkedYAMLError as exc:
         mark = _error_mark(exc)
@@ -216,37 +216,45 @@ def _error_mark(exc: yaml.MarkedYAMLError) -> yaml.Mark | None:
     return exc.problem_mark or exc.context_mark
 
 
-def _shape_problem(text: str) -> tuple[yaml.Mark, str] | None:
+def _shape_problem(text: str) -> tuple[int, int, str] | None:
     """Where the document nests past MAX_DEPTH (composing that deep would exhaust Python's stack) or
     holds more than MAX_EXPANDED_NODES values (composing them all would be slow): found from the
-    parser's events, before anything is composed."""
+    parser's events, before anything is composed. The line and column count from 0."""
     loaders = [getattr(yaml, "CSafeLoader", None), yaml.SafeLoader]
-    for loader in (l for l in loaders if l is not None):
+    for loader in (found for found in loaders if found is not None):
         depth = nodes = 0
         try:
             for event in yaml.parse(text, Loader=loader):
                 if isinstance(event, yaml.CollectionStartEvent):
                     depth += 1
                     if depth > MAX_DEPTH:
-                        return event.start_mark, (
+                        return _at(
+                            event,
                             f"lists or keys are nested more than {MAX_DEPTH} levels deep "
-                            "here: a routine needs only a few levels"
+                            "here: a routine needs only a few levels",
                         )
                 elif isinstance(event, yaml.CollectionEndEvent):
                     depth -= 1
                 if isinstance(event, yaml.NodeEvent):
                     nodes += 1
                     if nodes > MAX_EXPANDED_NODES:
-                        return event.start_mark, (
+                        return _at(
+                            event,
                             f"the file holds more than {MAX_EXPANDED_NODES:,} values "
                             "(texts, lists and keys) by here: a routine needs far fewer "
-                            "(split it into several routines)"
+                            "(split it into several routines)",
                         )
             return None
         except yaml.YAMLError:
             if loader is yaml.SafeLoader:
                 raise
     return None
+
+
+def _at(event: yaml.Event, message: str) -> tuple[int, int, str]:
+    """Where a parser event starts (0-based line and column; the top when the parser gave no mark)."""
+    mark = event.start_mark
+    return (mark.line, mark.column, message) if mark is not None else (0, 0, message)
 
 
 def _compose_fast(text: str) -> yaml.Node | None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from voicecoach.sound.facts import SoundFacts
 
 #: Samples quieter than this (relative to full scale) count as silence when trimming.
 SILENCE_THRESHOLD = 10 ** (-45 / 20)
@@ -21,7 +24,7 @@ class Clip:
 
     samples: np.ndarray
     sample_rate: int
-    facts: Any = field(default=None, compare=False, repr=False)
+    facts: SoundFacts | None = field(default=None, compare=False, repr=False)
 
     @property
     def duration_s(self) -> float:

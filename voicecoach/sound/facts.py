@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from voicecoach.sound.kweight import TAIL_S, gated_loudness, hop_length, k_weighted, lufs
+from voicecoach.sound.loudness import oversampled_peaks
 
 CELL_S = 0.001
 _HEADER = struct.Struct("<IIIdd?dd")  # rate, length, cell, true_peak, loudness, levelled?, levelled_for
@@ -96,8 +97,6 @@ def facts_of(
     samples: np.ndarray, sample_rate: int, levelled_for: tuple[float, float] | None = None
 ) -> SoundFacts:
     """Measure a sound (float32 mono at the mix's rate, starting from silence)."""
-    from voicecoach.sound.loudness import oversampled_peaks
-
     samples = np.asarray(samples, dtype=np.float32)
     cell, energies = cell_energies(samples, sample_rate)
     peak = float(np.max(oversampled_peaks(samples, sample_rate))) if len(samples) else 0.0

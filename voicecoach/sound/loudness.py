@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from voicecoach.sound.kweight import (
     gated_loudness,
@@ -88,7 +89,7 @@ def clip_loudness(samples: np.ndarray, sample_rate: int) -> float:
     return measured if np.isfinite(measured) else ungated_loudness(samples, sample_rate)
 
 
-def oversampled_peaks(x: np.ndarray, sample_rate: int) -> np.ndarray:
+def oversampled_peaks(x: npt.NDArray[np.float32], sample_rate: int) -> npt.NDArray[np.float32]:
     """Per input sample, the largest magnitude among it and its 4x oversampled neighbours (soxr)."""
     import soxr
 
@@ -211,7 +212,7 @@ class TruePeakLimiter:
         """Everything still held back (the stream has ended)."""
         return self._emit(self._received)
 
-    def _window(self, lo: int, hi: int) -> np.ndarray:
+    def _window(self, lo: int, hi: int) -> npt.NDArray[np.float32]:
         """Input samples [lo, hi) in absolute indices, zeros outside what was received."""
         out = np.zeros(hi - lo, dtype=np.float32)
         a, b = max(lo, self._buf_start), min(hi, self._received)
@@ -232,12 +233,12 @@ class TruePeakLimiter:
         self._buf_start = keep_from
         if np.max(np.abs(x), initial=0.0) < self._ceiling * QUIET_FRACTION:
             self.skipped_quiet = True
-            return out.copy()  # far below the ceiling: nothing to limit
+            return np.copy(out)  # far below the ceiling: nothing to limit
         peaks = oversampled_peaks(x, self._rate)[margin : len(x) - margin]
         self.input_peak = max(self.input_peak, float(np.max(peaks, initial=0.0)))
         gain = self._gain(peaks)
         if gain is None:
-            return out.copy()  # nothing reaches the ceiling
+            return np.copy(out)  # nothing reaches the ceiling
         out = out * gain.astype(np.float32)
         np.clip(out, -self._ceiling, self._ceiling, out=out)
         self.min_gain = min(self.min_gain, float(gain.min()))

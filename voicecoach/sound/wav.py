@@ -7,6 +7,7 @@ import wave
 from typing import BinaryIO
 
 import numpy as np
+import numpy.typing as npt
 
 from voicecoach.errors import SoundFileError
 from voicecoach.sound.clip import Clip
@@ -61,7 +62,7 @@ def read_wav(path: str | os.PathLike[str], max_s: float | None = None) -> Clip:
     return Clip(np.ascontiguousarray(data, dtype=np.float32), rate)
 
 
-def to_int16(samples: np.ndarray) -> np.ndarray:
+def to_int16(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.int16]:
     """float32 in [-1, 1] to 16-bit PCM, rounded; anything beyond full scale clips, never wraps.
 
     The one place samples become integers (export encoders, live backends, WAV files).

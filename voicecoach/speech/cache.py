@@ -11,6 +11,7 @@ deleted, and synthesised again by the caller.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -26,6 +27,7 @@ from voicecoach.errors import VoicecoachError
 from voicecoach.fsutil import TEMP_MARK, atomic_output, clean_stale_temp_files, path_kind, special_kind
 from voicecoach.paths import cache_dir
 from voicecoach.sound.clip import Clip
+from voicecoach.sound.facts import SoundFacts
 
 #: Bump when the entry layout or what goes into a clip (trim, loudness, levelling) changes.
 CACHE_FORMAT = 2
@@ -84,7 +86,7 @@ def _warn_once(tag: str, message: str) -> None:
 class ClipCache:
     """Clips by key under `root` (default: `default_cache_dir()`)."""
 
-    def __init__(self, root: str | os.PathLike | None = None) -> None:
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_dir()
         self._swept = False
 
@@ -187,10 +189,8 @@ class ClipCache:
             removed += p.suffix == SUFFIX
         for sub in self.root.glob("*") if self.root.is_dir() else []:
             if sub.is_dir() and len(sub.name) == 2:
-                try:
+                with contextlib.suppress(OSError):
                     sub.rmdir()
-                except OSError:
-                    pass
         return removed
 
 
@@ -231,7 +231,5 @@ def _decode(data: bytes, key: str) -> tuple[Clip | None, str]:
         return None, f"holding an impossible sample rate ({sample_rate} Hz)"
     facts = None
     if n_facts:
-        from voicecoach.sound.facts import SoundFacts
-
         facts = SoundFacts.from_bytes(bytes(payload[4 * n_samples :]))
     return Clip(samples, int(sample_rate), facts), ""

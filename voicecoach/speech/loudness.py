@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from voicecoach.sound.kweight import loudness_of
+
 #: Integrated loudness every spoken clip is brought to.
 TARGET_LUFS = -20.0
 #: BS.1770 gates 400 ms blocks; a shorter clip is measured by its RMS instead.
@@ -28,8 +30,6 @@ def loudness_db(samples: np.ndarray, sample_rate: int) -> float | None:
         return None
     data = samples.astype(np.float64)
     if data.size / sample_rate >= MIN_GATED_S:
-        from voicecoach.sound.kweight import loudness_of
-
         value = loudness_of(data, sample_rate)
     else:
         mean_square = float(np.mean(data * data))

@@ -7,6 +7,7 @@ written `Hold 20–30 s` and one written `Hold 20 to 30 seconds` sound (and cach
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _NUM = r"\d+(?:\.\d+)?"
 
@@ -93,7 +94,7 @@ _PER_UNITS = {
 }
 
 # (pattern, replacement) applied in order, all case-insensitive.
-_ABBREVIATIONS = [
+_ABBREVIATIONS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"\be\.\s?g\.(?=\W|$)", "for example"),
     (r"\bi\.\s?e\.(?=\W|$)", "that is"),
     (r"\betc\.", "et cetera"),
@@ -120,14 +121,14 @@ def _unit(number: str, unit: str, plural: bool | None = None) -> str:
 def _expand_units(text: str) -> str:
     """`45s` -> `45 seconds`, `1m30s` -> `1 minute 30 seconds`, `20 to 30 s` -> `20 to 30 seconds`."""
 
-    def word_unit(m: re.Match) -> str:
+    def word_unit(m: re.Match[str]) -> str:
         plural = True if m.group("to") else None
         return (m.group("to") or "") + _unit(m.group("n"), _UNIT_WORDS[m.group("u").lower()], plural)
 
     words = "|".join(sorted(_UNIT_WORDS, key=len, reverse=True))
     text = re.sub(rf"(?P<to>\bto )?(?<![\d.])(?P<n>{_NUM})\s*(?P<u>{words})\b", word_unit, text, flags=re.I)
 
-    def letter_unit(m: re.Match) -> str:
+    def letter_unit(m: re.Match[str]) -> str:
         plural = True if m.group("to") else None
         return (m.group("to") or "") + _unit(m.group("n"), _LETTER_UNITS[m.group("u").lower()], plural)
 

@@ -22,6 +22,7 @@ import numpy as np
 from voicecoach.errors import UsageError
 from voicecoach.routine.reader import MAX_TEXT_CHARS
 from voicecoach.sound.clip import Clip, trim_silence
+from voicecoach.sound.facts import SoundFacts
 from voicecoach.sound.levels import MixLevels, mix_ready
 from voicecoach.speech.cache import ClipCache, cache_key
 from voicecoach.speech.engines.base import Engine
@@ -68,7 +69,7 @@ class Synthesizer:
         self._memo: OrderedDict[str, Clip] = OrderedDict()  # by key, least recently used first
         self._memo_bytes = 0
         self._durations: dict[str, float] = {}
-        self._facts: dict[str, object] = {}  # each line's facts for the mix (small), by key
+        self._facts: dict[str, SoundFacts | None] = {}  # each line's facts for the mix (small), by key
         self._uncached: dict[str, Clip] = {}  # clips the cache could not store: kept, never remade
         self._lock = threading.Lock()
         self._keys: dict[tuple[str, float], str] = {}
@@ -146,7 +147,7 @@ class Synthesizer:
             self._remember(key, clip)
         return clip
 
-    def facts(self, text: str, rate: float = 1.0):  # noqa: ANN201 (SoundFacts | None)
+    def facts(self, text: str, rate: float = 1.0) -> SoundFacts | None:
         """The facts of `text`'s clip for the mix (see `Clip.facts`), without its samples if known."""
         rate = check_rate(rate)
         spoken = self._spoken(text)

@@ -6,20 +6,26 @@ Requests: {"op": "probe"} -> {"driver", "voices": [{"id", "name"}], "voice", "ra
           {"op": "speak", "text", "voice", "rate", "out"} -> {"ok": true}
 """
 
+from __future__ import annotations
+
 import contextlib
 import io
 import json
 import os
 import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pyttsx3.engine import Engine
 
 
-def _engine():
+def _engine() -> Engine:
     import pyttsx3
 
     return pyttsx3.init()
 
 
-def probe() -> dict:
+def probe() -> dict[str, Any]:
     engine = _engine()
     voices = [{"id": v.id, "name": getattr(v, "name", "") or ""} for v in engine.getProperty("voices")]
     return {
@@ -30,7 +36,7 @@ def probe() -> dict:
     }
 
 
-def speak(request: dict) -> dict:
+def speak(request: dict[str, Any]) -> dict[str, Any]:
     engine = _engine()
     if request.get("voice"):
         engine.setProperty("voice", request["voice"])

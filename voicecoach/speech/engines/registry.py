@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from voicecoach.errors import EngineError, UsageError
 from voicecoach.speech.engines.base import Engine
 from voicecoach.speech.engines.espeak import EspeakEngine
@@ -38,7 +40,7 @@ def get_engine(name: str | None = None) -> Engine:
     return engine
 
 
-def engines_report() -> dict:
+def engines_report() -> dict[str, Any]:
     """Every engine, whether it works here (and if not, why and what to do), and its voices.
 
     Shape: {"default_engine": str, "engines": [{"name", "available", "reason", "voices",
@@ -61,7 +63,7 @@ def engines_report() -> dict:
     return {"default_engine": DEFAULT_ENGINE, "engines": rows}
 
 
-def engines_table(report: dict) -> str:
+def engines_table(report: dict[str, Any]) -> str:
     """`engines_report()` as text for a person: each engine, its state or its fix, its voices."""
     import textwrap
 

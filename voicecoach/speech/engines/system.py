@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +46,7 @@ def speak_timeout_s(text: str) -> float:
     return 30.0 + len(text) / 20.0
 
 
-def _run_worker(request: dict, timeout_s: float) -> dict:
+def _run_worker(request: dict[str, Any], timeout_s: float) -> dict[str, Any]:
     """One request to a fresh worker process; its answer, or {"error": ...}."""
     try:
         proc = subprocess.run(
@@ -53,11 +54,13 @@ def _run_worker(request: dict, timeout_s: float) -> dict:
             input=json.dumps(request).encode("utf-8"),
             capture_output=True,
             timeout=timeout_s,
+            check=False,  # a failed worker's exit code and stderr are reported below
         )
     except subprocess.TimeoutExpired:
         return {"error": f"the system voice did not finish within {timeout_s:.0f} s"}
     try:
-        return json.loads(proc.stdout.decode("utf-8"))
+        answer: dict[str, Any] = json.loads(proc.stdout.decode("utf-8"))
+        return answer
     except ValueError:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         return {
