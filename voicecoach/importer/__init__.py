@@ -9,11 +9,14 @@
 from __future__ import annotations
 
 from voicecoach.errors import RoutineError, VoicecoachError
-from voicecoach.importer.blocks import parse_blocks
+import re
+
+from voicecoach.importer.blocks import Block, parse_blocks
 from voicecoach.importer.errors import ArticleError, NoStretchesError
 from voicecoach.importer.extract import read_article
 from voicecoach.importer.findsteps import find_sections
-from voicecoach.importer.model import Found, FoundStep
+from voicecoach.importer.model import Found, FoundStep, Quoted
+from voicecoach.importer.phrases import find_props, split_sentences
 from voicecoach.importer.readstep import read_step
 from voicecoach.importer.write import routine_text
 from voicecoach.routine.loader import parse_routine
@@ -21,6 +24,7 @@ from voicecoach.routine.loader import parse_routine
 __all__ = ["ArticleError", "Found", "FoundStep", "NoStretchesError", "import_article"]
 
 MAX_STEPS = 100
+_NEED = re.compile(r"\b(?:need|needs|needed|you will want|bring|grab)\b", re.I)
 
 
 def import_article(article: str) -> Found:
@@ -30,16 +34,30 @@ def import_article(article: str) -> Found:
     """
     document = read_article(article)
     form = "md" if document.form.startswith("html") else document.form
-    sections = find_sections(parse_blocks(document.text, form))
+    blocks = parse_blocks(document.text, form)
+    sections = find_sections(blocks)
     steps = [read_step(section) for section in sections][:MAX_STEPS]
     if not steps:
         raise NoStretchesError(article)
     warnings = tuple(f'{article}: step {n} "{step.name}": {check}'
                      for n, step in enumerate(steps, start=1) for check in step.checks)
-    text = routine_text(document.title, document.source, article, steps)
+    needed = _needed(blocks)
+    text = routine_text(document.title, document.source, article, steps, needed)
     try:
         parse_routine(text, "<imported routine>")
     except RoutineError as exc:  # a bug of the importer, not of the article
         raise VoicecoachError(f"{article}: the routine written from it does not validate "
                               f"({exc.problems[0]}); please report this") from exc
-    return Found(article, document.title, document.source, document.form, tuple(steps), warnings, text)
+    return Found(article, document.title, document.source, document.form, tuple(steps), warnings, text,
+                 tuple(needed))
+
+
+def _needed(blocks: list[Block]) -> list[Quoted]:
+    """Props the article says you need, wherever it says so ("You'll need a strap")."""
+    found: dict[str, Quoted] = {}
+    for block in blocks:
+        for sentence in split_sentences(block.text):
+            if _NEED.search(sentence):
+                for prop in find_props(sentence):
+                    found.setdefault(prop, Quoted(prop, sentence))
+    return list(found.values())

@@ -10,6 +10,7 @@ _ITEM = re.compile(r"^(\s*)(?:([-*+\u2022\u25cf\u25aa\u2013])|(\d{1,3})[.)])\s+(
 _STEP_WORD = re.compile(r"^(?:step|stretch|exercise|move|pose|no\.?)\s*(\d{1,3})\s*[:.)\-\u2013\u2014]\s*", re.I)
 _LEAD_NUMBER = re.compile(r"^#?(\d{1,3})\s*[.):\-\u2013\u2014]\s+")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_)(.+?)\1")
+_NAMED = re.compile(r"^(?:\*\*([^*]{2,60})\*\*|__([^_]{2,60})__)\s*[:.\u2013\u2014-]?\s*(.*)$")
 _SKIP = re.compile(r"^(?:read more|related|see also|advertisement|sponsored|share this|leave a reply|"
                    r"previous post|next post)\b", re.I)
 
@@ -47,13 +48,26 @@ def parse_blocks(text: str, form: str) -> list[Block]:
     blocks: list[Block] = []
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for i, line in enumerate(lines):
-        block = _block(line, form, lines[i - 1] if i else "", lines[i + 1] if i + 1 < len(lines) else "")
+        block = _block(line, form, lines[i - 1] if i else "")
         if block is not None and not _SKIP.match(block.text):
-            blocks.append(block)
+            blocks.extend(_split_named_item(block))
     return blocks
 
 
-def _block(line: str, form: str, before: str, after: str) -> Block | None:
+def _split_named_item(block: Block) -> list[Block]:
+    """'- **Child's Pose**: sit back on your heels...' -> the item 'Child's Pose' and a paragraph."""
+    if block.kind != "item":
+        return [block]
+    content = _ITEM.match(block.raw)
+    m = _NAMED.match(content.group(4).strip()) if content else None
+    if not m or not m.group(3).strip():
+        return [block]
+    name = plain(m.group(1) or m.group(2))
+    return [Block("item", name, block.raw, block.level, block.ordered, block.number),
+            Block("para", plain(m.group(3)), block.raw)]
+
+
+def _block(line: str, form: str, before: str) -> Block | None:
     if not line.strip() or set(line.strip()) <= set("-*_=|: "):
         return None
     raw = line.strip()

@@ -23,7 +23,8 @@ _POSITIONS = re.compile(r"\b(lie|lying|sit|sitting|kneel|kneeling|stand|standing
                         r"feet|foot|back|shoulders?|hands?|floor|spine)\b", re.I)
 _NOT_STRETCHES = re.compile(r"\b(guidelines?|tips?|safety|safely|benefits?|faq|questions?|why|related|"
                             r"mistakes?|references?|sources?|comments?|contents)\b", re.I)
-_CALLED = re.compile(r"\b(?:called|known as|named)\s+(?:the\s+)?((?:[A-Z][\w'\u2019-]*\s?){1,5})")
+_CALLED = re.compile(r"\b(?:called|known (?:\w+ ){0,3}as|named)\s+(?:the\s+)?((?:[A-Z][\w'\u2019-]*\s?){1,5})")
+_SIDES_NOTE = re.compile(r"\s*\((?:each|per|both|every) (?:side|leg|arm)s?\)$", re.I)
 _MAX_NAME_WORDS, _MAX_NAME_CHARS = 8, 60
 
 
@@ -40,7 +41,7 @@ def name_like(block: Block) -> bool:
     """Whether a heading or list item reads like a name ('Knee to Chest'), not a sentence."""
     text = block.text.rstrip(":").strip()
     return (0 < len(text.split()) <= _MAX_NAME_WORDS and len(text) <= _MAX_NAME_CHARS
-            and not text.endswith((".", "!", "?", ",")) and text[:1].isupper() is not False)
+            and not text.endswith((".", "!", "?", ",")) and not text[:1].islower())
 
 
 def _rank(block: Block) -> tuple[str, int, bool]:
@@ -79,7 +80,8 @@ def sections_of(blocks: list[Block], run: list[int]) -> list[Section]:
             end += 1
         head = blocks[start]
         name, _ = strip_number(head.text.rstrip(":").strip())
-        sections.append(Section(name.rstrip(":").strip(), head, tuple(blocks[start + 1:end])))
+        name = _SIDES_NOTE.sub("", name.rstrip(":").strip())
+        sections.append(Section(name, head, tuple(blocks[start + 1:end])))
     return sections
 
 
@@ -107,7 +109,8 @@ def _heading_before(blocks: list[Block], index: int) -> str:
 
 def find_sections(blocks: list[Block]) -> list[Section]:
     """The stretches of the article, in order; [] when it has none."""
-    runs = [run for run in candidate_runs(blocks) if _score(blocks, run) >= 3.0]
+    runs = [run for run in candidate_runs(blocks)
+            if (len(run) > 1 or blocks[run[0]].ordered) and _score(blocks, run) >= 3.0]
     if runs:
         best = max(runs, key=lambda run: (_score(blocks, run), len(run)))
         return sections_of(blocks, best)

@@ -135,7 +135,9 @@ class Found:
     steps: tuple[FoundStep, ...]
     warnings: tuple[str, ...]
     yaml_text: str = ""
+    props: tuple[Quoted, ...] = ()  # named outside the steps ("You'll need a strap")
 
     def to_json(self) -> dict[str, Any]:
         return {"article": self.article, "title": self.title, "source": self.source, "form": self.form,
-                "steps": [s.to_json() for s in self.steps], "warnings": list(self.warnings)}
+                "props": [p.to_json() for p in self.props], "steps": [s.to_json() for s in self.steps],
+                "warnings": list(self.warnings)}

@@ -29,11 +29,11 @@ _HALF_MINUTE = re.compile(rf"{_QUAL}half (?:a|1) minute\b")
 _A_MINUTE = re.compile(rf"{_QUAL}(?:a|one|1) (?:full )?minute(?: and a half)?\b")
 
 _HOLD_VERBS = re.compile(r"\b(hold|holding|held|stay|staying|remain|remaining|maintain|maintaining|"
-                         r"breathe|breathing|rest|resting|relax|relaxing|keep|sit|lie|take|for)\b")
+                         r"breathe|breathing|rest|resting|relax|relaxing|keep|sit|lie|take|for|do|rounds?)\b")
 
 _SIDES = re.compile(
     r"\b(?:each|per|every) (?:side|leg|arm|direction)\b|\bboth sides\b"
-    r"|\b(?:switch|swap|change|alternate)(?:ing|s)?\s+(?:to\s+)?(?:the\s+)?"
+    r"|\b(?:switch(?:ing|es)?|swap(?:ping|s)?|chang(?:e|es|ing)|alternat(?:e|es|ing))\s+(?:to\s+)?(?:the\s+)?"
     r"(?:sides?|legs?|arms?|feet|(?:opposite|other) (?:side|leg|arm|foot|knee))\b"
     r"|\b(?:repeat|do the same|mirror)\b[^.]*\b(?:other|opposite) (?:side|leg|arm|foot)\b"
     r"|\bon the other side\b")
@@ -41,8 +41,9 @@ _SETS = re.compile(rf"(?P<s>\d+)\s+sets?\s+of\s+(?P<a>\d+)(?:{_TO}(?P<b>\d+))?\s
 _REPS = re.compile(rf"(?P<a>\d+)(?:{_TO}(?P<b>\d+))?\s*(?:times|reps|repetitions)\b")
 _ROUNDS = re.compile(rf"(?P<a>\d+)(?:{_TO}(?P<b>\d+))?\s*(?:rounds|cycles|circles|rolls|rocks|repeats)\b")
 _FLOW = re.compile(r"\b(?:move|moving|flow|flowing|alternate|alternating|rock|rocking|sway|swaying|rotate|"
-                   r"rotating|roll|rolling|circle|circling)\b[^.]*\b(?:between|side to side|back and forth|"
-                   r"with (?:your|each|the) breath|rounds|cycles)\b|\bfrom side to side\b|\bside to side\b")
+                   r"rotating|roll|rolling|circle|circling|swing|swinging)\b[^.]*\b(?:between|side to side|"
+                   r"back and forth|forward and back|with (?:your|each|the) breath|rounds|cycles)\b"
+                   r"|\bfrom side to side\b|\bside to side\b|\bon (?:a|an|the|each) (?:breath in|inhale|in-breath)\b")
 _PATTERN = re.compile(
     rf"\b(?:breathe in|inhale|in)\b[^.;]*?\bfor (?P<i>{NUM})[^.;]*?"
     rf"(?:\bhold\b[^.;]*?\bfor (?P<h>{NUM})[^.;]*?)?"
@@ -51,14 +52,16 @@ _PATTERN = re.compile(
 _NAMED_PATTERN = re.compile(rf"\b(?P<p>{NUM}(?:-{NUM}){{1,3}})\s+breath(?:ing)?\b|\bbox breathing\b")
 _CAUTION = re.compile(
     r"\b(?:skip (?:this|it)|avoid (?:this|it)|caution|be careful|careful if|not recommended|"
+    r"go (?:carefully|gently|easy) with|take (?:extra )?care|"
     r"(?:do not|don't) do (?:this|it)|stop (?:at once |immediately |right away )?if|"
     r"if you have (?:a |an |any )?(?:\w+ ){0,3}(?:pain|injury|injuries|problems?|condition|surgery)|"
     r"if you are pregnant|consult (?:a|your) (?:doctor|physio))")
 _PROPS = re.compile(
     r"\b(?:(?:yoga |sturdy )?(?:strap|belt|towel|block)s?|chair|wall|foam roller|bolster|pillow|cushion|"
     r"padded mat|kettlebell|doorstop|resistance band|blanket|bench|tennis ball|heavy object)\b")
-_PROP_CONTEXT = re.compile(r"\b(?:need|use|using|with|grab|hold|place|over|on|against|onto|under|"
-                           r"beside|by|such as|support)\b")
+_PROP_BEFORE = re.compile(r"\b(?:need:?|use|using|with|grab|hold|place|position|over|on|against|onto|under|beside|"
+                          r"such as|support of|or|and)\s+(?:(?:a|an|the|your|one|some|two|sturdy|small|rolled|"
+                          r"folded|firm)\s+){0,3}$")
 
 
 def normalise(sentence: str) -> str:
@@ -170,9 +173,8 @@ def is_caution(sentence: str) -> bool:
 def find_props(sentence: str) -> list[str]:
     """The props a sentence names where it says to use them ('you'll need a strap')."""
     text = normalise(sentence)
-    if not _PROP_CONTEXT.search(text):
-        return []
-    return list(dict.fromkeys(m.group(0) for m in _PROPS.finditer(text)))
+    found = [m.group(0) for m in _PROPS.finditer(text) if _PROP_BEFORE.search(text[:m.start()])]
+    return list(dict.fromkeys(found))
 
 
 def split_sentences(text: str) -> list[str]:

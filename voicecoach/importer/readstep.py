@@ -37,7 +37,8 @@ _INHALE = re.compile(r"^(?:as you |on (?:an|the|each) )?(?:inhale|breathe in)\w*
 _EXHALE = re.compile(r"^(?:as you |on (?:an|the|each) )?(?:exhale|breathe out)\w*\s*[,:]?\s*", re.I)
 _LEAD_IN = re.compile(r"^(?:here['\u2019]s how(?: you do it| to do it)?|how to do it|how to|to do it|to do this|"
                       r"instructions?|method|directions?)\s*:\s*", re.I)
-_SIDE_WORDS = re.compile(r"\b(left|right)\b", re.I)
+_SIDE_WORDS = re.compile(r"\b(?:your|the|to the|on the) (left|right)\b|\b(left|right) (?:side|leg|arm|foot|knee|hip|"
+                         r"hand|elbow|shoulder|ankle|thigh|heel|glute)s?\b", re.I)
 _FLOW_NAMES = re.compile(r"\bcat[- ]cow\b|\bcat and cow\b", re.I)
 
 
@@ -103,16 +104,17 @@ def _read_sentence(r: _Reading, sentence: str, after_hold: bool, is_hold: bool) 
     if find_sides(sentence) and r.sides is None:
         r.sides = Sides("right", sentence)
     r.reps = r.reps or find_reps(sentence)
-    r.breath = r.breath or find_pattern(sentence)
+    pattern = find_pattern(sentence)
+    r.breath = r.breath or pattern
     r.flow = r.flow or is_flow(sentence)
-    if is_flow(sentence) or _FLOW_NAMES.search(sentence):
+    if is_flow(sentence) or _FLOW_NAMES.search(sentence) or pattern:
         r.rounds = r.rounds or find_rounds(sentence)
     r.props.extend(Quoted(p, sentence) for p in find_props(sentence) if p not in {q.text for q in r.props})
     if is_caution(sentence):
         r.cautions.append(Quoted(tidy(sentence), sentence))
         return
     spoken = _spoken_part(sentence, is_hold)
-    if not spoken:
+    if not spoken or pattern:
         return
     if _INHALE.match(spoken) and not r.inhale:
         r.inhale = tidy(_INHALE.sub("", spoken))
@@ -154,7 +156,7 @@ def _finish(section: Section, r: _Reading) -> FoundStep:
         r.sides = Sides("right", section.head.raw)
     if r.sides is not None:
         first = _SIDE_WORDS.search(" ".join(r.setup))
-        if first and first.group(1).lower() == "left":
+        if first and (first.group(1) or first.group(2)).lower() == "left":
             r.sides = Sides("left", r.sides.quote)
     return FoundStep(
         name=section.name, heading=section.head.raw, kind=kind, setup=tuple(r.setup), cues=tuple(r.cues),
@@ -175,8 +177,13 @@ def _checks(kind: str, r: _Reading) -> list[str]:
     if r.sides is not None and _SIDE_WORDS.search(" ".join(r.setup + r.cues)):
         checks.append("the text names a left or right side; on the second side it is spoken as written "
                       "(write {side} where it should follow the side)")
-    if r.reps is not None and r.reps.sets > 1 and kind == "stretch":
-        checks.append(f"{r.reps.sets} sets of {r.reps.value} read as {r.reps.sets * r.reps.value} holds")
+    counted = r.reps if kind == "stretch" else r.rounds
+    if counted is not None and counted.sets > 1:
+        what = "holds" if kind == "stretch" else "rounds"
+        checks.append(f"{counted.sets} sets of {counted.value} read as {counted.sets * counted.value} {what}")
+    if kind != "stretch" and r.sides is not None:
+        checks.append("the article does this on each side, but a flow has no sides: it is done once here "
+                      "(copy the step for the other side)")
     return checks
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from voicecoach.importer.model import FoundStep, Hold
+from voicecoach.importer.model import FoundStep, Hold, Quoted
 from voicecoach.importer.readstep import (DEFAULT_BREATHE_CYCLES, DEFAULT_HOLD_S, flow_rounds)
 from voicecoach.routine.durations import DurationError, parse_breath
 
@@ -114,9 +114,10 @@ def _flow_keys(step: FoundStep) -> list[str]:
     return lines + [f"    # check: {c}" for c in step.checks]
 
 
-def routine_text(title: str, source: str, article: str, steps: list[FoundStep]) -> str:
-    """The whole routine file."""
-    props = list(dict.fromkeys(p.text for s in steps for p in s.props))
+def routine_text(title: str, source: str, article: str, steps: list[FoundStep], needed: list[Quoted]) -> str:
+    """The whole routine file; `needed` are the props the article names outside its steps."""
+    found = needed + [p for s in steps for p in s.props]
+    props = list(dict.fromkeys(p.text for p in found))
     lines = [
         f"# Drafted by `voicecoach import` from {article}. Each value has the article's sentence beside it;",
         "# lines marked `# check:` are what the article did not say: look at them before you use this.",
@@ -134,9 +135,9 @@ def routine_text(title: str, source: str, article: str, steps: list[FoundStep]) 
         "steps:",
     ]
     if props:
-        quotes = [p.quote for s in steps for p in s.props]
-        needed = ", ".join(("an " if p[0] in "aeiou" else "a ") + p for p in props)
-        lines.append(f"  - talk: {q('For this session you will need ' + needed + '.')}"
+        quotes = [p.quote for p in found]
+        needed_text = ", ".join(("an " if p[0] in "aeiou" else "a ") + p for p in props)
+        lines.append(f"  - talk: {q('For this session you will need ' + needed_text + '.')}"
                      f"  # article: {said(quotes[0])}")
     for step in steps:
         lines += step_lines(step)
