@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 from voicecoach.importer.blocks import Block, strip_number
-from voicecoach.importer.phrases import find_holds, is_flow, is_hold_sentence, split_sentences
+from voicecoach.importer.phrases import (find_holds, find_pattern, find_reps, is_flow, is_hold_sentence,
+                                         split_sentences)
 
 _STRETCH_WORDS = re.compile(
     r"\b(stretch|stretches|pose|lunge|twist|fold|bend|rotations?|tilts?|raises?|circles?|squat|bridge|"
@@ -79,10 +80,19 @@ def sections_of(blocks: list[Block], run: list[int]) -> list[Section]:
         while end < stop and not _ends_run(blocks[end], rank):
             end += 1
         head = blocks[start]
+        body = list(blocks[start + 1:end])
+        while n + 1 == len(run) and body and _is_sign_off(body[-1]):
+            body.pop()
         name, _ = strip_number(head.text.rstrip(":").strip())
         name = _SIDES_NOTE.sub("", name.rstrip(":").strip())
-        sections.append(Section(name, head, tuple(blocks[start + 1:end])))
+        sections.append(Section(name, head, tuple(body)))
     return sections
+
+
+def _is_sign_off(block: Block) -> bool:
+    """A closing line after the last stretch ('Run well, see you next week'): no body part, no hold."""
+    return (block.kind == "para" and not _POSITIONS.search(block.text) and not find_holds(block.text)
+            and not is_flow(block.text) and not find_pattern(block.text) and not find_reps(block.text))
 
 
 def _score(blocks: list[Block], run: list[int]) -> float:
