@@ -69,6 +69,7 @@ def normalise(sentence: str) -> str:
     text = sentence.replace("\u2013", "-").replace("\u2014", " - ").replace("\u2019", "'")
     text = text.replace("\u00a0", " ").lower()
     text = re.sub(r"\btwice\b", "2 times", re.sub(r"\bonce\b(?! you)", "1 time", text))
+    text = re.sub(r"\bsecond\b", "sec", text)  # text2num reads "second" as the ordinal 2nd
     text = alpha2digit(text, "en", threshold=0)
     return re.sub(r"(\d)\s*-\s*(\d)", r"\1-\2", text)
 
