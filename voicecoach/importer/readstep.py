@@ -19,7 +19,7 @@ MAX_TEXT = 400
 
 _DESCRIBES = re.compile(
     r"^(?:this|these|that|those|it|it's|its|they|there|here are|with the|by |unlike|whether|studies|"
-    r"research|many|most|some people|a recent|doing this|regularly|(?:the|an?) (?:\w+ ){0,4}(?:stretch|pose|"
+    r"research|many|most|some people|a recent|doing this|regularly|often|(?:good|great|ideal|perfect) for|(?:the|an?) (?:\w+ ){0,4}(?:stretch|pose|"
     r"exercise|video|muscles?|move|way)\b)", re.I)
 _BENEFIT = re.compile(r"\b(?:helps?|targets?|improves?|relieves?|provides?|promotes?|alleviates?|reduces?|"
                       r"eases|benefits?|strengthens|lengthens|opens up|relieving|relieve)\b", re.I)
