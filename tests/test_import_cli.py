@@ -77,3 +77,15 @@ def test_written_yaml_keeps_range_in_comment_and_speaks_cautions():
     assert 'breathe: 4-6  #' in text and "cycles: 6  # article:" in text
     assert 'talk: "For this session you will need a strap."' in text
     assert "reps: 20" not in text and "cycles: 20" in text
+
+
+def test_the_importer_stays_in_its_layer():
+    """voicecoach.importer uses only errors and routine (the loader): no CLI, session, audio or speech."""
+    import ast
+
+    package = Path(__file__).resolve().parents[1] / "voicecoach" / "importer"
+    for source in package.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("voicecoach"):
+                allowed = ("voicecoach.errors", "voicecoach.routine", "voicecoach.importer")
+                assert node.module.startswith(allowed), f"{source.name} imports {node.module}"
