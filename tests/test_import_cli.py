@@ -77,6 +77,8 @@ def test_written_yaml_keeps_range_in_comment_and_speaks_cautions():
     assert 'breathe: 4-6  #' in text and "cycles: 6  # article:" in text
     assert 'talk: "For this session you will need a strap."' in text
     assert "reps: 20" not in text and "cycles: 20" in text
+    runners = import_article(str(ARTICLES / "runners-cooldown.txt")).yaml_text
+    assert "cycles: 13  # 10-15 in the article, the middle used: \"Repeat 10-15 times on each leg.\"" in runners
 
 
 def test_the_importer_stays_in_its_layer():

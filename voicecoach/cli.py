@@ -363,7 +363,7 @@ def history(as_json: bool, limit: int) -> None:
 # ---- import (issue 16, "From an article to a session") -------------------------------------------
 
 
-@main.command("import", short_help="Draft a routine from an article: a saved web page, Markdown or text.")
+@main.command("import", short_help="Draft a routine from an article (.html, .md or .txt).")
 @click.argument("article", metavar="ARTICLE")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="The routine file to write (default: print it).")

@@ -107,6 +107,9 @@ def _flow_keys(step: FoundStep) -> list[str]:
     if quote and step.cycles is None and step.hold is not None and step.hold.unit == "s":
         lines.append(f"    cycles: {rounds}  # {hold_text(step.hold.value)} in the article, at one 10 s "
                      f"breath a round: {said(quote)}")
+    elif step.cycles is not None and step.cycles.low != step.cycles.high:
+        lines.append(f"    cycles: {rounds}  # {step.cycles.low}-{step.cycles.high} in the article, the middle "
+                     f"used: {said(quote)}")
     else:
         lines.append(f"    cycles: {rounds}" + (f"  # article: {said(quote)}" if quote else ""))
     if step.breath is not None and _pattern(step) == step.breath.text:
