@@ -15,7 +15,9 @@ import click
 from voicecoach import __version__, app
 from voicecoach.errors import RoutineError, VoicecoachError
 from voicecoach.export.track import ExportOptions
+from voicecoach.fsutil import write_text_atomic
 from voicecoach.history import history_report, render_history
+from voicecoach.importer import ArticleError, import_article
 from voicecoach.plan.text import plan_table, render_description
 from voicecoach.profiles.model import CUE_STYLES, settings
 from voicecoach.profiles.store import all_profiles
@@ -427,3 +429,49 @@ def history(as_json: bool, limit: int) -> None:
     """Show your recent sessions and your current streak of days."""
     report = history_report(limit)
     click.echo(json.dumps(report, indent=2) if as_json else render_history(report))
+
+
+@main.command("import", short_help="Draft a routine from an article (.html, .md or .txt).")
+@click.argument("article", metavar="ARTICLE")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The routine file to write (default: print it).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print what was found (steps, holds as ranges, sides, "
+    "reps, where each came from) instead of the routine.",
+)
+@handle_errors
+def import_cmd(article: str, output: str | None, as_json: bool) -> None:
+    """Draft a routine from ARTICLE: a saved web page (.html), Markdown (.md), text (.txt) or - (stdin).
+
+    Each value in the routine has the article's sentence beside it; what the article did not say is
+    marked `# check:` and warned about on stderr. Exit 2 when the article has no stretches.
+
+    \b
+    Example:
+      voicecoach import article.html -o mine.yaml && voicecoach export mine.yaml
+    """
+    try:
+        found = import_article(article)
+    except ArticleError as exc:
+        if _debug():
+            raise
+        click.echo(str(exc), err=True)
+        sys.exit(exc.exit_code)
+    for line in found.warnings:
+        click.echo(line, err=True)
+    if as_json:
+        click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+    elif output is None:
+        click.echo(found.yaml_text, nl=False)
+    else:
+        write_text_atomic(output, found.yaml_text)
+        count = f"{len(found.steps)} step{'s' if len(found.steps) != 1 else ''}"
+        click.echo(f"wrote {output} ({count}): check it with `voicecoach plan {output} --estimate`", err=True)

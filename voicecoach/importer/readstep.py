@@ -1,0 +1,256 @@
+"""Reading one stretch's text: what a coach would say, and the hold, sides, reps, flow and breathing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from voicecoach.importer.findsteps import Section
+from voicecoach.importer.model import Count, FoundStep, Hold, Quoted, Sides
+from voicecoach.importer.phrases import (
+    find_holds,
+    find_pattern,
+    find_props,
+    find_reps,
+    find_rounds,
+    find_sides,
+    is_caution,
+    is_flow,
+    is_hold_sentence,
+    normalise,
+    split_sentences,
+)
+
+DEFAULT_HOLD_S = 30
+DEFAULT_FLOW_ROUNDS = 6
+DEFAULT_BREATHE_CYCLES = 4
+FLOW_BREATH_S = 10.0  # one 4-6 breath, the routine's default pattern
+MAX_TEXT = 400
+
+_DESCRIBES = re.compile(
+    r"^(?:this|these|that|those|it|it's|its|they|there|here are|with the|by |unlike|whether|studies|"
+    r"research|many|most|some people|a recent|doing this|regularly|often|"
+    r"(?:good|great|ideal|perfect) for|(?:the|an?) (?:\w+ ){0,4}(?:stretch|pose|"
+    r"exercise|video|muscles?|move|way)\b)",
+    re.I,
+)
+_BENEFIT = re.compile(
+    r"\b(?:helps?|targets?|improves?|relieves?|provides?|promotes?|alleviates?|reduces?|"
+    r"eases|benefits?|strengthens|lengthens|opens up|relieving|relieve)\b",
+    re.I,
+)
+_HOLD_START = re.compile(
+    r"^(?:then |and |now |gently |simply )?(?:hold|stay|remain|maintain|breathe|rest|relax|"
+    r"take|keep (?:this|the|that) (?:position|pose|stretch)|continue)\b",
+    re.I,
+)
+_HOLD_CLAUSE = re.compile(
+    r"(?:,\s*|\s+and\s+|\s+then\s+|;\s*)(?:then\s+)?(?:hold|holding|stay|staying|"
+    r"remain|remaining|maintain|maintaining|breathing)\b.*$",
+    re.I,
+)
+_ONLY_SIDES = re.compile(
+    r"^(?:then |now )?(?:switch|swap|change|repeat|do the same|mirror)\b[^.]{0,60}[.!]?$", re.I
+)
+_ONLY_REPS = re.compile(
+    r"^(?:then |now )?(?:repeat|do)\b[^.]{0,40}\b(?:times|reps|repetitions|rounds|sets)\b", re.I
+)
+_RELEASE = re.compile(
+    r"^(?:afterwards?|after that|then release|release|slowly release|gently release|"
+    r"to release|come out|lower)\b",
+    re.I,
+)
+_INHALE = re.compile(r"^(?:as you |on (?:an|the|each) )?(?:inhale|breathe in)\w*\s*[,:]?\s*", re.I)
+_EXHALE = re.compile(r"^(?:as you |on (?:an|the|each) )?(?:exhale|breathe out)\w*\s*[,:]?\s*", re.I)
+_LEAD_IN = re.compile(
+    r"^(?:here['\u2019]s how(?: you do it| to do it)?|how to do it|how to|to do it|to do this|"
+    r"instructions?|method|directions?)\s*:\s*",
+    re.I,
+)
+_SIDE_WORDS = re.compile(
+    r"\b(?:your|the|to the|on the) (left|right)\b|\b(left|right) (?:side|leg|arm|foot|knee|hip|"
+    r"hand|elbow|shoulder|ankle|thigh|heel|glute)s?\b",
+    re.I,
+)
+_FLOW_NAMES = re.compile(r"\bcat[- ]cow\b|\bcat and cow\b", re.I)
+
+
+@dataclass
+class _Reading:
+    """What has been read of one stretch so far (mutable while reading, frozen into a FoundStep)."""
+
+    setup: list[str] = field(default_factory=list)
+    cues: list[str] = field(default_factory=list)
+    tips: list[str] = field(default_factory=list)
+    release: list[str] = field(default_factory=list)
+    cautions: list[Quoted] = field(default_factory=list)
+    props: list[Quoted] = field(default_factory=list)
+    inhale: str = ""
+    exhale: str = ""
+    hold: Hold | None = None
+    sides: Sides | None = None
+    reps: Count | None = None
+    rounds: Count | None = None
+    breath: Quoted | None = None
+    flow: bool = False
+
+
+def tidy(sentence: str) -> str:
+    """A sentence as it will be spoken: no lead-in, a capital first letter, a full stop, no braces."""
+    text = _LEAD_IN.sub("", sentence.strip()).replace("{", "(").replace("}", ")")
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    if text[-1] not in ".!?":
+        text = text.rstrip(",;:") + "."
+    return text[:MAX_TEXT]
+
+
+def _sentences(section: Section) -> list[str]:
+    out = []
+    for block in section.body:
+        out.extend(split_sentences(block.text))
+    return out
+
+
+def read_step(section: Section) -> FoundStep:
+    """Everything about one stretch that its text says."""
+    sentences = _sentences(section)
+    r = _Reading(flow=bool(_FLOW_NAMES.search(section.name)))
+    held_at = _find_hold(r, sentences)
+    for n, sentence in enumerate(sentences):
+        _read_sentence(r, sentence, after_hold=held_at is not None and n > held_at, is_hold=n == held_at)
+    return _finish(section, r)
+
+
+def _find_hold(r: _Reading, sentences: list[str]) -> int | None:
+    """The first sentence that holds for a time (or a number of breaths); its first length is the hold."""
+    for n, sentence in enumerate(sentences):
+        holds = find_holds(sentence)
+        if holds and is_hold_sentence(sentence):
+            r.hold = holds[0]
+            return n
+    return None
+
+
+def _read_sentence(r: _Reading, sentence: str, after_hold: bool, is_hold: bool) -> None:
+    if find_sides(sentence) and r.sides is None:
+        r.sides = Sides("right", sentence)
+    r.reps = r.reps or find_reps(sentence)
+    pattern = find_pattern(sentence)
+    r.breath = r.breath or pattern
+    r.flow = r.flow or is_flow(sentence)
+    if is_flow(sentence) or _FLOW_NAMES.search(sentence) or pattern:
+        r.rounds = r.rounds or find_rounds(sentence)
+    r.props.extend(Quoted(p, sentence) for p in find_props(sentence) if p not in {q.text for q in r.props})
+    if is_caution(sentence):
+        r.cautions.append(Quoted(tidy(sentence), sentence))
+        return
+    spoken = _spoken_part(sentence, is_hold)
+    if not spoken or pattern:
+        return
+    if _INHALE.match(spoken) and not r.inhale:
+        r.inhale = tidy(_INHALE.sub("", spoken))
+    elif _EXHALE.match(spoken) and not r.exhale:
+        r.exhale = tidy(_EXHALE.sub("", spoken))
+    elif spoken.lower().startswith("if "):
+        r.tips.append(spoken)
+    elif after_hold:
+        (r.release if _RELEASE.match(spoken) else r.cues).append(spoken)
+    else:
+        r.setup.append(spoken)
+
+
+def _spoken_part(sentence: str, is_hold: bool) -> str:
+    """What of a sentence a coach says aloud: not the hold (voicecoach says it), sides or benefits."""
+    text = _LEAD_IN.sub("", sentence.strip())
+    if _DESCRIBES.match(text) or (_BENEFIT.search(text) and not is_hold):
+        return ""
+    if _ONLY_SIDES.match(text) or _ONLY_REPS.match(text):
+        return ""
+    if is_hold or (find_holds(text) and is_hold_sentence(text)):
+        if _HOLD_START.match(text):
+            return ""
+        text = _HOLD_CLAUSE.sub("", text)
+        if len(text.split()) < 3 or find_holds(text):
+            return ""
+    return tidy(text)
+
+
+def _finish(section: Section, r: _Reading) -> FoundStep:
+    kind = "stretch"
+    if r.breath is not None and re.search(r"\bbreath", section.name, re.I):
+        kind = "breathe"
+    elif r.flow:
+        kind = "flow"
+    if kind != "stretch" and r.rounds is None and r.reps is not None:
+        r.rounds, r.reps = r.reps, None
+    if r.sides is None and re.search(r"\((?:each|per) (?:side|leg)\)", section.head.raw, re.I):
+        r.sides = Sides("right", section.head.raw)
+    if r.sides is not None:
+        first = _SIDE_WORDS.search(" ".join(r.setup))
+        if first and (first.group(1) or first.group(2)).lower() == "left":
+            r.sides = Sides("left", r.sides.quote)
+    return FoundStep(
+        name=section.name,
+        heading=section.head.raw,
+        kind=kind,
+        setup=tuple(r.setup),
+        cues=tuple(r.cues),
+        tips=tuple(r.tips),
+        cautions=tuple(r.cautions),
+        release=" ".join(r.release)[:MAX_TEXT],
+        inhale=r.inhale,
+        exhale=r.exhale,
+        hold=r.hold,
+        sides=r.sides,
+        reps=r.reps,
+        cycles=r.rounds,
+        breath=r.breath,
+        props=tuple(r.props),
+        checks=tuple(_checks(kind, r)),
+    )
+
+
+def _checks(kind: str, r: _Reading) -> list[str]:
+    """What could not be read and was filled in, said plainly (each becomes a warning and a # check:)."""
+    checks = []
+    if kind == "stretch" and r.hold is None:
+        checks.append(f"no hold time found, used the default {DEFAULT_HOLD_S} s")
+    if kind == "flow" and r.rounds is None and r.hold is None:
+        checks.append(f"no number of rounds found, used {DEFAULT_FLOW_ROUNDS}")
+    if kind == "breathe" and r.rounds is None:
+        checks.append(f"no number of rounds found, used {DEFAULT_BREATHE_CYCLES}")
+    if r.sides is not None and _SIDE_WORDS.search(" ".join(r.setup + r.cues)):
+        checks.append(
+            "the text names a left or right side; on the second side it is spoken as written "
+            "(write {side} where it should follow the side)"
+        )
+    counted = r.reps if kind == "stretch" else r.rounds
+    if counted is not None and counted.sets > 1:
+        what = "holds" if kind == "stretch" else "rounds"
+        checks.append(f"{counted.sets} sets of {counted.value} read as {counted.sets * counted.value} {what}")
+    if kind != "stretch" and r.sides is not None:
+        checks.append(
+            "the article does this on each side, but a flow has no sides: it is done once here "
+            "(copy the step for the other side)"
+        )
+    return checks
+
+
+def flow_rounds(step: FoundStep) -> tuple[int, str]:
+    """A flow's rounds and where the number came from: its count, or its time at one 10 s breath a round."""
+    if step.cycles is not None:
+        sets = step.cycles.sets
+        return min(100, step.cycles.value * sets), step.cycles.quote
+    if step.hold is not None and step.hold.unit == "s":
+        return max(1, min(100, round(step.hold.value / FLOW_BREATH_S))), step.hold.quote
+    if step.hold is not None:
+        return max(1, min(100, int(step.hold.value))), step.hold.quote
+    return DEFAULT_FLOW_ROUNDS, ""
+
+
+def normalised_name(name: str) -> str:
+    """A name for comparing: lower case, plain apostrophes and dashes, no punctuation."""
+    text = normalise(name).replace("-", " ")
+    return re.sub(r"[^a-z0-9 ]+", "", text).strip()
