@@ -269,11 +269,11 @@ def _progress_callback():
 @main.command()
 @click.argument("routines", nargs=-1, required=True, metavar="ROUTINE...")
 @click.option("-o", "--output", default=None, metavar="OUT",
-              help="The file to write; its suffix picks the format (.mp3, .wav, .m4a, .ogg, .opus, .flac). "
+              help="The file to write; its suffix picks the format (.mp3, .wav, .m4a, .m4b, .ogg, .opus, .flac). "
                    "Default: named after the routine, here. A folder (ending in /) with several routines "
                    "or --split.")
 @click.option("--format", "fmt", default=None, metavar="FORMAT",
-              help="mp3, wav, m4a, ogg, opus or flac, for files named after their routine (default mp3).")
+              help="mp3, wav, m4a, m4b, ogg, opus or flac, for files named after their routine (default mp3).")
 @click.option("--quality", type=click.Choice(["phone", "high"]), default="phone", show_default=True,
               help="Encoding quality (phone: smaller files; high: higher bitrates).")
 @click.option("--bed", default=None, metavar="brown|pink|none|FILE",
