@@ -358,3 +358,51 @@ def history(as_json: bool, limit: int) -> None:
     click.echo(json.dumps(report, indent=2) if as_json else render_history(report))
 
 # ---- end of live play and history -----------------------------------------------------------------
+
+
+# ---- serve (issue 15, "Sessions on the phone") ---------------------------------------------------
+
+
+def _serve_toolkit(options: session.SessionOptions) -> Any:
+    """The functions `voicecoach serve` needs from the app layer (the serve package imports none)."""
+    import shutil
+
+    from voicecoach import exporting
+    from voicecoach.audio.export import ExportOptions, export_session
+    from voicecoach.library import builtin_names, resolve_routine
+    from voicecoach.profiles import config_dir
+    from voicecoach.serve.publish import Toolkit
+
+    export_options = ExportOptions()
+    return Toolkit(
+        load=session.load, source=resolve_routine,
+        prepare=lambda arg: exporting.prepare(arg, options),
+        export=lambda prepared, out: export_session(prepared.timeline, prepared.clips, out, export_options),
+        options_key=repr((options, options.compile_options(), export_options)),
+        default_routines=lambda: builtin_names() + sorted(str(p) for p in (config_dir() / "routines").glob("*.yaml")),
+        m4b=shutil.which("ffmpeg") is not None)
+
+
+@main.command()
+@click.argument("routines", nargs=-1, metavar="[ROUTINE]...")
+@click.option("--host", default=None, metavar="ADDR",
+              help="The address to listen on (default: this machine's on the local network; 127.0.0.1 "
+                   "keeps it on this machine).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="The port (0: any free one; the one used is printed).")
+@click.option("--new-token", is_flag=True,
+              help="Replace the access token in every URL (phones that had the old one lose access).")
+@session_options
+@handle_errors
+def serve(routines: tuple[str, ...], host: str | None, port: int, new_token: bool, **kwargs: Any) -> None:
+    """Serve sessions to your phone: a page and a podcast feed on the home network, until Ctrl-C.
+
+    Exports each ROUTINE (default: the built-ins and your own) once as MP3 and M4B into the data
+    folder, re-exporting only what changed, then prints the page's and the feed's URLs and a QR
+    code of the page. Example: voicecoach serve reclining-hip-release desk-reset --profile eyes-closed
+    """
+    from voicecoach.history import data_dir
+    from voicecoach.serve.run import ServeRequest, run
+
+    toolkit = _serve_toolkit(_session_options(kwargs))
+    run(ServeRequest(tuple(routines), data_dir(), host, port, new_token), toolkit, click.echo)
