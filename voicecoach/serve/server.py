@@ -120,11 +120,32 @@ async def feed_cover(request: web.Request) -> web.Response:
     return web.Response(body=request.app[FEED_COVER], content_type="image/png")
 
 
+def _stale_if_range(request: web.Request, path: Path) -> bool:
+    """Whether the request resumes a download with an If-Range ETag that is not the file's now.
+
+    aiohttp reads If-Range only as a date; with an ETag it would send part of a re-exported file
+    to a client holding the start of the old one. Such a request must get the whole new file.
+    """
+    given = request.headers.get("If-Range", "").strip()
+    if not given.startswith(('"', 'W/"')):
+        return False
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return given != f'"{st.st_mtime_ns:x}-{st.st_size:x}"'  # the ETag FileResponse sends
+
+
 async def session_file(request: web.Request) -> web.StreamResponse:
     path = request.app[CATALOG].file(request.match_info["slug"], request.match_info["name"])
     if path is None:
         raise web.HTTPNotFound()
-    return web.FileResponse(path, headers={"Content-Type": MIME.get(path.suffix, "application/octet-stream")})
+    response = web.FileResponse(path, headers={"Content-Type": MIME.get(path.suffix, "application/octet-stream")})
+    if _stale_if_range(request, path):
+        headers = request.headers.copy()
+        del headers["Range"]
+        await response.prepare(request.clone(headers=headers))
+    return response
 
 
 def make_app(root: Path, token: str, base_url: str) -> web.Application:
@@ -181,7 +202,7 @@ class LimitedSite(web.SockSite):
     """A site on a ready socket that keeps at most `max_connections` connections open."""
 
     def __init__(self, runner: web.AppRunner, sock: socket.socket, max_connections: int = MAX_CONNECTIONS):
-        super().__init__(runner, sock, backlog=BACKLOG, shutdown_timeout=2.0)
+        super().__init__(runner, sock, backlog=BACKLOG)
         self._max = max_connections
 
     async def start(self) -> None:
@@ -196,7 +217,7 @@ class LimitedSite(web.SockSite):
 
 
 async def _start(app: web.Application, sock: socket.socket, max_connections: int) -> web.AppRunner:
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, **LIMITS)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0, **LIMITS)
     await runner.setup()
     await LimitedSite(runner, sock, max_connections).start()
     return runner
@@ -231,10 +252,11 @@ class BackgroundServer:
 
 
 @contextlib.contextmanager
-def running_in_thread(app: web.Application, host: str = "127.0.0.1", port: int = 0,
+def running_in_thread(make_app: Callable[[int], web.Application], host: str = "127.0.0.1", port: int = 0,
                       max_connections: int = MAX_CONNECTIONS) -> Iterator[BackgroundServer]:
-    """Run `app` on host:port in a background thread while inside."""
+    """Run the app `make_app(port)` returns on host:port (0: a free port) in a thread while inside."""
     sock = bind(host, port)
+    app = make_app(sock.getsockname()[1])
     loop = asyncio.new_event_loop()
     started = threading.Event()
     holder: dict[str, web.AppRunner] = {}
