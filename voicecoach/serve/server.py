@@ -34,7 +34,8 @@ from voicecoach.serve.publish import INDEX, SESSION_FILES, Published, read_index
 MIME = {".mp3": "audio/mpeg", ".m4b": "audio/mp4", ".png": "image/png", ".json": "application/json"}
 _FOLDER = re.compile(r"[a-z0-9][a-z0-9-]{0,100}")
 #: Limits on what a client may send and hold (a phone sends small GETs; nothing needs more).
-LIMITS = {"max_line_size": 4096, "max_field_size": 4096, "max_headers": 64, "keepalive_timeout": 30.0}
+LIMITS = {"max_line_size": 4096, "max_field_size": 4096, "max_headers": 64, "keepalive_timeout": 30.0,
+          "lingering_time": 1.0}  # how long an unread request body is drained after the answer
 MAX_BODY = 1024
 MAX_CONNECTIONS = 64
 BACKLOG = 64
