@@ -20,7 +20,7 @@ KIND_COLOURS = {"stretch": "#5b8c6e", "flow": "#6f86b8", "breathe": "#7aa7c7", "
                 "talk": "#c9a96b"}
 OTHER_COLOUR = "#9a9a9a"
 HOLD_COLOUR = "#2f5240"
-STRIP_W, STRIP_H = 1000, 44
+STRIP_W, STRIP_H = 1000, 90
 
 STYLE = """
 :root{color-scheme:light dark;--bg:#f6f4ee;--fg:#1f2a24;--card:#fff;--muted:#5d665f;--accent:#2f6b4f}
@@ -77,14 +77,14 @@ def timeline_svg(item: Published) -> str:
         x0, x1 = x(step["start_s"]), x(step["end_s"])
         colour = KIND_COLOURS.get(step.get("kind", ""), OTHER_COLOUR)
         label = escape(f"{step.get('title') or step.get('kind', '')} ({short_clock(step['start_s'])})")
-        parts.append(f'<rect class="step" data-t="{step["start_s"]:.3f}" x="{x0}" y="6" width="{max(x1 - x0 - 1, 1)}"'
-                     f' height="32" rx="4" fill="{colour}"><title>{label}</title></rect>')
+        parts.append(f'<rect class="step" data-t="{step["start_s"]:.3f}" x="{x0}" y="8" width="{max(x1 - x0 - 1, 1)}"'
+                     f' height="74" rx="6" fill="{colour}"><title>{label}</title></rect>')
     for hold in plan.get("holds", []):
         x0, x1 = x(hold["start_s"]), x(hold["end_s"])
         side = escape(str(hold.get("side") or "hold"))
-        parts.append(f'<rect class="hold" x="{x0}" y="30" width="{max(x1 - x0, 1)}" height="8" fill="{HOLD_COLOUR}">'
+        parts.append(f'<rect class="hold" x="{x0}" y="62" width="{max(x1 - x0, 1)}" height="14" fill="{HOLD_COLOUR}">'
                      f'<title>{side}, {hold["end_s"] - hold["start_s"]:.0f} s</title></rect>')
-    parts.append(f'<rect class="playhead" x="0" y="0" width="3" height="{STRIP_H}" fill="currentColor"/></svg>')
+    parts.append(f'<rect class="playhead" x="0" y="0" width="4" height="{STRIP_H}" fill="currentColor"/></svg>')
     return "".join(parts)
 
 
