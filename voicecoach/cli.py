@@ -399,7 +399,11 @@ def serve(routines: tuple[str, ...], host: str | None, port: int, new_token: boo
 
     Exports each ROUTINE (default: the built-ins and your own) once as MP3 and M4B into the data
     folder, re-exporting only what changed, then prints the page's and the feed's URLs and a QR
-    code of the page. Example: voicecoach serve reclining-hip-release desk-reset --profile eyes-closed
+    code of the page.
+
+    \b
+    Example:
+      voicecoach serve reclining-hip-release desk-reset --profile eyes-closed
     """
     from voicecoach.history import data_dir
     from voicecoach.serve.run import ServeRequest, run
