@@ -114,3 +114,18 @@ def test_temporary_folders_of_dead_exports_are_cleaned(tmp_path):
         folder.mkdir(parents=True)
     publish.Publisher(root, toolkit()).prune(grace_s=0)
     assert not dead.exists() and alive.exists()
+
+
+def test_the_serve_package_imports_no_command_or_app_module():
+    """serve gets what it needs handed in (publish.Toolkit), so the layout can move under it."""
+    import ast
+    from pathlib import Path
+
+    import voicecoach.serve
+
+    banned = ("voicecoach.cli", "voicecoach.session", "voicecoach.exporting", "voicecoach.app")
+    for path in Path(voicecoach.serve.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not [n for n in names if n.startswith(banned)], (path.name, names)
