@@ -13,6 +13,8 @@ cache (VOICECOACH_CACHE_DIR in a temporary folder), its peak memory, and each ra
 floor. Targets: full cache <= 1.3x the encode floor; empty cache <= 1.1x synthesis + encode
 floors; a 60-minute export within 40 MB of a 10-minute one's peak memory; `plan --estimate`
 of 1,000 steps under 0.5 s; live play's first sound within 2 s of the model being loaded.
+Serve (issue 15): `voicecoach serve` as a process, 20 clients fetching 64 KB ranges of its MP3
+at once: requests per second (target 500) and its peak memory loaded against idle (flat).
 Each row says which engine it used (a 60-minute piper synthesis would take minutes: that
 routine is exported with espeak).
 
@@ -728,6 +730,128 @@ def bench_scipy() -> list[dict[str, Any]]:
     return rows
 
 
+# ---- serve (issue 15): requests per second and the server's memory under load --------------------
+
+SERVE_CLIENTS = 20
+SERVE_REQUESTS = 100  # per client: 2,000 range requests in all
+SERVE_RPS_TARGET = 500.0
+
+
+def _serve_client(port: int, path: str, size: int, seed: int, counts: list[int]) -> None:
+    """One listener: keep-alive range requests of up to 64 KB at random places; bytes received."""
+    import http.client
+    import random
+
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    received = 0
+    for _ in range(SERVE_REQUESTS):
+        start = rng.randrange(0, max(1, size - 65536))
+        conn.request("GET", path, headers={"Range": f"bytes={start}-{start + 65535}"})
+        resp = conn.getresponse()
+        received += len(resp.read())
+        if resp.status != 206:
+            raise RuntimeError(f"range request answered {resp.status}")
+    conn.close()
+    counts.append(received)
+
+
+def bench_serve() -> list[dict[str, Any]]:
+    """`voicecoach serve` (a real process, the shortest built-in with espeak) under 20 clients fetching
+    64 KB ranges of its MP3 at once: requests per second, and the server's peak resident memory
+    under load against its resident memory idle after start-up (flat: ratio near 1)."""
+    import signal
+    import subprocess
+    import tempfile
+    import threading
+    import urllib.request
+
+    with tempfile.TemporaryDirectory(prefix="voicecoach-bench-serve-") as tmp:
+        env = dict(_env(str(Path(tmp) / "cache")), VOICECOACH_DATA_DIR=str(Path(tmp) / "data"))
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "voicecoach",
+                "serve",
+                "reclining-hip-release",
+                "--engine",
+                "espeak",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            page = ""
+            while not page:
+                line = proc.stdout.readline()
+                if not line:
+                    raise RuntimeError(f"serve did not start: {proc.stderr.read()[-600:]}")
+                page = line.split()[1] if line.startswith("page: ") else ""
+            mp3 = page + "reclining-hip-release/session.mp3"
+            with urllib.request.urlopen(urllib.request.Request(mp3, method="HEAD")) as resp:
+                size = int(resp.headers["Content-Length"])
+            idle_mb = _status_kb(proc.pid, "VmRSS") / 1024  # after start-up (the export's peak is past)
+            port, path = (
+                int(page.split(":")[2].split("/")[0]),
+                "/" + page.split("/", 3)[3] + "reclining-hip-release/session.mp3",
+            )
+            counts: list[int] = []
+            clients = [
+                threading.Thread(target=_serve_client, args=(port, path, size, n, counts))
+                for n in range(SERVE_CLIENTS)
+            ]
+            peak_kb = [0]
+            start = time.perf_counter()
+            for client in clients:
+                client.start()
+            while any(c.is_alive() for c in clients):  # resident memory polled every 10 ms under load
+                peak_kb[0] = max(peak_kb[0], _status_kb(proc.pid, "VmRSS"))
+                time.sleep(0.01)
+            wall = time.perf_counter() - start
+            loaded_mb = peak_kb[0] / 1024
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=30)
+    requests = SERVE_CLIENTS * SERVE_REQUESTS
+    if len(counts) != SERVE_CLIENTS:
+        raise RuntimeError("a serve bench client failed")
+    rps = requests / wall
+    detail = {
+        "requests": requests,
+        "clients": SERVE_CLIENTS,
+        "requests_per_s": round(rps, 1),
+        "mb_served": round(sum(counts) / 2**20, 1),
+        "idle_peak_mb": round(idle_mb, 1),
+        "loaded_peak_mb": round(loaded_mb, 1),
+    }
+    return [
+        row(
+            f"serve: {requests:,} 64 KB range requests, {SERVE_CLIENTS} clients ({rps:.0f} req/s)",
+            wall,
+            requests / SERVE_RPS_TARGET,
+            f"target {SERVE_RPS_TARGET:g} req/s",
+            target=1.0,
+            detail=detail,
+        ),
+        row(
+            "serve: server peak memory under that load",
+            loaded_mb,
+            idle_mb,
+            "its memory idle",
+            unit="MB",
+            target=1.1,
+            detail=detail,
+        ),
+    ]
+
+
 def _print_table(report: dict[str, Any]) -> None:
     print(f"voicecoach bench: {report['cores']} cores, Python {report['python']}")
     for r in report["results"]:
@@ -748,6 +872,7 @@ BENCHES: list[Callable[[], Any]] = [
     bench_live_first_sound_empty,
     bench_live_first_sound_full,
     bench_scipy,
+    bench_serve,
 ]
 
 

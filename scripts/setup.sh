@@ -2,11 +2,13 @@
 # Set up voicecoach in ./.venv: system packages (espeak-ng, ffmpeg, ALSA headers) when missing,
 # a virtual environment, and the package. Idempotent: a second run only checks.
 #   scripts/setup.sh          the program
-#   scripts/setup.sh --dev    the program and what the tests need
+#   scripts/setup.sh --dev    the program and what the tests need (also Chromium and its driver,
+#                             for the browser test of `voicecoach serve`'s page)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="live"
-[ "${1:-}" = "--dev" ] && extras="live,dev"
+dev=0
+[ "${1:-}" = "--dev" ] && extras="live,dev" && dev=1
 PYTHON="${PYTHON:-python3}"
 
 say() { printf 'setup: %s\n' "$*" >&2; }
@@ -30,6 +32,10 @@ system_packages() {
   if command -v dpkg >/dev/null 2>&1; then
     dpkg -s libasound2-dev >/dev/null 2>&1 || missing+=(libasound2-dev)
     "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+    if [ "$dev" = 1 ]; then  # the browser test drives Debian's Chromium (nothing downloaded at run time)
+      [ -x /usr/bin/chromium ] || missing+=(chromium)
+      [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+    fi
   fi
   [ ${#missing[@]} -eq 0 ] && return 0
   if command -v apt-get >/dev/null 2>&1 && as_root true; then

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from voicecoach.export.track import (
 )
 from voicecoach.fsutil import write_text_atomic
 from voicecoach.mix.mixer import level_all_cues
+from voicecoach.paths import config_dir, data_dir
 from voicecoach.plan.compiler import CompileOptions, SpeechDurations, compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
 from voicecoach.plan.timeline import Timeline
@@ -28,6 +30,7 @@ from voicecoach.routine.builtin import builtin_names, builtin_path, resolve_rout
 from voicecoach.routine.durations import DurationError, format_duration, parse_breath, parse_duration
 from voicecoach.routine.loader import load_routine
 from voicecoach.routine.model import Routine
+from voicecoach.serve.publish import Toolkit
 from voicecoach.sound.clip import Clip
 from voicecoach.sound.facts import SoundFacts
 from voicecoach.speech.playback import play_clip, write_clip
@@ -377,3 +380,34 @@ def say(text: str, output: str | None, engine: str | None, voice: str | None, ra
     else:
         write_clip(output, clip)
     return clip
+
+
+def serve(
+    routine_args: Sequence[str],
+    options: SessionOptions,
+    *,
+    host: str | None,
+    port: int,
+    new_token: bool,
+    echo: Callable[[str], None],
+) -> None:
+    """Serve the sessions to phones (see `voicecoach.serve.run`) until Ctrl-C."""
+    from voicecoach.serve.run import ServeRequest, run  # start-up time: aiohttp only for `serve`
+
+    run(ServeRequest(tuple(routine_args), data_dir(), host, port, new_token), serve_toolkit(options), echo)
+
+
+def serve_toolkit(options: SessionOptions) -> Toolkit:
+    """The functions serve needs from the layers it does not import: load, compile, export."""
+    export_options = ExportOptions()
+    return Toolkit(
+        load=load,
+        source=resolve_routine,
+        prepare=lambda arg: prepare(arg, options),
+        export=lambda prepared, out: export_session(prepared.timeline, prepared.clips, out, export_options),
+        options_key=repr((options, options.compile_options(), export_options)),
+        default_routines=lambda: (
+            builtin_names() + sorted(str(p) for p in (config_dir() / "routines").glob("*.yaml"))
+        ),
+        m4b=shutil.which("ffmpeg") is not None,
+    )

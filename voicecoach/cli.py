@@ -288,7 +288,7 @@ def _progress_callback() -> tuple[Callable[[float], None] | None, ProgressBar[in
     "--output",
     default=None,
     metavar="OUT",
-    help="The file to write; its suffix picks the format (.mp3, .wav, .m4a, .ogg, .opus, .flac). "
+    help="The file to write; its suffix picks the format (.mp3, .wav, .m4a, .m4b, .ogg, .opus, .flac). "
     "Default: named after the routine, here. A folder (ending in /) with several routines "
     "or --split.",
 )
@@ -297,7 +297,7 @@ def _progress_callback() -> tuple[Callable[[float], None] | None, ProgressBar[in
     "fmt",
     default=None,
     metavar="FORMAT",
-    help="mp3, wav, m4a, ogg, opus or flac, for files named after their routine (default mp3).",
+    help="mp3, wav, m4a, m4b, ogg, opus or flac, for files named after their routine (default mp3).",
 )
 @click.option(
     "--quality",
@@ -475,3 +475,40 @@ def import_cmd(article: str, output: str | None, as_json: bool) -> None:
         write_text_atomic(output, found.yaml_text)
         count = f"{len(found.steps)} step{'s' if len(found.steps) != 1 else ''}"
         click.echo(f"wrote {output} ({count}): check it with `voicecoach plan {output} --estimate`", err=True)
+
+
+@main.command()
+@click.argument("routines", nargs=-1, metavar="[ROUTINE]...")
+@click.option(
+    "--host",
+    default=None,
+    metavar="ADDR",
+    help="The address to listen on (default: this machine's on the local network; 127.0.0.1 "
+    "keeps it on this machine).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="The port (0: any free one; the one used is printed).",
+)
+@click.option(
+    "--new-token",
+    is_flag=True,
+    help="Replace the access token in every URL (phones that had the old one lose access).",
+)
+@session_options
+@handle_errors
+def serve(routines: tuple[str, ...], host: str | None, port: int, new_token: bool, **kwargs: Any) -> None:
+    """Serve sessions to your phone: a page and a podcast feed on the home network, until Ctrl-C.
+
+    Exports each ROUTINE (default: the built-ins and your own) once as MP3 and M4B into the data
+    folder, re-exporting only what changed, then prints the page's and the feed's URLs and a QR
+    code of the page.
+
+    \b
+    Example:
+      voicecoach serve reclining-hip-release desk-reset --profile eyes-closed
+    """
+    app.serve(routines, _session_options(kwargs), host=host, port=port, new_token=new_token, echo=click.echo)

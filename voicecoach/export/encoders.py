@@ -1,5 +1,6 @@
 """Encoders that take float32 blocks as they are mixed and write a file: MP3, WAV, and via ffmpeg
-M4A (AAC), Ogg Vorbis, Opus and FLAC. The conversion to 16-bit (with clipping) happens only here.
+M4A (AAC), M4B (the same AAC as an audiobook), Ogg Vorbis, Opus and FLAC. The conversion to 16-bit
+(with clipping) happens only here.
 
 The MP3 is CBR from lameenc, preceded by an Info/LAME tag frame (see lametag.py) that records
 the encoder delay and the end padding, so decoders trim both and the decoded audio is exactly
@@ -57,6 +58,7 @@ class FormatSpec:
     suffix: str
     settings: dict[str, Setting]
     ffmpeg_muxer: str = ""  # empty: written here, not by ffmpeg
+    muxer_args: tuple[str, ...] = ()  # ffmpeg output options besides the codec's
 
     @property
     def via_ffmpeg(self) -> bool:
@@ -82,6 +84,19 @@ FORMATS: dict[str, FormatSpec] = {
             "high": Setting(("-c:a", "aac", "-b:a", "160k"), 0.7),
         },
         "ipod",
+    ),
+    # An audiobook: AAC with chapters, branded M4B and marked as an audiobook (iTunes media type 2)
+    # for Apple Books and audiobook players; the index first, so a player streaming it over HTTP
+    # knows its length and chapters before the audio arrives.
+    ".m4b": FormatSpec(
+        "m4b",
+        ".m4b",
+        {
+            "phone": Setting(("-c:a", "aac", "-b:a", "96k"), 1.5),
+            "high": Setting(("-c:a", "aac", "-b:a", "160k"), 0.7),
+        },
+        "ipod",
+        ("-movflags", "+faststart", "-brand", "M4B ", "-metadata", "media_type=2"),
     ),
     ".ogg": FormatSpec(
         "ogg",
@@ -326,7 +341,7 @@ class FfmpegEncoder(Encoder):
         ]
         if metadata_file:
             cmd += ["-f", "ffmetadata", "-i", metadata_file, "-map_metadata", "1", "-map_chapters", "1"]
-        cmd += ["-map", "0:a", *spec.settings[quality].args, "-f", spec.ffmpeg_muxer, path]
+        cmd += ["-map", "0:a", *spec.settings[quality].args, *spec.muxer_args, "-f", spec.ffmpeg_muxer, path]
         self._errors = tempfile.TemporaryFile()
         # Its own session: Ctrl-C reaches only us, and we stop ffmpeg ourselves (abort).
         self._proc = subprocess.Popen(

@@ -1,0 +1,120 @@
+"""Shared parts of the serve tests: a tiny routine, the serve toolkit wired as the command wires it,
+a published sessions folder, and the server running in a thread on 127.0.0.1."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from voicecoach.serve import publish, server
+from voicecoach.serve.run import SESSIONS_DIR, base_url
+
+TINY_ROUTINE = """format: 1
+title: Tiny Serve Test
+summary: A tiny routine for the serve tests.
+tags: [test, hips]
+defaults:
+  rest: 1s
+  transition: 1s
+steps:
+  - talk: Sit comfortably.
+  - stretch: Knee Hug
+    setup: Hug your {side} knee.
+    hold: 4s
+    sides: both
+  - breathe: 2-2
+    cycles: 1
+"""
+ESPEAK = ("--engine", "espeak", "--no-intro")
+
+
+def write_tiny(folder: Path, name: str = "tiny.yaml", text: str = TINY_ROUTINE) -> Path:
+    """The tiny routine as a file in `folder`."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+TOKEN = "t" * 8 + "0123456789abcdefghijklmnopqrstuv"
+
+
+def toolkit(**options):
+    """The toolkit exactly as `voicecoach serve` wires it (espeak, no intro: fast)."""
+    from voicecoach import app
+
+    return app.serve_toolkit(app.SessionOptions(**{"engine": "espeak", "intro": False, **options}))
+
+
+@contextlib.contextmanager
+def private_env(base: Path) -> Iterator[None]:
+    """Cache, data and config folders under `base` (for fixtures wider than one test)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("CACHE", "DATA", "CONFIG"):
+            mp.setenv(f"VOICECOACH_{name}_DIR", str(base / name.lower()))
+        yield
+
+
+@dataclass(frozen=True)
+class Site:
+    """A published sessions folder served on 127.0.0.1."""
+
+    data: Path
+    root: Path
+    port: int
+    items: list
+
+    @property
+    def base(self) -> str:
+        return f"/{TOKEN}/"
+
+    def url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}{self.base}{path}"
+
+    def file(self, slug: str, name: str) -> Path:
+        item = next(i for i in self.items if i.slug == slug)
+        return self.root / item.folder / name
+
+    def request(
+        self, method: str, path: str, headers: dict | None = None, full: bool = False
+    ) -> tuple[int, dict, bytes]:
+        """(status, headers lower-cased, body) of one request; `path` is below the token unless `full`."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path if full else self.base + path, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        finally:
+            conn.close()
+
+
+def publish_tiny(base: Path, routines: tuple[str, ...] = ()) -> tuple[Path, list]:
+    """Publish the tiny routine (and `routines`) into base/data/sessions; (sessions folder, items)."""
+    routine = write_tiny(base)
+    data = base / "data"
+    with private_env(base):
+        publisher = publish.Publisher(data / SESSIONS_DIR, toolkit())
+        items = publish.publish_all(publisher, [str(routine), *routines])
+    return data / SESSIONS_DIR, items
+
+
+@contextlib.contextmanager
+def serving(root: Path, items: list, max_connections: int = server.MAX_CONNECTIONS) -> Iterator[Site]:
+    """The real server on 127.0.0.1, a free port, in a thread."""
+    with server.running_in_thread(
+        lambda port: server.make_app(root, TOKEN, base_url("127.0.0.1", port, TOKEN)),
+        max_connections=max_connections,
+    ) as running:
+        yield Site(root.parent, root, running.port, items)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[Site]:
+    """The tiny routine published and served, for a whole test module."""
+    root, items = publish_tiny(tmp_path_factory.mktemp("serve"))
+    with serving(root, items) as running:
+        yield running
