@@ -34,7 +34,7 @@ BUILTINS = [
 ]
 
 # The routine contract (format 1): keys allowed at each level.
-TOP_KEYS = {"format", "title", "summary", "tags", "source", "intro", "defaults", "steps"}
+TOP_KEYS = {"format", "title", "summary", "tags", "source", "intro", "profile", "defaults", "steps"}
 DEFAULT_KEYS = {"hold", "transition", "rest", "breath"}
 STEP_KEYS = {
     "talk": set(),
@@ -392,14 +392,15 @@ def test_resolve_builtin_name():
     assert resolve_routine("Desk-Reset") == builtin_path("desk-reset")
 
 
-def test_resolve_existing_file_wins(tmp_path, monkeypatch):
+def test_a_path_is_a_path_and_a_bare_name_is_a_routine(tmp_path, monkeypatch):
     routine = tmp_path / "mine.yaml"
     routine.write_text("title: Mine\nsteps:\n  - rest: 5s\n", encoding="utf-8")
     assert resolve_routine(routine) == routine
     assert resolve_routine(str(routine)) == routine
     monkeypatch.chdir(tmp_path)
     (tmp_path / "desk-reset").write_text("title: Local\nsteps:\n  - rest: 5s\n", encoding="utf-8")
-    assert resolve_routine("desk-reset") == Path("desk-reset")
+    assert resolve_routine("desk-reset") == builtin_path("desk-reset")  # never the file here
+    assert resolve_routine("./desk-reset") == Path("desk-reset")
 
 
 def test_unknown_name_suggests_and_lists():

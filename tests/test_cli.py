@@ -81,7 +81,7 @@ def test_plan_table_is_readable():
     [
         (
             ["plan", "no-such-routine", "--estimate"],
-            "no routine file or built-in routine called 'no-such-routine'",
+            "no routine called 'no-such-routine'",
         ),
         (
             ["plan", "reclining-hip-release", "--estimate", "--hold-scale", "0"],

@@ -77,7 +77,7 @@ def test_serve_prints_urls_and_a_qr_code_serves_and_stops_cleanly_on_ctrl_c(tmp_
 def test_an_unknown_routine_is_exit_2_in_one_line(tmp_path):
     done = run_voicecoach("serve", "no-such-routine", "--host", "127.0.0.1", "--port", "0", cwd=tmp_path)
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.startswith("error: no routine file or built-in routine called 'no-such-routine'")
+    assert done.stderr.startswith("error: no routine called 'no-such-routine'")
     assert len(done.stderr.strip().splitlines()) == 1
 
 

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from conftest import run_voicecoach
 
 from voicecoach.cli import main
+from voicecoach.paths import routines_dir
 
 
 def test_show_describes_a_builtin_with_lengths_per_profile():
@@ -22,14 +23,23 @@ def test_show_describes_a_builtin_with_lengths_per_profile():
     assert "Source: Pilates Pila" in text and "Length: guided" in text and "(right 45 s, left 45 s)" in text
 
 
-def test_new_copies_a_builtin_and_refuses_to_overwrite(tmp_path):
+def test_new_copies_a_builtin_into_your_routines_and_refuses_to_overwrite(tmp_path):
     proc = run_voicecoach("new", "desk-reset", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    copy = tmp_path / "desk-reset.yaml"
+    copy = routines_dir() / "desk-reset.yaml"
     assert "title: Desk Reset" in copy.read_text()
+    assert not (tmp_path / "desk-reset.yaml").exists()  # a bare name goes to your routines folder
+    assert "voicecoach plan desk-reset" in proc.stdout
     assert run_voicecoach("validate", str(copy)).returncode == 0
     again = run_voicecoach("new", "desk-reset", cwd=tmp_path)
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_new_with_a_path_writes_the_path(tmp_path):
+    proc = run_voicecoach("new", "hips.yaml", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "title: Hips" in (tmp_path / "hips.yaml").read_text()
+    assert not routines_dir().exists()
 
 
 def test_new_template_validates(tmp_path):

@@ -21,12 +21,18 @@ from voicecoach.export.track import (
 )
 from voicecoach.fsutil import write_text_atomic
 from voicecoach.mix.mixer import level_all_cues
-from voicecoach.paths import config_dir, data_dir
-from voicecoach.plan.compiler import CompileOptions, SpeechDurations, compile_routine
+from voicecoach.paths import data_dir, routines_dir
+from voicecoach.plan.compiler import CompileOptions, SpeechDurations, compile_routine, compile_session
 from voicecoach.plan.estimate import EstimatedDurations
 from voicecoach.plan.timeline import Timeline
-from voicecoach.profiles.store import all_profiles, get_profile
-from voicecoach.routine.builtin import builtin_names, builtin_path, resolve_routine
+from voicecoach.profiles.store import DEFAULT_PROFILE, all_profiles, get_profile
+from voicecoach.routine.builtin import (
+    builtin_names,
+    builtin_path,
+    is_routine_name,
+    named_routines,
+    resolve_routine,
+)
 from voicecoach.routine.durations import DurationError, format_duration, parse_breath, parse_duration
 from voicecoach.routine.loader import load_routine
 from voicecoach.routine.model import Routine
@@ -54,7 +60,8 @@ class SessionOptions:
     intro: bool = True
     tail: str | None = None  # a duration: how long the bed plays on alone at the end
 
-    def compile_options(self) -> CompileOptions:
+    def compile_options(self, routines: Sequence[Routine] = ()) -> CompileOptions:
+        """The compile's options: the profile from --profile, else the one the routines name."""
         if self.rate is not None and not 0.3 <= self.rate <= 3.0:
             raise UsageError(f"--rate {self.rate:g} is out of range: use a factor from 0.3 to 3 (1 = normal)")
         if not 0.1 <= self.hold_scale <= 10:
@@ -66,7 +73,7 @@ class SessionOptions:
             except DurationError as exc:
                 raise UsageError(f"--breath: {exc}") from None
         return CompileOptions(
-            profile=get_profile(self.profile),
+            profile=get_profile(self.profile or routine_profile(routines)),
             rate=self.rate,
             hold_scale=self.hold_scale,
             breath=breath,
@@ -97,25 +104,41 @@ def parse_sleep_after(text: str | None) -> float | None:
 
 
 def load(routine_arg: str) -> Routine:
-    """A routine from a file path or a built-in name."""
+    """A routine from a file path or a routine's name (yours, else a built-in)."""
     path = resolve_routine(routine_arg)
-    return load_routine(path, display=routine_arg if path == Path(routine_arg) else str(path))
+    shown = routine_arg if path == Path(routine_arg) else str(path)
+    return load_routine(path, display=shown, profiles=profile_names)
 
 
-def plan(routine_arg: str, options: SessionOptions, estimate: bool = False) -> Timeline:
-    """Compile a routine with estimated or engine-measured speech durations."""
-    routine = load(routine_arg)
-    compile_options = options.compile_options()
+def profile_names() -> list[str]:
+    """The names a routine's `profile:` may take: the built-in profiles and your own."""
+    return list(all_profiles())
+
+
+def routine_profile(routines: Sequence[Routine]) -> str | None:
+    """The profile a session's routines are made for: the first one a routine names."""
+    return next((r.profile for r in routines if r.profile), None)
+
+
+def _listed(routine_args: str | Sequence[str]) -> list[str]:
+    return [routine_args] if isinstance(routine_args, str) else list(routine_args)
+
+
+def plan(routine_args: str | Sequence[str], options: SessionOptions, estimate: bool = False) -> Timeline:
+    """Compile one routine, or several joined into one session, with estimated or engine-measured
+    speech durations."""
+    routines = [load(arg) for arg in _listed(routine_args)]
+    compile_options = options.compile_options(routines)
     durations: SpeechDurations
     if estimate:
         durations = EstimatedDurations()
     else:
-        durations = warmed_synthesizer(routine, compile_options, options)
-    return compile_routine(routine, compile_options, durations, estimated=estimate)
+        durations = warmed_synthesizer(routines, compile_options, options)
+    return compile_session(routines, compile_options, durations, estimated=estimate)
 
 
 def warmed_synthesizer(
-    routine: Routine, compile_options: CompileOptions, options: SessionOptions
+    routines: Sequence[Routine], compile_options: CompileOptions, options: SessionOptions
 ) -> Synthesizer:
     """A synthesizer (cached, normalised: durations as played) with the routine's lines made ahead.
 
@@ -123,24 +146,27 @@ def warmed_synthesizer(
     on every core, instead of one by one as the compiler asks for them.
     """
     synth = Synthesizer(options.engine, options.voice)
-    draft = compile_routine(routine, compile_options, EstimatedDurations(), estimated=True)
+    draft = compile_session(routines, compile_options, EstimatedDurations(), estimated=True)
     lines = [e.text for e in draft.events if e.kind == "speech" and e.text]
     synth.warm(lines, compile_options.resolved_profile().rate)
     return synth
 
 
 def builtin_routines() -> list[dict[str, Any]]:
-    """Each built-in routine with its name, title, estimated length and tags."""
+    """Each routine found by name (yours first, marked, then the built-ins) with its name, title,
+    estimated length and tags."""
     rows = []
-    for name in builtin_names():
-        routine = load_routine(builtin_path(name))
-        timeline = compile_routine(routine, CompileOptions(), EstimatedDurations(), estimated=True)
+    for found in named_routines():
+        routine = load_routine(found.path)
+        options = CompileOptions(profile=get_profile(routine.profile))
+        timeline = compile_routine(routine, options, EstimatedDurations(), estimated=True)
         rows.append(
             {
-                "name": name,
+                "name": found.name,
                 "title": routine.title,
                 "duration_s": round(timeline.duration_s, 2),
                 "tags": list(routine.tags),
+                "yours": found.yours,
             }
         )
     return rows
@@ -152,8 +178,9 @@ def validate_files(paths: list[str]) -> tuple[list[Problem], list[str]]:
     summaries: list[str] = []
     for path in paths:
         try:
-            routine = load_routine(path)
-            timeline = compile_routine(routine, CompileOptions(), EstimatedDurations(), estimated=True)
+            routine = load_routine(path, profiles=profile_names)
+            options = CompileOptions(profile=get_profile(routine.profile))
+            timeline = compile_routine(routine, options, EstimatedDurations(), estimated=True)
         except RoutineError as exc:
             problems.extend(exc.problems)
             continue
@@ -182,12 +209,13 @@ def describe(routine_arg: str) -> dict[str, Any]:
         for name in all_profiles()
     }
     lengths = {name: timeline.duration_s for name, timeline in timelines.items()}
-    guided = next(iter(timelines.values()))  # the first profile's steps and holds are the ones shown
+    guided = timelines[routine.profile or DEFAULT_PROFILE]  # its own profile's steps and holds are shown
     return {
         "title": routine.title,
         "summary": routine.summary,
         "source": routine.source,
         "tags": list(routine.tags),
+        "profile": routine.profile or DEFAULT_PROFILE,
         "intro": list(routine.intro),
         "steps": [s.to_json() for s in guided.steps],
         "holds": [h.to_json() for h in guided.holds],
@@ -219,13 +247,23 @@ steps:
 
 
 def new_routine(name: str, out: str | None = None, force: bool = False) -> Path:
-    """Copy a built-in routine, or a template titled `name`, into a file to edit; its path."""
+    """Copy a built-in routine, or a template titled `name`, into a file to edit; its path.
+
+    A bare name goes into your routines folder (then `voicecoach play NAME` finds it); a path, or
+    `out`, is written where it says.
+    """
     if name in builtin_names():
         text = builtin_path(name).read_text(encoding="utf-8")
     else:
-        text = TEMPLATE.format(title=name.replace("-", " ").replace("_", " ").strip().title() or "My Routine")
-    stem = name if not name.endswith((".yaml", ".yml")) else Path(name).stem
-    path = Path(out) if out else Path(f"{stem}.yaml")
+        title = Path(name).name.removesuffix(".yaml").removesuffix(".yml").replace("-", " ").replace("_", " ")
+        text = TEMPLATE.format(title=title.strip().title() or "My Routine")
+    if out:
+        path = Path(out)
+    elif is_routine_name(name):
+        path = routines_dir() / f"{name}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        path = Path(name) if name.lower().endswith((".yaml", ".yml")) else Path(f"{name}.yaml")
     if path.exists() and not force:
         raise UsageError(f"{path} already exists: choose another name with -o, or use --force to replace it")
     write_text_atomic(path, text)
@@ -264,17 +302,18 @@ class PreparedSession:
     clips: Mapping[str, Clip]
 
 
-def prepare(routine_arg: str, options: SessionOptions) -> PreparedSession:
-    """Compile the routine exactly as `plan` does (speech durations from the synthesizer: cached,
-    normalised, as played), every line synthesised or found in the cache; the clips by line.
+def prepare(routine_args: str | Sequence[str], options: SessionOptions) -> PreparedSession:
+    """Compile the routine (or several, joined into one session) exactly as `plan` does (speech
+    durations from the synthesizer: cached, normalised, as played), every line synthesised or found
+    in the cache; the clips by line.
 
     Meanwhile a thread levels the cue sounds for the mix (work numpy does outside Python's lock).
     """
+    routines = [load(arg) for arg in _listed(routine_args)]  # every one checked before any synthesis
     threading.Thread(target=level_all_cues, name="voicecoach-cues", daemon=True).start()
-    routine = load(routine_arg)
-    compile_options = options.compile_options()
-    synth = warmed_synthesizer(routine, compile_options, options)
-    timeline = compile_routine(routine, compile_options, synth)
+    compile_options = options.compile_options(routines)
+    synth = warmed_synthesizer(routines, compile_options, options)
+    timeline = compile_session(routines, compile_options, synth)
     rate = compile_options.resolved_profile().rate
     texts = [e.text for e in timeline.speech() if e.text is not None]
     synth.warm(texts, rate)  # any line the draft did not have
@@ -288,12 +327,14 @@ def default_output(routine_arg: str, suffix: str = ".mp3") -> Path:
 
 
 def export_routine(
-    routine_arg: str, options: SessionOptions, out: str | None, export_options: ExportOptions
+    routine_args: str | Sequence[str], options: SessionOptions, out: str | None, export_options: ExportOptions
 ) -> ExportResult:
-    """Export ROUTINE to `out` (default: named after the routine)."""
-    target = Path(out) if out else default_output(routine_arg)
+    """Export ROUTINE to `out` (default: named after the routine); several routines joined into
+    one session when given a list."""
+    args = _listed(routine_args)
+    target = Path(out) if out else default_output(args[0])
     check_request(target, export_options)
-    prepared = prepare(routine_arg, options)
+    prepared = prepare(args, options)
     return export_session(prepared.timeline, prepared.clips, target, export_options)
 
 
@@ -307,12 +348,58 @@ def export_routine_split(
     return export_split(prepared.timeline, prepared.clips, folder, export_options)
 
 
+def export_routines(
+    routine_args: Sequence[str],
+    options: SessionOptions,
+    out: str | None,
+    export_options: ExportOptions,
+    split: bool = False,
+) -> Iterator[ExportResult | SplitResult]:
+    """What `voicecoach export` does, each result as it is written: one routine to `out`; several
+    (or a folder of them) joined into one session when `out` names an audio file, else one file
+    each into the folder `out` (default: here); with `split`, a folder of files per routine."""
+    names = expand_routines(list(routine_args))
+    if split:
+        yield from _export_splits(names, options, out, export_options)
+    elif out is not None and _names_folder(out, several=len(names) > 1):
+        yield from export_many(names, options, out, export_options)
+    elif len(names) > 1 and out is None:
+        yield from export_many(names, options, None, export_options)
+    else:
+        yield export_routine(names, options, out, export_options)
+
+
+def _names_folder(out: str, several: bool) -> bool:
+    """Whether -o names a folder: it ends with a slash, is one, or has no suffix for several files."""
+    return out.endswith(("/", "\\")) or Path(out).is_dir() or (several and not Path(out).suffix)
+
+
+def _export_splits(
+    names: list[str], options: SessionOptions, out: str | None, export_options: ExportOptions
+) -> Iterator[SplitResult]:
+    """Each routine as a folder of files, one per step: the folder `out` for one routine, a folder
+    per routine inside `out` for several."""
+    if out is not None and not out.endswith(("/", "\\")) and Path(out).suffix:
+        try:
+            format_for(out)
+        except UsageError:
+            pass
+        else:
+            raise UsageError(
+                f"--split writes a folder of files, one per step: name a folder with -o, such as "
+                f"-o {Path(out).with_suffix('')}/ (not the audio file {out})"
+            )
+    for name in names:
+        folder = out if out is None or len(names) == 1 else str(Path(out) / default_output(name, "").name)
+        yield export_routine_split(name, options, folder, export_options)
+
+
 def expand_routines(args: list[str]) -> list[str]:
     """Routine arguments with each folder replaced by the routine files in it, in name order."""
     found: list[str] = []
     for arg in args:
         path = Path(arg)
-        if path.is_dir():
+        if not is_routine_name(arg) and path.is_dir():
             files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
             if not files:
                 raise UsageError(f"{arg} is a folder with no routine files (*.yaml) in it")
@@ -324,7 +411,7 @@ def expand_routines(args: list[str]) -> list[str]:
 
 def export_many(
     routine_args: list[str], options: SessionOptions, out_dir: str | None, export_options: ExportOptions
-) -> list[ExportResult]:
+) -> Iterator[ExportResult]:
     """Export several routines into one folder (default: here), each named after its routine (made
     unique within the batch).
 
@@ -339,11 +426,9 @@ def export_many(
     folder.mkdir(parents=True, exist_ok=True)
     suffix = format_for(export_options.format).suffix if export_options.format else ".mp3"
     used: set[str] = set()
-    results = []
     for arg in routine_args:
         name = _unused_name(default_output(arg, suffix), used)
-        results.append(export_routine(arg, options, str(folder / name), export_options))
-    return results
+        yield export_routine(arg, options, str(folder / name), export_options)
 
 
 def _unused_name(path: Path, used: set[str]) -> str:
@@ -360,9 +445,10 @@ def play(routine_arg: str, options: SessionOptions, **play_options: Any) -> Play
     """Play ROUTINE live (see `voicecoach.live.run.play_session` for `play_options`)."""
     from voicecoach.live.run import play_session  # start-up time: only `play` needs live sound
 
+    routine = load(routine_arg)
     return play_session(
-        load(routine_arg),
-        options.compile_options(),
+        routine,
+        options.compile_options([routine]),
         name=routine_arg,
         engine=options.engine,
         voice=options.voice,
@@ -406,8 +492,6 @@ def serve_toolkit(options: SessionOptions) -> Toolkit:
         prepare=lambda arg: prepare(arg, options),
         export=lambda prepared, out: export_session(prepared.timeline, prepared.clips, out, export_options),
         options_key=repr((options, options.compile_options(), export_options)),
-        default_routines=lambda: (
-            builtin_names() + sorted(str(p) for p in (config_dir() / "routines").glob("*.yaml"))
-        ),
+        default_routines=lambda: [r.name for r in named_routines()],
         m4b=shutil.which("ffmpeg") is not None,
     )

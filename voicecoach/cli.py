@@ -7,13 +7,13 @@ import json
 import sys
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from voicecoach import __version__, app
 from voicecoach.errors import RoutineError, VoicecoachError
+from voicecoach.export.split import SplitResult
 from voicecoach.export.track import ExportOptions
 from voicecoach.fsutil import write_text_atomic
 from voicecoach.history import history_report, render_history
@@ -135,15 +135,20 @@ def main(debug: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 @handle_errors
 def list_cmd(as_json: bool) -> None:
-    """List the built-in routines: name, title, length and tags."""
+    """List the routines you can name: yours (marked), then the built-ins; length and tags.
+
+    \b
+    Example:
+      voicecoach list --json
+    """
     rows = app.builtin_routines()
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     for row in rows:
-        click.echo(
-            f"{row['name']:<30} {app.clock(row['duration_s']):>7}  {row['title']}  [{', '.join(row['tags'])}]"
-        )
+        mine = "  (yours)" if row["yours"] else ""
+        tags = ", ".join(row["tags"])
+        click.echo(f"{row['name']:<30} {app.clock(row['duration_s']):>7}  {row['title']}  [{tags}]{mine}")
 
 
 @main.command()
@@ -161,14 +166,23 @@ def validate(files: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.argument("routine")
+@click.argument("routines", nargs=-1, required=True, metavar="ROUTINE...")
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as one JSON object.")
 @click.option("--estimate", is_flag=True, help="Estimate speech lengths instead of synthesising (instant).")
 @session_options
 @handle_errors
-def plan(routine: str, as_json: bool, estimate: bool, **kwargs: Any) -> None:
-    """Show the timed plan of ROUTINE (a file or a built-in name): every line, cue and hold."""
-    timeline = app.plan(routine, _session_options(kwargs), estimate=estimate)
+def plan(routines: tuple[str, ...], as_json: bool, estimate: bool, **kwargs: Any) -> None:
+    """Show the timed plan of ROUTINE (a routine's name or a .yaml file): every line, cue and hold.
+
+    Several routines show the plan of the one session they make together (as `export A B -o
+    FILE` writes it).
+
+    \b
+    Examples:
+      voicecoach plan desk-reset --estimate
+      voicecoach plan my-routine.yaml --json > plan.json
+    """
+    timeline = app.plan(routines, _session_options(kwargs), estimate=estimate)
     if as_json:
         click.echo(json.dumps(timeline.to_json(), indent=1))
     else:
@@ -204,13 +218,25 @@ def show(routine: str, as_json: bool) -> None:
 
 @main.command()
 @click.argument("name")
-@click.option("-o", "--output", default=None, help="The file to write (default: NAME.yaml here).")
+@click.option(
+    "-o", "--output", default=None, help="The file to write (default: NAME in your routines folder)."
+)
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @handle_errors
 def new(name: str, output: str | None, force: bool) -> None:
-    """Start a routine file: a copy of the built-in NAME, or a template titled NAME."""
+    """Start a routine: a copy of the built-in NAME, or a template titled NAME.
+
+    A bare NAME is written into your routines folder (the `routines` folder of the config folder;
+    VOICECOACH_CONFIG_DIR moves it), where every command finds it by name; a path is written as
+    given.
+
+    \b
+    Example:
+      voicecoach new evening-hips && voicecoach play evening-hips
+    """
     path = app.new_routine(name, output, force)
-    click.echo(f"wrote {path}: edit it, then `voicecoach validate {path}` and `voicecoach plan {path}`")
+    handle = name if output is None and "/" not in name and not name.endswith((".yaml", ".yml")) else path
+    click.echo(f"wrote {path}: edit it, then `voicecoach validate {path}` and `voicecoach plan {handle}`")
 
 
 @main.command()
@@ -289,8 +315,8 @@ def _progress_callback() -> tuple[Callable[[float], None] | None, ProgressBar[in
     default=None,
     metavar="OUT",
     help="The file to write; its suffix picks the format (.mp3, .wav, .m4a, .m4b, .ogg, .opus, .flac). "
-    "Default: named after the routine, here. A folder (ending in /) with several routines "
-    "or --split.",
+    "Default: named after the routine, here. Several routines and a FILE: one joined session. "
+    "A folder (ending in /): one file per routine, or with --split one per step.",
 )
 @click.option(
     "--format",
@@ -330,33 +356,32 @@ def export(
     split: bool,
     **kwargs: Any,
 ) -> None:
-    """Write each ROUTINE (a file, a built-in name or a folder of routines) as an audio file.
+    """Write ROUTINE (a routine's name, a .yaml file or a folder of them) as an audio file.
 
-    MP3 by default, with tags and one chapter per step, at even loudness. Several routines (or a
-    folder) go into the folder named by -o, one file each.
+    MP3 by default, with tags and one chapter per step, at even loudness. Several routines with
+    -o FILE make one session in one file (one opening, a short spoken bridge between routines, a
+    chapter for every step, one closing); with -o DIR/ (or no -o), one file each.
+
+    \b
+    Examples:
+      voicecoach export reclining-hip-release
+      voicecoach export desk-reset reclining-hip-release -o evening.mp3
+      voicecoach export lower-back-hip-relief --split -o relief/
     """
     options = _session_options(kwargs)
-    names = app.expand_routines(list(routines))
     progress, bar = _progress_callback()
     export_options = ExportOptions(quality=quality, bed=bed, lrc=lrc, srt=srt, progress=progress, format=fmt)
     try:
-        if split:
-            for name in names:
-                done = app.export_routine_split(
-                    name, options, output if len(names) == 1 else None, export_options
-                )
-                click.echo(f"wrote {len(done.files)} files and {done.playlist}")
-        elif len(names) > 1 or (output and (output.endswith(("/", "\\")) or Path(output).is_dir())):
-            for result in app.export_many(names, options, output, export_options):
-                click.echo(_export_summary(result))
-        else:
-            click.echo(_export_summary(app.export_routine(names[0], options, output, export_options)))
+        for done in app.export_routines(routines, options, output, export_options, split=split):
+            click.echo(_export_summary(done))
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
 
 
 def _export_summary(result: Any) -> str:
+    if isinstance(result, SplitResult):
+        return f"wrote {len(result.files)} files and {result.playlist}"
     extra = "".join(f", {p}" for p in result.extra_paths)
     return (
         f"wrote {result.path} ({app.clock(result.duration_s)}, {result.chapters} chapters, "

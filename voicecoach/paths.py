@@ -32,5 +32,10 @@ def data_dir() -> Path:
 
 
 def config_dir() -> Path:
-    """The user's settings (profiles.yaml): $VOICECOACH_CONFIG_DIR, else the platform's."""
+    """The user's settings (profiles.yaml, routines/): $VOICECOACH_CONFIG_DIR, else the platform's."""
     return _folder("VOICECOACH_CONFIG_DIR", platformdirs.user_config_dir)
+
+
+def routines_dir() -> Path:
+    """The user's own routines, found by name like the built-ins: `routines/` in the config folder."""
+    return config_dir() / "routines"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from voicecoach.errors import UsageError
@@ -22,6 +22,7 @@ __all__ = [
     "CompileState",
     "SpeechDurations",
     "compile_routine",
+    "compile_session",
     "snap",
 ]
 
@@ -37,20 +38,37 @@ def compile_routine(
 
     `follower`, if given, can look at what is final so far whenever `durations` is asked for a line.
     """
-    s = CompileContext(routine, options, durations)
+    return compile_session((routine,), options, durations, estimated, follower)
+
+
+def compile_session(
+    routines: Sequence[Routine],
+    options: CompileOptions,
+    durations: SpeechDurations,
+    estimated: bool = False,
+    follower: CompileFollower | None = None,
+) -> Timeline:
+    """The timeline of one session made of `routines` in order: one opening, each routine's steps
+    (numbered through the whole session) with a short spoken bridge between two routines, one
+    closing. One routine is the usual session."""
+    if not routines:
+        raise ValueError("a session needs at least one routine")
+    s = CompileContext(routines, options, durations)
     spans: list[StepSpan] = []
     if follower is not None:
         follower.follow(lambda: CompileState(s.t, list(s.events), list(spans), list(s.holds), s.step))
-    last = len(routine.steps) - 1
-    for index, step in enumerate(routine.steps):
+    last = len(s.plan) - 1
+    for index, (part, step) in enumerate(s.plan):
         s.step, start = index, s.t
         if index == 0:
             _opening(s)
+        elif s.plan[index - 1][0] != part:
+            _bridge(s, s.routines[part])
         _COMPILERS[step.kind](s, step)
         if index == last:
             _closing(s)
         else:
-            s.wait(routine.defaults.rest_s)
+            s.wait(s.routine.defaults.rest_s)
         spans.append(StepSpan(index, step.kind, step.title, start, s.t))
     if s.t > MAX_DURATION_S:
         raise UsageError(
@@ -58,7 +76,7 @@ def compile_routine(
             "4 hours (lower --hold-scale or shorten the routine)"
         )
     return Timeline(
-        title=routine.title,
+        title=" + ".join(r.title for r in routines),
         duration_s=s.t,
         steps=tuple(spans),
         holds=tuple(s.holds),
@@ -68,15 +86,39 @@ def compile_routine(
         loudness_lufs=s.profile.loudness_lufs,
         bed=options.bed or s.profile.bed,
         tail_s=s.profile.tail_s,
-        meta={"summary": routine.summary, "source": routine.source, "tags": list(routine.tags)},
+        meta=_meta(routines),
     )
 
 
+def _meta(routines: Sequence[Routine]) -> dict[str, Any]:
+    """The session's summary, source and tags: each routine's, joined."""
+    return {
+        "summary": " ".join(r.summary for r in routines if r.summary),
+        "source": "; ".join(dict.fromkeys(r.source for r in routines if r.source)),
+        "tags": list(dict.fromkeys(t for r in routines for t in r.tags)),
+    }
+
+
 def _opening(s: CompileContext) -> None:
-    s.say(phrases.opening(s.routine.title), "opening")
+    s.say(phrases.opening(phrases.spoken_list([r.title for r in s.routines])), "opening")
+    _intro(s)
+
+
+def _intro(s: CompileContext) -> None:
+    """The routine's safety reminder, unless an earlier routine of the session said the same."""
     if s.options.intro:
+        said = {e.text for e in s.events if e.role == "intro"}
         for line in s.routine.intro:
-            s.say(line, "intro")
+            if line not in said:
+                s.say(line, "intro")
+
+
+def _bridge(s: CompileContext, routine: Routine) -> None:
+    """Between two routines of a session: say which one ends and which begins."""
+    done = s.routine.title
+    s.routine, s.announced = routine, 0
+    s.say(phrases.bridge(done, routine.title), "bridge")
+    _intro(s)
 
 
 def _closing(s: CompileContext) -> None:
@@ -100,7 +142,7 @@ def _rest(s: CompileContext, step: Rest) -> None:
 
 
 def _next_title(s: CompileContext) -> str | None:
-    for step in s.routine.steps[s.step + 1 :]:
+    for _, step in s.plan[s.step + 1 :]:
         if isinstance(step, (Stretch, Flow, Breathe)):
             return step.title
     return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -54,15 +54,21 @@ class CompileOptions:
 
 
 class CompileContext(Builder):
-    """The builder plus what the step compilers share: the routine, the options and where the compile is."""
+    """The builder plus what the step compilers share: the routines, the options and where the
+    compile is. `step` counts the steps of the whole session; `routine` is the one being built."""
 
-    def __init__(self, routine: Routine, options: CompileOptions, durations: SpeechDurations) -> None:
+    def __init__(
+        self, routines: Sequence[Routine], options: CompileOptions, durations: SpeechDurations
+    ) -> None:
         profile = options.resolved_profile()
         super().__init__(profile, profile.rate, durations)
-        self.routine, self.options = routine, options
+        self.routines, self.options = tuple(routines), options
+        self.routine = self.routines[0]
+        #: Every step of the session in order, with the index of its routine.
+        self.plan = [(n, step) for n, routine in enumerate(self.routines) for step in routine.steps]
         self.announced = 0
         self.last_stretch = max(
-            (i for i, s in enumerate(routine.steps) if isinstance(s, Stretch)), default=-1
+            (i for i, (_, s) in enumerate(self.plan) if isinstance(s, Stretch)), default=-1
         )
 
     def announce(self, name: str) -> None:
@@ -73,9 +79,9 @@ class CompileContext(Builder):
         """The breathing pattern here, its exhale lengthened as the session goes on (bedtime)."""
         base = self.options.breath or own or self.routine.defaults.breath
         growth = self.profile.exhale_growth_s
-        if not growth or len(self.routine.steps) < 2:
+        if not growth or len(self.plan) < 2:
             return base
-        progress = self.step / (len(self.routine.steps) - 1)
+        progress = self.step / (len(self.plan) - 1)
         exhale = min(20.0, base.exhale_s + round(growth * progress * 4) / 4)
         return dataclasses.replace(base, exhale_s=exhale, name="")
 

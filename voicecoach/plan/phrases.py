@@ -42,6 +42,17 @@ def opening(title: str) -> str:
     return f"Welcome. This session is {title.rstrip('.')}."
 
 
+def spoken_list(titles: list[str]) -> str:
+    """`A`, `A and B`, `A, B and C`: the titles of a session's routines, as said."""
+    names = [t.rstrip(".") for t in titles]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def bridge(done: str, coming: str) -> str:
+    """Between two routines of one session."""
+    return f"That was {done.rstrip('.')}. Now: {coming.rstrip('.')}."
+
+
 def announce(name: str, first: bool) -> str:
     return f"{'First' if first else 'Next'}: {name.rstrip('.')}."
 

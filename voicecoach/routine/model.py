@@ -111,5 +111,6 @@ class Routine:
     source: str = ""
     tags: tuple[str, ...] = ()
     intro: tuple[str, ...] = ()  # a safety reminder spoken first; --no-intro skips it
+    profile: str | None = None  # the profile it is made for; --profile wins
     format: int = 1
     path: str = "<routine>"
