@@ -21,6 +21,16 @@ from voicecoach.routine.durations import DurationError, HoldLength, parse_breath
         ("1 minute 30 seconds", 90),
         ("4h", 14400),
         (" 10S ", 10),
+        # as people write them (the contract's second wave)
+        ("30 secs", 30),
+        ("30 sec.", 30),
+        ("2 mins", 120),
+        ("1.5 minutes", 90),
+        ("1:30", 90),
+        ("0:45", 45),
+        ("1:02:30", 3750),
+        ("1 min. 30 secs.", 90),
+        ("1.5 hrs", 5400),
     ],
 )
 def test_contract_duration_forms(text, seconds):
@@ -30,7 +40,12 @@ def test_contract_duration_forms(text, seconds):
 @pytest.mark.parametrize(
     "text, words",
     [
-        ("45 secs", "not a duration"),
+        ("45 sek", "not a duration"),
+        ("1:60", "not a duration"),
+        ("1:3", "not a duration"),
+        ("0:00", "zero"),
+        ("4:00:01", "4 hours"),
+        ("30.", "not a duration"),
         ("0s", "zero"),
         ("-5s", "negative"),
         ("4h1s", "4 hours"),
@@ -47,7 +62,7 @@ def test_bad_durations_say_what_would_be_right(text, words):
 
 def test_hold_message_offers_breaths():
     with pytest.raises(DurationError, match=r"try 45s, 1m30s or 6 breaths"):
-        parse_hold("45 secs")
+        parse_hold("45 sek")
 
 
 def test_hold_in_breaths():

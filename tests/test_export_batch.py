@@ -67,11 +67,11 @@ def test_a_folder_of_routines_with_a_format(tmp_path):
 def test_a_bad_routine_stops_the_batch_before_any_export(tmp_path):
     (good,) = write_routines(tmp_path / "src", "Good")
     bad = tmp_path / "src" / "zz-bad.yaml"
-    bad.write_text("title: Bad\nsteps:\n  - rest: 5 secs\n")
+    bad.write_text("title: Bad\nsteps:\n  - rest: 5 sek\n")
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["export", str(good), str(bad), "-o", f"{out}/", "--engine", "espeak"])
     assert result.exit_code == 2
-    assert f"{bad}:3:11: rest: '5 secs' is not a duration" in result.output
+    assert f"{bad}:3:11: rest: '5 sek' is not a duration" in result.output
     assert not out.exists() or not list(out.iterdir())
 
 

@@ -27,10 +27,10 @@ def test_spec_example_builds_the_model():
 
 
 def test_all_problems_are_reported_at_once_in_order():
-    text = "title: x\nsteps:\n  - stretch: A\n    hodl: 30s\n  - rest: 45 secs\n  - chime: gong\n"
+    text = "title: x\nsteps:\n  - stretch: A\n    hodl: 30s\n  - rest: 45 sek\n  - chime: gong\n"
     assert problems(text) == [
         "r.yaml:4:5: unknown key 'hodl' (did you mean 'hold'?)",
-        "r.yaml:5:11: rest: '45 secs' is not a duration (try 45s, 1m30s or 2 minutes)",
+        "r.yaml:5:11: rest: '45 sek' is not a duration (try 45s, 1m30s or 2 minutes)",
         "r.yaml:6:12: chime: unknown cue 'gong' (expected one of: bell, chime, bowl, tick)",
     ]
 

@@ -52,15 +52,49 @@ def test_minutes_and_seconds_add_up(m: int, s: int, form: str):
 
 
 @FAST
-@given(n=seconds, unit=st.sampled_from(["", "s", "sec", "second", "seconds"]), pad=spaces, gap=spaces)
+@given(
+    n=seconds,
+    unit=st.sampled_from(["", "s", "sec", "second", "seconds", "secs", "sec.", "secs.", "s."]),
+    pad=spaces,
+    gap=spaces,
+)
 def test_seconds_forms(n: int, unit: str, pad: str, gap: str):
     assert parse_duration(f"{pad}{n}{gap if unit else ''}{unit}{pad}") == n
 
 
 @FAST
-@given(n=minutes, unit=st.sampled_from(["m", "min", "minute", "minutes"]), gap=spaces)
+@given(
+    n=minutes, unit=st.sampled_from(["m", "min", "minute", "minutes", "mins", "min.", "mins."]), gap=spaces
+)
 def test_minutes_forms(n: int, unit: str, gap: str):
     assert parse_duration(f"{n}{gap}{unit}") == 60 * n
+
+
+@FAST
+@given(m=st.integers(0, 239), s=st.integers(0, 59), pad=spaces)
+def test_clock_minutes_and_seconds(m: int, s: int, pad: str):
+    assume(m or s)
+    assert parse_duration(f"{pad}{m}:{s:02d}{pad}") == 60 * m + s
+
+
+@FAST
+@given(h=st.integers(0, 3), m=st.integers(0, 59), s=st.integers(0, 59))
+def test_clock_hours_minutes_and_seconds(h: int, m: int, s: int):
+    assume(h or m or s)
+    assert parse_duration(f"{h}:{m:02d}:{s:02d}") == 3600 * h + 60 * m + s
+
+
+@FAST
+@given(m=st.integers(0, 239), s=st.integers(60, 99))
+def test_clock_seconds_past_59_are_refused(m: int, s: int):
+    with pytest.raises(DurationError, match="not a duration"):
+        parse_duration(f"{m}:{s}")
+
+
+@FAST
+@given(tenths=st.integers(1, 2399), unit=st.sampled_from(["minutes", "mins", "min.", "m"]), gap=spaces)
+def test_decimal_minutes(tenths: int, unit: str, gap: str):
+    assert math.isclose(parse_duration(f"{tenths / 10:g}{gap}{unit}"), tenths * 6)
 
 
 @FAST

@@ -165,7 +165,7 @@ def test_good_routine_validates(path: Path):
 def test_good_durations_have_their_seconds():
     routine = load_routine(GOOD / "durations.yaml")
     rests = [s.duration_s for s in routine.steps if s.kind == "rest"]
-    assert rests == [45, 45, 45, 45, 60, 60, 90, 90, 120, 90, 2.5]
+    assert rests == [45, 45, 45, 45, 60, 60, 90, 90, 120, 90, 2.5, 30, 30, 120, 90, 90]
     assert routine.defaults.hold == HoldLength(seconds=60)
     assert (routine.defaults.transition_s, routine.defaults.rest_s) == (3, 2)
     holds = [s.hold for s in routine.steps if s.kind == "stretch"]

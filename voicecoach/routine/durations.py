@@ -1,4 +1,4 @@
-"""Durations (`45s`, `1m30s`, `6 breaths`) and breathing patterns (`4-7-8`, `box`)."""
+"""Durations (`45s`, `1m30s`, `30 secs`, `1:30`, `6 breaths`) and breathing patterns (`4-7-8`, `box`)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,24 @@ _UNITS = {
     "": 1.0,
     "s": 1.0,
     "sec": 1.0,
+    "secs": 1.0,
     "second": 1.0,
     "seconds": 1.0,
     "m": 60.0,
     "min": 60.0,
+    "mins": 60.0,
     "minute": 60.0,
     "minutes": 60.0,
     "h": 3600.0,
     "hr": 3600.0,
+    "hrs": 3600.0,
     "hour": 3600.0,
     "hours": 3600.0,
 }
 _NUMBER = r"(\d+(?:\.\d+)?|\.\d+)"
-_PART = re.compile(rf"\s*{_NUMBER}\s*([a-z]*)\s*")
+_PART = re.compile(rf"\s*{_NUMBER}\s*([a-z]+\.?|)\s*")  # `sec.`: an abbreviation's dot
+#: `1:30` (minutes and seconds) or `1:02:30` (hours, minutes and seconds), as on a clock.
+_CLOCK = re.compile(r"^(\d+):([0-5]\d)(?::([0-5]\d))?$")
 _BREATHS = re.compile(rf"^\s*{_NUMBER}\s*(breath|breaths)\s*$")
 
 DURATION_HINT = "try 45s, 1m30s or 2 minutes"
@@ -95,17 +100,24 @@ class HoldLength:
 
 
 def parse_duration(text: str, hint: str = DURATION_HINT) -> float:
-    """Seconds in a duration such as `45`, `45 sec`, `1m30s`, `90 seconds`, `2 minutes`."""
+    """Seconds in a duration as people write them: `45`, `45 sec`, `30 secs`, `30 sec.`, `1m30s`,
+    `90 seconds`, `2 mins`, `1.5 minutes`, `1:30`."""
     raw = str(text).strip().lower()
     if raw.startswith("-"):
         raise DurationError(f"{_quoted(text)} is negative: a duration must be more than 0 ({hint})")
+    clock = _CLOCK.match(raw)
+    if clock:
+        first, second, third = (int(g) if g else None for g in clock.groups())
+        assert first is not None and second is not None
+        total_s = first * 60 + second if third is None else first * 3600 + second * 60 + third
+        return _check_range(text, float(total_s))
     pos, total = 0, 0.0
     seen: list[str] = []
     while pos < len(raw):
         m = _PART.match(raw, pos)
-        if not m or m.end() == pos or m.group(2) not in _UNITS:
+        unit = m.group(2).removesuffix(".") if m else ""
+        if not m or m.end() == pos or unit not in _UNITS:
             raise DurationError(f"{_quoted(text)} is not a duration ({hint})")
-        unit = m.group(2)
         if seen and unit == "":  # "1m 30" is ambiguous
             raise DurationError(f"{_quoted(text)} is not a duration ({hint})")
         seen.append(unit)
