@@ -6,6 +6,8 @@ import re
 
 import yaml
 
+from voicecoach.errors import Problem
+from voicecoach.routine import yamlhints
 from voicecoach.routine.cues import CUE_NAMES
 from voicecoach.routine.durations import (
     MAX_DURATION_S,
@@ -39,7 +41,11 @@ def read_steps(r: NodeReader, node: yaml.Node, defaults: Defaults) -> tuple[Step
     if not r.visit(node):
         return ()
     if not isinstance(node, yaml.SequenceNode):
-        r.problem(node, "steps: expected a list of steps, each line starting with '- '")
+        first = node.value[0][0] if isinstance(node, yaml.MappingNode) and node.value else None
+        if isinstance(first, yaml.ScalarNode) and first.value.startswith("-") and first.value[1:2].isalpha():
+            r.problem(first, yamlhints.dash_glued(first.value[1:]))
+        else:
+            r.problem(node, "steps: expected a list of steps, each line starting with '- '")
         return ()
     if not node.value:
         r.problem(node, "steps: the list is empty: add at least one step, such as '- talk: Hello'")
@@ -57,6 +63,12 @@ def read_steps(r: NodeReader, node: yaml.Node, defaults: Defaults) -> tuple[Step
 
 def _read_step(r: NodeReader, node: yaml.Node, defaults: Defaults) -> Step | None:
     if not r.visit(node):
+        return None
+    plain = isinstance(node, yaml.ScalarNode) and not node.style
+    glued = yamlhints.glued(node.value, node.start_mark.line) if plain else None
+    if glued is not None:  # `- stretch:Pigeon`, which YAML reads as one text
+        line, col, message = glued
+        r.problems.append(Problem(r.path, line + 1, node.start_mark.column + col + 1, message))
         return None
     if not isinstance(node, yaml.MappingNode) or not node.value:
         r.problem(

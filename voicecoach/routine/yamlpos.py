@@ -12,6 +12,7 @@ import yaml
 
 from voicecoach.errors import Problem
 from voicecoach.fsutil import special_kind
+from voicecoach.routine import yamlhints
 
 MAX_FILE_BYTES = 1_000_000
 MAX_EXPANDED_NODES = 50_000
@@ -111,6 +112,9 @@ def compose(path: str, text: str) -> tuple[yaml.Node | None, list[Problem]]:
         root = _compose_fast(text)
     except yaml.MarkedYAMLError as exc:
         mark = _error_mark(exc)
+        mistake = yamlhints.common_mistake(text, exc.problem_mark.line if exc.problem_mark else 0)
+        if mistake is not None:
+            return None, [Problem(path, mistake[0] + 1, mistake[1] + 1, mistake[2])]
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return None, [Problem(path, line, col, _syntax_message(exc))]
     except yaml.reader.ReaderError as exc:
