@@ -119,19 +119,56 @@ def _session_options(kwargs: dict[str, Any]) -> app.SessionOptions:
     return app.SessionOptions(**values, intro=not kwargs.pop("no_intro"))
 
 
-@click.group(context_settings=CONTEXT)
+#: The commands in the order the help lists them: what most people came for first.
+COMMAND_ORDER = (
+    "play",
+    "export",
+    "list",
+    "show",
+    "plan",
+    "new",
+    "validate",
+    "serve",
+    "import",
+    "profiles",
+    "voices",
+    "say",
+    "history",
+    "cache",
+)
+
+
+class _Commands(click.Group):
+    """The group with its commands listed in COMMAND_ORDER rather than by name."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        rank = {name: n for n, name in enumerate(COMMAND_ORDER)}
+        return sorted(self.commands, key=lambda name: (rank.get(name, len(rank)), name))
+
+
+@click.group(cls=_Commands, context_settings=CONTEXT, invoke_without_command=True)
 @click.version_option(__version__, prog_name="voicecoach")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
-def main(debug: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """voicecoach: voice-guided stretching, breathing and rest sessions, fully offline.
 
-    Write a routine as a YAML file (or use a built-in one: `voicecoach list`), look at its timed plan
-    with `voicecoach plan`, and check files with `voicecoach validate`.
+    Play a session live with `play`, eyes closed on the mat, or write it as an MP3 with chapters
+    for your phone with `export`. ROUTINE is a routine's name (`voicecoach list` shows yours and
+    the built-ins) or a routine file (.yaml); `voicecoach new NAME` starts your own.
+
+    \b
+    Examples:
+      voicecoach play reclining-hip-release
+      voicecoach export desk-reset reclining-hip-release -o evening.mp3
+      voicecoach new evening-hips && voicecoach play evening-hips
     """
     warnings.showwarning = _show_warning
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
-@main.command("list")
+@main.command("list", short_help="The routines you can name: yours, then the built-ins.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 @handle_errors
 def list_cmd(as_json: bool) -> None:
@@ -151,11 +188,16 @@ def list_cmd(as_json: bool) -> None:
         click.echo(f"{row['name']:<30} {app.clock(row['duration_s']):>7}  {row['title']}  [{tags}]{mine}")
 
 
-@main.command()
+@main.command(short_help="Check routine files: every problem as FILE:LINE:COL.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
 @handle_errors
 def validate(files: tuple[str, ...]) -> None:
-    """Check routine files; print every problem as FILE:LINE:COL: message (exit 2 if any)."""
+    """Check routine files; print every problem as FILE:LINE:COL: message (exit 2 if any).
+
+    \b
+    Example:
+      voicecoach validate my-routines/*.yaml
+    """
     problems, summaries = app.validate_files(list(files))
     for line in summaries:
         click.echo(line)
@@ -165,7 +207,7 @@ def validate(files: tuple[str, ...]) -> None:
         sys.exit(2)
 
 
-@main.command()
+@main.command(short_help="The timed plan: every spoken line, cue and hold.")
 @click.argument("routines", nargs=-1, required=True, metavar="ROUTINE...")
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as one JSON object.")
 @click.option("--estimate", is_flag=True, help="Estimate speech lengths instead of synthesising (instant).")
@@ -193,7 +235,14 @@ def plan(routines: tuple[str, ...], as_json: bool, estimate: bool, **kwargs: Any
 @click.option("--json", "as_json", is_flag=True, help="Print the profiles and their settings as JSON.")
 @handle_errors
 def profiles(as_json: bool) -> None:
-    """List the profiles (built-in and your own) with their settings."""
+    """List the profiles (built-in and your own) with their settings.
+
+    Add or change one in profiles.yaml in the config folder (VOICECOACH_CONFIG_DIR moves it).
+
+    \b
+    Example:
+      voicecoach profiles --json
+    """
     found = {name: settings(p) for name, p in all_profiles().items()}
     if as_json:
         click.echo(json.dumps(found, indent=2))
@@ -203,12 +252,17 @@ def profiles(as_json: bool) -> None:
         click.echo("    " + ", ".join(f"{k}={v}" for k, v in values.items()))
 
 
-@main.command()
+@main.command(short_help="What a routine is for, its steps, its length per profile.")
 @click.argument("routine")
 @click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
 @handle_errors
 def show(routine: str, as_json: bool) -> None:
-    """Describe ROUTINE: what it is for, its steps and holds, its length under each profile."""
+    """Describe ROUTINE: what it is for, its steps and holds, its length under each profile.
+
+    \b
+    Example:
+      voicecoach show bedtime-wind-down
+    """
     info = app.describe(routine)
     if as_json:
         click.echo(json.dumps(info, indent=2))
@@ -216,7 +270,7 @@ def show(routine: str, as_json: bool) -> None:
         click.echo(render_description(info))
 
 
-@main.command()
+@main.command(short_help="Start your own routine: a built-in's copy or a template.")
 @click.argument("name")
 @click.option(
     "-o", "--output", default=None, help="The file to write (default: NAME in your routines folder)."
@@ -239,11 +293,16 @@ def new(name: str, output: str | None, force: bool) -> None:
     click.echo(f"wrote {path}: edit it, then `voicecoach validate {path}` and `voicecoach plan {handle}`")
 
 
-@main.command()
+@main.command(short_help="The speech engines and voices here, and which work.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @handle_errors
 def voices(as_json: bool) -> None:
-    """The speech engines and voices here, whether each works (and how to fix it), and the default."""
+    """The speech engines and voices here, whether each works (and how to fix it), and the default.
+
+    \b
+    Example:
+      voicecoach voices --json
+    """
     report = engines_report()
     click.echo(json.dumps(report, indent=2) if as_json else engines_table(report))
 
@@ -262,17 +321,28 @@ def voices(as_json: bool) -> None:
 @click.option("--rate", type=float, default=1.0, show_default=True, help="Speech speed factor.")
 @handle_errors
 def say(text: str, output: str | None, engine: str | None, voice: str | None, rate: float) -> None:
-    """Speak TEXT to check a voice, or write it to a WAV file with -o."""
+    """Speak TEXT to check a voice, or write it to a WAV file with -o.
+
+    \b
+    Examples:
+      voicecoach say "Breathe in slowly." -o line.wav
+      voicecoach say "Breathe in slowly." --engine espeak --voice en-gb --rate 0.9
+    """
     clip = app.say(text, output, engine, voice, rate)
     if output is not None:
         click.echo(f"wrote {output} ({clip.duration_s:.2f} s)")
 
 
-@main.command()
+@main.command(short_help="The speech cache (folder, size); --clear empties it.")
 @click.option("--clear", is_flag=True, help="Delete every cached clip.")
 @handle_errors
 def cache(clear: bool) -> None:
-    """Show the speech cache (folder, clips, size), or empty it with --clear."""
+    """Show the speech cache (folder, clips, size), or empty it with --clear.
+
+    \b
+    Example:
+      voicecoach cache --clear
+    """
     store = ClipCache()
     if clear:
         removed = store.clear()
@@ -307,7 +377,7 @@ def _progress_callback() -> tuple[Callable[[float], None] | None, ProgressBar[in
     return update, bar
 
 
-@main.command()
+@main.command(short_help="Write sessions as MP3 (or M4A, Ogg, FLAC) with chapters.")
 @click.argument("routines", nargs=-1, required=True, metavar="ROUTINE...")
 @click.option(
     "-o",
@@ -389,7 +459,7 @@ def _export_summary(result: Any) -> str:
     )
 
 
-@main.command()
+@main.command(short_help="Play a session live (space pauses, n skips, q quits).")
 @click.argument("routine")
 @session_options
 @click.option(
@@ -427,7 +497,13 @@ def play(
     sleep_after: str | None,
     **kwargs: Any,
 ) -> None:
-    """Play ROUTINE live. Keys: space pause/resume, n next step, b back to the step's start, q quit."""
+    """Play ROUTINE live. Keys: space pause/resume, n next step, b back to the step's start, q quit.
+
+    \b
+    Examples:
+      voicecoach play reclining-hip-release
+      voicecoach play bedtime-wind-down --sleep-after 20m
+    """
     result = app.play(
         routine,
         _session_options(kwargs),
@@ -451,7 +527,12 @@ def play(
 )
 @handle_errors
 def history(as_json: bool, limit: int) -> None:
-    """Show your recent sessions and your current streak of days."""
+    """Show your recent sessions and your current streak of days.
+
+    \b
+    Example:
+      voicecoach history --limit 30
+    """
     report = history_report(limit)
     click.echo(json.dumps(report, indent=2) if as_json else render_history(report))
 
@@ -502,7 +583,7 @@ def import_cmd(article: str, output: str | None, as_json: bool) -> None:
         click.echo(f"wrote {output} ({count}): check it with `voicecoach plan {output} --estimate`", err=True)
 
 
-@main.command()
+@main.command(short_help="A page and a podcast feed of sessions for your phone.")
 @click.argument("routines", nargs=-1, metavar="[ROUTINE]...")
 @click.option(
     "--host",
