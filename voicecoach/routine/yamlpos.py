@@ -39,16 +39,38 @@ def read_source(
         kind = special_kind(info.st_mode)
         if kind:
             return None, [Problem(shown, 1, 1, f"this is {kind}, not a {what} file: {fix}")]
-        if info.st_size > MAX_FILE_BYTES:
-            return None, [_too_big(shown, info.st_size, what)]
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
         with os.fdopen(os.open(path, flags), "rb") as fh:
             kind = special_kind(os.fstat(fh.fileno()).st_mode)  # replaced since the stat above
             if kind:
                 return None, [Problem(shown, 1, 1, f"this is {kind}, not a {what} file: {fix}")]
+            audio = audio_kind(fh.read(12))
+            if audio:
+                message = f"this is not a {what} file (it is audio: {audio}): {fix}"
+                return None, [Problem(shown, 1, 1, message)]
+            if info.st_size > MAX_FILE_BYTES:
+                return None, [_too_big(shown, info.st_size, what)]
+            fh.seek(0)
             return fh.read(MAX_FILE_BYTES + 1), []
     except OSError as exc:
         return None, [Problem(shown, 1, 1, f"cannot read the file: {exc.strerror or exc}")]
+
+
+def audio_kind(head: bytes) -> str | None:
+    """What kind of audio file starts with `head` (its first 12 bytes), or None: a routine is text,
+    and an exported session given in its place deserves a better answer than a size limit."""
+    mpeg_layer_3 = len(head) > 2 and head[0] == 0xFF and head[1] & 0xE6 == 0xE2 and head[2] < 0xF0
+    if head.startswith(b"ID3") or mpeg_layer_3:  # a frame header's sync bits, layer III (not FF FE)
+        return "an MP3 file"
+    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
+        return "a WAV file"
+    if head.startswith(b"OggS"):
+        return "an Ogg file"
+    if head.startswith(b"fLaC"):
+        return "a FLAC file"
+    if head[4:8] == b"ftyp":
+        return "an MP4/M4A file"
+    return None
 
 
 def _too_big(path: str, size: int, what: str = "routine") -> Problem:
