@@ -104,3 +104,12 @@ def test_an_unknown_name_lists_yours_and_the_builtins_and_points_at_a_file_here(
     assert "desk-reset" in message and "write ./hips" in message
     assert "Traceback" not in message
     assert CliRunner().invoke(main, ["plan", "./hips", "--estimate"]).exit_code == 0
+
+
+def test_serve_offers_your_routines_by_name_with_the_builtins():
+    _mine("evening-hips", "Evening Hips")
+    toolkit = app.serve_toolkit(app.SessionOptions())
+    names = toolkit.default_routines()
+    assert names[0] == "evening-hips" and "desk-reset" in names
+    assert toolkit.load("evening-hips").title == "Evening Hips"
+    assert toolkit.source("evening-hips") == routines_dir() / "evening-hips.yaml"
