@@ -181,13 +181,13 @@ class Player:
             return False
         if not self.schedule.wait_playable(self._pos + n, timeout=WAIT_S):
             return False
-        samples = self._reader.read(n)
+        samples, quiet = self._reader.read_with_quiet(n)
         if self.sleep_after is not None:
             samples *= sleep_fade(at, n, self.sleep_after, self.sample_rate)
         marks = [
             (start - self._pos, event) for start, event in self.schedule.events_in(self._pos, self._pos + n)
         ]
-        self._pending = Chunk(samples, self._pos, marks)
+        self._pending = Chunk(samples, self._pos, marks, quiet)
         self._pos += n
         return True
 
