@@ -365,13 +365,14 @@ def _export_summary(result: Any) -> str:
 
 
 @main.command()
-@click.argument("routine")
+@click.argument("routine", required=False)
 @session_options
 @click.option(
     "--backend",
     default=None,
     metavar="NAME",
-    help="Audio output: simpleaudio, sounddevice or null (default: the first that works).",
+    help="Audio output: sounddevice, simpleaudio or null (default: the first that works); "
+    "`--backend list` shows which work here.",
 )
 @click.option(
     "--speed",
@@ -395,7 +396,7 @@ def _export_summary(result: Any) -> str:
 )
 @handle_errors
 def play(
-    routine: str,
+    routine: str | None,
     backend: str | None,
     speed: float,
     log_path: str | None,
@@ -403,6 +404,11 @@ def play(
     **kwargs: Any,
 ) -> None:
     """Play ROUTINE live. Keys: space pause/resume, n next step, b back to the step's start, q quit."""
+    if backend == "list":
+        click.echo(app.sound_outputs())
+        return
+    if routine is None:
+        raise click.UsageError("Missing argument 'ROUTINE'.")
     result = app.play(
         routine,
         _session_options(kwargs),

@@ -141,7 +141,8 @@ class Player:
         try:
             self._loop()
             if self.ended_by in ("end", "sleep"):
-                self.backend.drain(timeout=10.0)
+                queued_s = self.backend.frames_queued() / (self.sample_rate * self.speed)
+                self.backend.drain(timeout=10.0 + queued_s)
         finally:
             sys.setswitchinterval(switch)
             self.backend.close()

@@ -43,7 +43,7 @@ class SimpleaudioBackend(ClockedBackend):
     max_piece_s = 8.0
     min_piece_s = 0.5
     #: A quiet span must be this long to cut in; a crossfade lasts this long.
-    min_quiet_s = 0.1
+    min_quiet_s = 0.3
     crossfade_s = 0.05
     #: How long before the current buffer ends the next one is cut from what is queued, at the latest.
     lead_s = 0.15
@@ -65,7 +65,7 @@ class SimpleaudioBackend(ClockedBackend):
             with quiet_stderr():
                 simpleaudio.play_buffer(np.zeros(480, dtype="<i2").tobytes(), 1, 2, 48000).wait_done()
         except Exception as exc:  # simpleaudio raises its own error kind per platform
-            detail = str(exc).split(" -- ", 1)[-1].strip() or type(exc).__name__
+            detail = str(exc).rsplit("MSG:", 1)[-1].strip() or type(exc).__name__
             if "refused" in detail.lower():
                 return Availability(False, f"the sound server refused the connection ({detail})")
             return Availability(False, f"no sound device found ({detail})")
