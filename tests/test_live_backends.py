@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 
 import numpy as np
 import pytest
-from conftest import run_voicecoach
+from conftest import REPO, run_voicecoach
 from live_support import ManualClock, wait_until, write_tiny
 
 from voicecoach.errors import UsageError
@@ -172,3 +173,25 @@ def test_without_a_sound_output_play_says_what_is_wrong_and_the_ways_on(tmp_path
     assert lines[0].startswith(f"error: no sound output here: {what}")
     assert "`voicecoach export ROUTINE`" in lines[0] and "`--backend null`" in lines[0]
     assert "install" not in lines[0]  # both outputs are installed: no package would help
+
+
+def test_without_the_live_extra_play_names_the_package_to_install(tmp_path):
+    for module in ("sounddevice", "simpleaudio"):  # as if the `live` extra were not installed
+        (tmp_path / f"{module}.py").write_text("raise ImportError('not installed')\n", encoding="utf-8")
+    env = {"PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}"}
+    result = run_voicecoach("play", str(write_tiny(tmp_path)), "--engine", "espeak", env=env)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith("error: no sound output here: no live sound output is installed")
+    assert "install it with pip install 'voicecoach[live]';" in lines[0]
+    assert "`voicecoach export ROUTINE`" in lines[0] and "`--backend null`" in lines[0]
+
+
+def test_backend_list_says_which_outputs_work_here():
+    result = run_voicecoach("play", "--backend", "list")
+    assert result.returncode == 0, result.stderr
+    heads = [line for line in result.stdout.splitlines() if not line.startswith(" ")]
+    names = [line.split(":")[0].split(" ")[0] for line in heads]
+    assert names == ["sounddevice", "simpleaudio", "null"]
+    assert "null: plays into nothing" in result.stdout and result.stdout.rstrip().endswith("works here")
