@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Set up voicecoach in ./.venv: system packages (espeak-ng, ffmpeg, ALSA headers) when missing,
+# Set up voicecoach in ./.venv: system packages (espeak-ng, ffmpeg, ALSA headers, PortAudio) when missing,
 # a virtual environment, and the package. Idempotent: a second run only checks.
 #   scripts/setup.sh          the program
 #   scripts/setup.sh --dev    the program and what the tests need (also Chromium and its driver,
-#                             for the browser test of `voicecoach serve`'s page)
+#                             for the browser test of `voicecoach serve`'s page, and PulseAudio,
+#                             for the live sound tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="live"
@@ -31,10 +32,15 @@ system_packages() {
   fi
   if command -v dpkg >/dev/null 2>&1; then
     dpkg -s libasound2-dev >/dev/null 2>&1 || missing+=(libasound2-dev)
+    dpkg -s libportaudio2 >/dev/null 2>&1 || missing+=(libportaudio2)  # sounddevice (the live extra)
     "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
     if [ "$dev" = 1 ]; then  # the browser test drives Debian's Chromium (nothing downloaded at run time)
       [ -x /usr/bin/chromium ] || missing+=(chromium)
       [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+      # live sound tests: a private PulseAudio with a virtual sound card, reached through ALSA
+      command -v pulseaudio >/dev/null 2>&1 || missing+=(pulseaudio)
+      command -v parecord >/dev/null 2>&1 || missing+=(pulseaudio-utils)
+      dpkg -s libasound2-plugins >/dev/null 2>&1 || missing+=(libasound2-plugins)
     fi
   fi
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 
 import numpy as np
 import pytest
-from conftest import run_voicecoach
+from conftest import REPO, run_voicecoach
 from live_support import ManualClock, wait_until, write_tiny
 
 from voicecoach.errors import UsageError
@@ -153,14 +154,44 @@ def test_backends_are_chosen_by_name_and_unknown_names_are_refused():
         get_backend("loud")
 
 
-def test_without_a_sound_device_play_says_what_to_do(tmp_path):
-    empty = tmp_path / "asound.conf"
-    empty.write_text("", encoding="utf-8")  # ALSA with no configuration has no device at all
-    result = run_voicecoach(
-        "play", str(write_tiny(tmp_path)), "--engine", "espeak", env={"ALSA_CONFIG_PATH": str(empty)}
-    )
+@pytest.mark.parametrize(
+    ("alsa_config", "what"),
+    [
+        ("", "no sound device found"),  # ALSA with no configuration at all
+        ("pcm.!default { type hw card 7 }\nctl.!default { type hw card 7 }\n", "no sound device found"),
+        ("pcm.!default { type pulse }\nctl.!default { type pulse }\n", "the sound server refused"),
+    ],
+)
+def test_without_a_sound_output_play_says_what_is_wrong_and_the_ways_on(tmp_path, alsa_config, what):
+    config = tmp_path / "asound.conf"
+    config.write_text(alsa_config, encoding="utf-8")
+    env = {"ALSA_CONFIG_PATH": str(config), "PULSE_SERVER": f"unix:{tmp_path / 'no-server'}"}
+    result = run_voicecoach("play", str(write_tiny(tmp_path)), "--engine", "espeak", env=env)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr
-    assert "no sound output works here" in lines[0]
-    assert "voicecoach export" in lines[0] and "pip install 'voicecoach[live]'" in lines[0]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith(f"error: no sound output here: {what}")
+    assert "`voicecoach export ROUTINE`" in lines[0] and "`--backend null`" in lines[0]
+    assert "install" not in lines[0]  # both outputs are installed: no package would help
+
+
+def test_without_the_live_extra_play_names_the_package_to_install(tmp_path):
+    for module in ("sounddevice", "simpleaudio"):  # as if the `live` extra were not installed
+        (tmp_path / f"{module}.py").write_text("raise ImportError('not installed')\n", encoding="utf-8")
+    env = {"PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}"}
+    result = run_voicecoach("play", str(write_tiny(tmp_path)), "--engine", "espeak", env=env)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith("error: no sound output here: no live sound output is installed")
+    assert "install it with pip install 'voicecoach[live]';" in lines[0]
+    assert "`voicecoach export ROUTINE`" in lines[0] and "`--backend null`" in lines[0]
+
+
+def test_backend_list_says_which_outputs_work_here():
+    result = run_voicecoach("play", "--backend", "list")
+    assert result.returncode == 0, result.stderr
+    heads = [line for line in result.stdout.splitlines() if not line.startswith(" ")]
+    names = [line.split(":")[0].split(" ")[0] for line in heads]
+    assert names == ["sounddevice", "simpleaudio", "null"]
+    assert "null: plays into nothing" in result.stdout and result.stdout.rstrip().endswith("works here")

@@ -456,6 +456,13 @@ def play(routine_arg: str, options: SessionOptions, **play_options: Any) -> Play
     )
 
 
+def sound_outputs() -> str:
+    """`voicecoach play --backend list`: each live sound output, whether it works here and why not."""
+    from voicecoach.live.backends import backends_report, backends_table  # start-up time: only `play`
+
+    return backends_table(backends_report())
+
+
 def say(text: str, output: str | None, engine: str | None, voice: str | None, rate: float) -> Clip:
     """Speak `text` through the sound output, or write it to the WAV file `output`; the clip."""
     if output is not None and not output.lower().endswith(".wav"):

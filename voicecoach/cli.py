@@ -460,13 +460,14 @@ def _export_summary(result: Any) -> str:
 
 
 @main.command(short_help="Play a session live (space pauses, n skips, q quits).")
-@click.argument("routine")
+@click.argument("routine", required=False)
 @session_options
 @click.option(
     "--backend",
     default=None,
     metavar="NAME",
-    help="Audio output: simpleaudio, sounddevice or null (default: the first that works).",
+    help="Audio output: sounddevice, simpleaudio or null (default: the first that works); "
+    "`--backend list` shows which work here.",
 )
 @click.option(
     "--speed",
@@ -490,7 +491,7 @@ def _export_summary(result: Any) -> str:
 )
 @handle_errors
 def play(
-    routine: str,
+    routine: str | None,
     backend: str | None,
     speed: float,
     log_path: str | None,
@@ -503,7 +504,13 @@ def play(
     Examples:
       voicecoach play reclining-hip-release
       voicecoach play bedtime-wind-down --sleep-after 20m
+      voicecoach play --backend list        # which sound outputs work here, and why not
     """
+    if backend == "list":
+        click.echo(app.sound_outputs())
+        return
+    if routine is None:
+        raise click.UsageError("Missing argument 'ROUTINE'.")
     result = app.play(
         routine,
         _session_options(kwargs),

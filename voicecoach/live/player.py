@@ -141,7 +141,8 @@ class Player:
         try:
             self._loop()
             if self.ended_by in ("end", "sleep"):
-                self.backend.drain(timeout=10.0)
+                queued_s = self.backend.frames_queued() / (self.sample_rate * self.speed)
+                self.backend.drain(timeout=10.0 + queued_s)
         finally:
             sys.setswitchinterval(switch)
             self.backend.close()
@@ -181,13 +182,13 @@ class Player:
             return False
         if not self.schedule.wait_playable(self._pos + n, timeout=WAIT_S):
             return False
-        samples = self._reader.read(n)
+        samples, quiet = self._reader.read_with_quiet(n)
         if self.sleep_after is not None:
             samples *= sleep_fade(at, n, self.sleep_after, self.sample_rate)
         marks = [
             (start - self._pos, event) for start, event in self.schedule.events_in(self._pos, self._pos + n)
         ]
-        self._pending = Chunk(samples, self._pos, marks)
+        self._pending = Chunk(samples, self._pos, marks, quiet)
         self._pos += n
         return True
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import collections
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -382,10 +383,29 @@ class LiveReader:
         self._bed = bed.stream(schedule.sample_rate, start) if bed is not None else None
 
     def read(self, n: int) -> np.ndarray:
+        return self.read_with_quiet(n)[0]
+
+    def read_with_quiet(self, n: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+        """The next `n` samples, and the spans of them where no event sounds (silence or bed only)."""
         block = self.schedule.render(self.position, n)
+        quiet = quiet_spans(block)
         ducker = self.schedule.ducker()
         if self._bed is not None and ducker is not None:
             block += self._bed.read(n) * ducker.gain(self.position, n)
         self.position += n
         block *= self.schedule.gain
-        return block
+        return block, quiet
+
+
+#: Events quieter than this (-90 dBFS before the session's gain) are not heard.
+QUIET = 10 ** (-90 / 20)
+
+
+def quiet_spans(events: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of each run of samples where the events are silent."""
+    quiet = np.abs(events) <= QUIET
+    if not quiet.any():
+        return []
+    edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
+    bounds = np.concatenate([[0], edges + 1, [len(events)]])
+    return [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if quiet[a]]

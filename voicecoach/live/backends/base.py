@@ -1,4 +1,4 @@
-"""Audio outputs for live play: a registry of backends that consume float32 blocks.
+"""The device model every live audio output shares: a sound card run by one device thread.
 
 Every backend is a small sound card model run by one device thread (`ClockedBackend`):
 chunks written by the player wait in a queue of bounded length (the device buffer), and the
@@ -10,10 +10,9 @@ late `started_s`, exactly as it would on hardware.
 
 - `null` plays into nothing at `speed` times real time, paced by absolute wall-clock
   deadlines (no drift, however long the session).
-- `simpleaudio` (the `live` extra) plays through ALSA, CoreAudio or WinMM. simpleaudio has
-  no streaming interface, so each period (half a second) is started at its deadline on the
-  same clock as `null`; the deadline lock means small start-up latencies never accumulate.
-- `sounddevice` (when installed) writes to a PortAudio stream, paced by the device itself.
+- `sounddevice` (the `live` extra) writes to a PortAudio stream, paced by the device itself.
+- `simpleaudio` has no stream: it plays buffers from one quiet place of the session to the
+  next, each started at its deadline on the same clock as `null` (see `simpleaudio_out`).
 
 Wall time is read from, and waited for on, a `Clock` (the real one unless another is given: a
 manual clock makes the timing exact in tests). Waits for the player's side (a full buffer, a
@@ -24,7 +23,6 @@ Samples stay float32 until `_output`, where the real devices convert them to int
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -35,11 +33,13 @@ from typing import Any
 
 import numpy as np
 
-from voicecoach.errors import DeviceError, UsageError
+from voicecoach.errors import DeviceError
 from voicecoach.live.clock import Clock, MonotonicClock
-from voicecoach.sound.wav import to_int16
 from voicecoach.speech.engines.base import Availability
-from voicecoach.speech.playback import quiet_stderr
+
+#: The sound card's own buffer for streaming outputs: what a busy machine may stall the device
+#: thread for without a gap, and how long a pause takes to be heard.
+DEVICE_LATENCY_S = 0.25
 
 #: Called from the device thread when a marked frame plays: (payload, session frame, wall time).
 #: The wall time is the device clock's (when the card plays that frame), not when the thread ran.
@@ -48,27 +48,53 @@ MarkCallback = Callable[[Any, int, float], None]
 #: The position of audio that is not the session's (underrun silence, pause and resume sounds).
 SILENCE = -1
 
-NO_DEVICE_HINT = (
-    "write the session to a file instead with `voicecoach export ROUTINE`, or install "
-    "live sound output: pip install 'voicecoach[live]' (it needs the ALSA library on "
-    "Linux: sudo apt-get install libasound2-dev before installing)"
-)
-
 
 @dataclass
 class Chunk:
     """Consecutive samples of the session starting at timeline sample `position`.
 
     `marks` are (offset into the chunk, payload): the payload is reported when that frame plays.
+    `quiet` are the (start, end) offsets where no event sounds (only silence or the bed): where
+    an output that plays in separate buffers may cut. A piece a device plays may share its last
+    `overlap` frames with the next piece (a crossfade) and fade in over its first `fade_in`.
     """
 
     samples: np.ndarray
     position: int
     marks: list[tuple[int, Any]] = field(default_factory=list)
+    quiet: list[tuple[int, int]] = field(default_factory=list)
+    fade_in: int = 0
+    overlap: int = 0
+
+    @property
+    def body(self) -> int:
+        """The frames this piece alone plays (the session clock advances by this much)."""
+        return len(self.samples) - self.overlap
 
     def split(self, at: int) -> Chunk:
-        """The part from `at` on, with its marks (this chunk is not changed)."""
-        return Chunk(self.samples[at:], self.position + at, [(o - at, p) for o, p in self.marks if o >= at])
+        """The part from `at` to the end of the body, with its marks (this chunk is not changed)."""
+        return Chunk(
+            self.samples[at : self.body],
+            self.position + at,
+            [(o - at, p) for o, p in self.marks if o >= at],
+            [(max(a, at) - at, b - at) for a, b in self.quiet if b > at],
+        )
+
+    def shaped(self) -> np.ndarray:
+        """The samples as played: faded in and out where this piece overlaps its neighbours."""
+        if not self.fade_in and not self.overlap:
+            return self.samples
+        out = np.array(self.samples, dtype=np.float32)
+        if self.fade_in:
+            out[: self.fade_in] *= _ramp(self.fade_in)
+        if self.overlap:
+            out[-self.overlap :] *= _ramp(self.overlap)[::-1]
+        return out
+
+
+def _ramp(n: int) -> np.ndarray:
+    """A raised-cosine fade-in of `n` frames; with its mirror it sums to 1 (a crossfade)."""
+    return (0.5 - 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)).astype(np.float32)
 
 
 class AudioBackend(ABC):
@@ -165,6 +191,7 @@ class ClockedBackend(AudioBackend):
         self._deadline: float | None = None  # None: the clock is idle and restarts at "now"
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
+        self._streaming = False  # a device-paced output is running (and must be fed or stopped)
         self.t0: float | None = None  # wall time of the session's first frame
 
     # -- the player's side --------------------------------------------------------------------
@@ -265,7 +292,7 @@ class ClockedBackend(AudioBackend):
         with self._cond:
             self._draining = True
             self._cond.notify_all()
-            while self._queue or self._flying is not None:
+            while self._queue or self._flying is not None or self._streaming:
                 self._check()
                 left = end - time.monotonic()
                 if left <= 0:
@@ -312,14 +339,17 @@ class ClockedBackend(AudioBackend):
                 return False
             self._interrupt = False
             generation = self._generation
-            length = len(piece.samples)
+            length = piece.body
             start = self._start_time(length)
             if counted and self.t0 is None:
                 self.t0 = start
             self._flying = (piece.position if piece.position >= 0 else None, start, length)
         if not self.device_paced:
             self._sleep_until(start, interruptible=False)
-        self._output(piece.samples)
+        else:
+            with self._cond:
+                self._streaming = True
+        self._output(piece.shaped())
         if self.device_paced:
             start = self.clock.now()
         played = self._play_out(piece, start, counted)
@@ -359,17 +389,21 @@ class ClockedBackend(AudioBackend):
                     self._pause_started = self._deadline or self.clock.now()
                 if self._aside:
                     return Chunk(self._aside.popleft(), SILENCE), False
-                self._cond.wait(0.1)
+                self._wait_idle(0.1)
                 continue
             if self._pause_started is not None:  # resumed: the clock restarts now
                 now = self.clock.now()
                 self._paused_total += max(0.0, now - self._pause_started)
                 self._pause_started, self._deadline = None, now
             if self._queue:
-                return self._take(), True
+                taken = self._take()
+                if taken is not None:
+                    return taken, True
+                self._cond.wait(0.005)  # the device waits for more of the session to cut well
+                continue
             if self._draining or self._frames == 0:
                 self._deadline = None
-                self._cond.wait(0.1)
+                self._wait_idle(0.1)
                 continue
             now = self.clock.now()
             if self._deadline is not None and now < self._deadline:  # audio may still come in time
@@ -378,8 +412,22 @@ class ClockedBackend(AudioBackend):
             return self._silence(self._period), True  # an underrun: the card plays silence
         return None, False
 
-    def _take(self) -> Chunk:
-        """Under the lock: the next period from the queue (or the silence before a late chunk)."""
+    def _wait_idle(self, timeout: float) -> None:
+        """Under the lock: wait with nothing to play. A streaming device is stopped first, once its
+        buffer has played out, or it would run dry (an underrun that can lose what comes next)."""
+        if self._streaming:
+            self._streaming = False
+            self._cond.release()
+            try:
+                self._idle_output()
+            finally:
+                self._cond.acquire()
+            self._cond.notify_all()
+        self._cond.wait(timeout)
+
+    def _take(self) -> Chunk | None:
+        """Under the lock: the next period from the queue (or the silence before a late chunk);
+        None to wait for more."""
         head, arrived = self._queue[0]
         if self._deadline is not None and not self.device_paced and arrived > self._deadline:
             late = int((arrived - self._deadline) * self.rate)
@@ -400,7 +448,7 @@ class ClockedBackend(AudioBackend):
 
     def _play_out(self, piece: Chunk, start: float, counted: bool) -> int:
         """Report each mark as its frame plays; the frames played (fewer if cut short)."""
-        length = len(piece.samples)
+        length = piece.body
         for offset, payload in sorted(piece.marks, key=lambda m: m[0]) if counted else ():
             due = start + offset / self.rate
             if not self.device_paced and not self._sleep_until(due, interruptible=True):
@@ -440,167 +488,8 @@ class ClockedBackend(AudioBackend):
     def _stop_output(self) -> None:
         """Silence whatever is playing at once."""
 
+    def _idle_output(self) -> None:
+        """Let a streaming output play what it holds and stop until there is more."""
+
     def _close_device(self) -> None:
         """Release the output."""
-
-
-class NullBackend(ClockedBackend):
-    """Plays into nothing at `speed` times real time, on its own clock (tests, machines without sound)."""
-
-    name = "null"
-    description = "plays into nothing at real speed (for tests and machines without a sound device)"
-
-    def __init__(self, capture: bool = False, clock: Clock | None = None) -> None:
-        super().__init__(clock)
-        self.capture = capture
-        self.captured: list[np.ndarray] = []  # with `capture`: every period output, in order
-        self._output_frames = 0
-        # Like a card pulled out mid-session: the device fails after this many seconds of session
-        # (VOICECOACH_NULL_FAIL_AFTER_S), so the player's handling of a lost device can be tried here.
-        fail_after = os.environ.get("VOICECOACH_NULL_FAIL_AFTER_S")
-        self.fail_after_s = float(fail_after) if fail_after else None
-
-    @classmethod
-    def is_available(cls) -> Availability:
-        return Availability(True)
-
-    def _output(self, data: np.ndarray) -> None:
-        self._output_frames += len(data)
-        if self.fail_after_s is not None and self._output_frames > self.fail_after_s * self.sample_rate:
-            raise OSError("the device went away (VOICECOACH_NULL_FAIL_AFTER_S)")
-        if self.capture:
-            self.captured.append(np.array(data, dtype=np.float32))
-
-
-class SimpleaudioBackend(ClockedBackend):
-    """The `live` extra: simpleaudio, one buffer per half-second period, started on the clock."""
-
-    name = "simpleaudio"
-    description = "the sound card through simpleaudio (ALSA, CoreAudio or WinMM)"
-    period_s = 0.5
-    buffer_s = 1.0
-    block_s = 0.5
-    _availability: Availability | None = None
-
-    @classmethod
-    def is_available(cls) -> Availability:
-        if cls._availability is None:
-            cls._availability = cls._probe()
-        return cls._availability
-
-    @classmethod
-    def _probe(cls) -> Availability:
-        try:
-            import simpleaudio
-        except ImportError:
-            return Availability(False, "simpleaudio is not installed (pip install 'voicecoach[live]')")
-        try:
-            with quiet_stderr():
-                simpleaudio.play_buffer(np.zeros(480, dtype="<i2").tobytes(), 1, 2, 48000).wait_done()
-        except Exception as exc:  # simpleaudio raises its own error kind per platform
-            detail = str(exc).split(" -- ")[0].strip() or type(exc).__name__
-            return Availability(False, f"no working sound device ({detail})")
-        return Availability(True)
-
-    def _open_device(self) -> None:
-        import simpleaudio
-
-        self._sa = simpleaudio
-        self._playing: list[Any] = []
-        self._out_rate = int(round(min(self.rate, 192000)))
-
-    def _output(self, data: np.ndarray) -> None:
-        self._playing = [p for p in self._playing if p.is_playing()]
-        try:
-            with quiet_stderr():
-                self._playing.append(self._sa.play_buffer(to_int16(data).tobytes(), 1, 2, self._out_rate))
-        except Exception as exc:
-            raise DeviceError(f"simpleaudio could not play: {exc}") from None
-
-    def _stop_output(self) -> None:
-        for play in getattr(self, "_playing", []):
-            play.stop()
-        self._playing = []
-
-
-class SounddeviceBackend(ClockedBackend):
-    """A PortAudio output stream through sounddevice (when it is installed), paced by the device."""
-
-    name = "sounddevice"
-    description = "the sound card through sounddevice (PortAudio)"
-    period_s = 0.02
-    device_paced = True
-
-    @classmethod
-    def is_available(cls) -> Availability:
-        try:
-            with quiet_stderr():
-                import sounddevice
-        except ImportError:
-            return Availability(False, "sounddevice is not installed (pip install sounddevice)")
-        except OSError as exc:  # the PortAudio library itself is missing
-            return Availability(
-                False,
-                f"the PortAudio library is missing ({exc}): "
-                "sudo apt-get install libportaudio2, or brew install portaudio",
-            )
-        try:
-            with quiet_stderr():
-                sounddevice.query_devices(kind="output")
-        except Exception as exc:
-            return Availability(False, f"no sound output device ({exc})")
-        return Availability(True)
-
-    def _open_device(self) -> None:
-        import sounddevice
-
-        try:
-            with quiet_stderr():
-                self._stream = sounddevice.OutputStream(
-                    samplerate=int(round(min(self.rate, 192000))), channels=1, dtype="int16", latency="low"
-                )
-                self._stream.start()
-        except Exception as exc:
-            raise DeviceError(f"sounddevice could not open the output: {exc}; {NO_DEVICE_HINT}") from None
-
-    def _output(self, data: np.ndarray) -> None:
-        self._stream.write(to_int16(data).reshape(-1, 1))
-
-    def _close_device(self) -> None:
-        stream = getattr(self, "_stream", None)
-        if stream is not None:
-            stream.close(ignore_errors=True)
-
-
-BACKENDS: dict[str, type[ClockedBackend]] = {
-    "simpleaudio": SimpleaudioBackend,
-    "sounddevice": SounddeviceBackend,
-    "null": NullBackend,
-}
-#: Tried in this order when no backend is named.
-AUTO_ORDER = ("simpleaudio", "sounddevice")
-
-
-def backend_names() -> list[str]:
-    return list(BACKENDS)
-
-
-def get_backend(name: str | None = None, clock: Clock | None = None) -> AudioBackend:
-    """The backend called `name`, or the first that works here, keeping time by `clock` (the real
-    one by default); DeviceError says what to do if none works."""
-    if name is not None:
-        if name not in BACKENDS:
-            raise UsageError(f"unknown audio backend {name!r}: choose one of {', '.join(BACKENDS)}")
-        state = BACKENDS[name].is_available()
-        if not state:
-            raise DeviceError(
-                f"the {name} audio backend does not work here: {state.reason}; {NO_DEVICE_HINT}"
-            )
-        return BACKENDS[name](clock=clock)
-    reasons = []
-    for candidate in AUTO_ORDER:
-        state = BACKENDS[candidate].is_available()
-        if state:
-            return BACKENDS[candidate](clock=clock)
-        reasons.append(f"{candidate}: {state.reason}")
-    raise DeviceError(f"no sound output works here ({'; '.join(reasons)}): {NO_DEVICE_HINT}")

@@ -1,0 +1,120 @@
+"""Compare a recording of live play with the export of the same session, quarter second by quarter second.
+
+The recording is aligned with the export by cross-correlation (one offset for the whole session),
+then every 250 ms window of the export after its first sound is found again in the recording
+near that offset: the best lag, and the normalised cross-correlation there. A window that sounds
+in the export must match (a missing, doubled or moved buffer does not); a window that is silent
+in the export must be silent in the recording too (doubled audio is not).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.signal import correlate
+
+RATE = 48000
+WINDOW_S = 0.25
+SEARCH_S = 0.01  # how far from the session's offset a window is looked for
+SOUNDING = 10 ** (-60 / 20)  # a window's RMS above this sounds (int16 noise is ~-101 dBFS)
+
+
+@dataclass(frozen=True)
+class Window:
+    start_s: float  # into the export
+    sounding: bool
+    ncc: float  # at the best lag (1.0 for silent windows that stayed silent)
+    offset_ms: float  # the best lag, from the session's offset (0 for silent windows)
+    export_rms: float
+    recording_rms: float  # scaled to the export's level
+
+
+@dataclass(frozen=True)
+class Comparison:
+    offset_s: float  # where the export's first sample is in the recording
+    gain: float  # recording / export level
+    windows: list[Window] = field(repr=False)
+
+    @property
+    def sounding(self) -> list[Window]:
+        return [w for w in self.windows if w.sounding]
+
+    @property
+    def min_ncc(self) -> float:
+        return min(w.ncc for w in self.sounding)
+
+    def spread_ms(self, windows: list[Window] | None = None) -> float:
+        offsets = [w.offset_ms for w in (self.sounding if windows is None else windows)]
+        return max(offsets) - min(offsets) if offsets else 0.0
+
+    def failures(self, min_ncc: float = 0.9) -> list[Window]:
+        """Windows that sound and do not match, or that should be silent and are not."""
+        bad = [w for w in self.sounding if w.ncc < min_ncc]
+        noisy = [w for w in self.windows if not w.sounding and w.recording_rms > 2 * SOUNDING]
+        return sorted(bad + noisy, key=lambda w: w.start_s)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.sounding)} sounding windows of {len(self.windows)}, min NCC {self.min_ncc:.4f}, "
+            f"offset spread {self.spread_ms():.3f} ms, {len(self.failures())} failing"
+        )
+
+
+def _rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(x * x))) if len(x) else 0.0
+
+
+def session_offset(recording: np.ndarray, export: np.ndarray) -> int:
+    """The lag (samples) at which the export best matches the recording, over the whole session."""
+    corr = correlate(recording, export, mode="full", method="fft")
+    return int(np.argmax(corr)) - (len(export) - 1)
+
+
+def _best_lag(window: np.ndarray, around: np.ndarray) -> tuple[float, float]:
+    """(lag into `around` at which `window` matches best, with a parabolic sub-sample refinement;
+    the normalised cross-correlation there)."""
+    n = len(window)
+    dots = correlate(around, window, mode="valid", method="fft")
+    energy = np.convolve(around * around, np.ones(n), mode="valid")
+    ncc = dots / (np.sqrt(np.maximum(energy, 1e-20)) * np.sqrt(np.sum(window * window)))
+    k = int(np.argmax(ncc))
+    refined = float(k)
+    if 0 < k < len(ncc) - 1:
+        a, b, c = ncc[k - 1], ncc[k], ncc[k + 1]
+        denom = a - 2 * b + c
+        if denom < 0:
+            refined = k + 0.5 * (a - c) / denom
+    return refined, float(ncc[k])
+
+
+def compare(recording: np.ndarray, export: np.ndarray, rate: int = RATE) -> Comparison:
+    """Align `recording` with `export` and compare every window after the export's first sound."""
+    lag = session_offset(recording, export)
+    size, search = int(WINDOW_S * rate), int(SEARCH_S * rate)
+    padded = np.concatenate([np.zeros(search), recording, np.zeros(len(export) + search)])
+    if lag < 0:
+        padded = np.concatenate([np.zeros(-lag), padded])
+        base = search
+    else:
+        base = search + lag
+    aligned = padded[base : base + len(export)]
+    gain = float(np.dot(aligned, export) / max(np.dot(export, export), 1e-20))
+    loud = np.flatnonzero(np.abs(export) > SOUNDING)
+    first = int(loud[0]) if len(loud) else len(export)
+    windows = []
+    for a in range(first, len(export) - size + 1, size):
+        e = export[a : a + size]
+        r = aligned[a : a + size] / gain if gain > 0 else aligned[a : a + size]
+        e_rms, r_rms = _rms(e), _rms(r)
+        if e_rms <= SOUNDING:
+            windows.append(Window(a / rate, False, 1.0, 0.0, e_rms, r_rms))
+            continue
+        around = padded[base + a - search : base + a + size + search]
+        k, ncc = _best_lag(e, around)
+        windows.append(Window(a / rate, True, ncc, (k - search) / rate * 1000, e_rms, r_rms))
+    # The recording outside the session must be silent (no audio doubled past either end).
+    outside = np.concatenate([padded[: max(0, base - search)], padded[base + len(export) + search :]])
+    if _rms(outside) > SOUNDING and np.max(np.abs(outside)) > 10 * SOUNDING:
+        windows.append(Window(-1.0, False, 0.0, 0.0, 0.0, float(np.max(np.abs(outside)))))
+    return Comparison((lag / rate), gain, windows)

@@ -1,0 +1,119 @@
+"""Live play through a real sound server, recorded from its virtual sound card and compared with the export.
+
+Each backend that can run plays a short session (speech, cues, a hold) through `voicecoach play`
+into a private PulseAudio (tests/sound_server.py); the card's output is recorded and compared,
+quarter second by quarter second, with `voicecoach export` of the same session.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from capture_compare import Comparison, compare
+from conftest import REPO, run_voicecoach
+from sound_server import SoundServer, missing_tools, read_wav
+
+# About 24 s guided (a greeting, a talk, a stretch with a 6 s hold, its chimes, the closing bowl).
+SHORT = """title: Short
+defaults: {transition: 1s, rest: 1s}
+steps:
+  - talk: Lie down.
+  - stretch: Knee Hug
+    setup: "Hug your knee."
+    hold: 6s
+    cues: Breathe slowly.
+"""
+PROFILES = {"guided": [], "bedtime": ["--profile", "bedtime", "--tail", "4s"]}
+MAX_STEP_MS = 15.0  # simpleaudio: how far apart two of its buffers may start (see its module)
+
+
+@pytest.fixture
+def sound_card(tmp_path: Path):
+    """A private PulseAudio with a virtual sound card, stopped afterwards."""
+    missing = missing_tools()
+    assert not missing, f"these tests need: apt-get install {' '.join(missing)} (scripts/setup.sh --dev)"
+    server = SoundServer(tmp_path / "pulse").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+    assert server.process is None
+
+
+def capture(server: SoundServer, folder: Path, backend: str, options: list[str]) -> Comparison:
+    """Play the short session through `backend` into the card and compare it with its export."""
+    routine = folder / "short.yaml"
+    routine.write_text(SHORT, encoding="utf-8")
+    exported = folder / "export.wav"
+    done = run_voicecoach("export", str(routine), "--engine", "espeak", *options, "-o", str(exported))
+    assert done.returncode == 0, done.stderr
+    recorded = folder / f"{backend}.wav"
+    with server.recording(recorded):
+        played = run_voicecoach(
+            "play", str(routine), "--engine", "espeak", "--backend", backend, *options, env=server.env
+        )
+    assert played.returncode == 0 and "completed" in played.stderr, played.stderr
+    return compare(read_wav(recorded), read_wav(exported))
+
+
+def offset_steps(result: Comparison) -> list[float]:
+    """The jumps (ms) between consecutive sounding windows whose offsets differ by more than 0.2 ms."""
+    offsets = [w.offset_ms for w in result.sounding]
+    return [b - a for a, b in itertools.pairwise(offsets) if abs(b - a) > 0.2]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_sounddevice_plays_the_export_sample_for_sample(sound_card, tmp_path, profile):
+    result = capture(sound_card, tmp_path, "sounddevice", PROFILES[profile])
+    print(f"sounddevice {profile}: {result.summary()}")
+    assert len(result.sounding) > 40
+    assert not result.failures(), result.failures()[:5]  # every window matches, silence stays silence
+    assert result.min_ncc >= 0.9
+    assert result.spread_ms() <= 0.2  # one steady offset: nothing dropped, doubled or moved
+
+
+@pytest.mark.xfail(
+    reason="simpleaudio's buffers still come out garbled in places on the PulseAudio card (its own 100 ms "
+    "output underruns when a buffer starts); issue 13 is open for it",
+    strict=False,
+)
+@pytest.mark.parametrize("profile", PROFILES)
+def test_simpleaudio_plays_the_export_in_whole_buffers(sound_card, tmp_path, profile):
+    result = capture(sound_card, tmp_path, "simpleaudio", PROFILES[profile])
+    steps = offset_steps(result)
+    print(f"simpleaudio {profile}: {result.summary()}; steps (ms) {[round(s, 2) for s in steps]}")
+    assert len(result.sounding) > 40
+    assert not result.failures(), result.failures()[:5]
+    assert result.min_ncc >= 0.9
+    # Its buffers run from quiet place to quiet place: steady inside, a few ms apart between them.
+    duration_s = len(result.windows) * 0.25
+    assert len(steps) <= duration_s / 2, steps
+    assert all(abs(s) <= MAX_STEP_MS for s in steps), steps
+
+
+def test_a_sound_server_lost_mid_session_stops_play_where_it_got_to(sound_card, tmp_path):
+    routine = tmp_path / "short.yaml"
+    routine.write_text(SHORT, encoding="utf-8")
+    assert run_voicecoach("plan", str(routine), "--engine", "espeak").returncode == 0  # a warm cache
+    log = tmp_path / "log.jsonl"
+    env = {**os.environ, **sound_card.env, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "voicecoach", "play", str(routine), "--engine", "espeak"]
+    command += ["--backend", "sounddevice", "--log", str(log)]
+    with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as play:
+        end = time.monotonic() + 30
+        while not (log.exists() and len(log.read_text().splitlines()) >= 4):
+            assert play.poll() is None and time.monotonic() < end, "play did not get going"
+            time.sleep(0.05)
+        sound_card.kill()
+        _, stderr = play.communicate(timeout=30)
+    assert play.returncode == 1, stderr
+    assert "Traceback" not in stderr, stderr
+    last = stderr.strip().splitlines()[-1]  # PortAudio prints its own failed checks before it
+    assert last.startswith("error: the sounddevice sound output failed"), last
+    assert "of the session, in step" in last and "voicecoach history" in last
