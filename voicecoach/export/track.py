@@ -26,7 +26,7 @@ from voicecoach.errors import ExportError, UsageError
 from voicecoach.export import encoders, tags, timedtext
 from voicecoach.fsutil import atomic_output, check_destination, write_text_atomic
 from voicecoach.mix.analysis import Levels, solve_levels
-from voicecoach.mix.bed import NOISE_COLOURS, Bed, check_bed_file
+from voicecoach.mix.bed import NOISE_COLOURS, Bed, load_loop
 from voicecoach.mix.mixer import Mixer
 from voicecoach.plan.timeline import Timeline
 from voicecoach.sound import loudness
@@ -105,7 +105,8 @@ def check_request(out_path: str | os.PathLike[str] | None, options: ExportOption
         check_destination(out)
     bed = options.bed
     if bed and bed not in ("none", *NOISE_COLOURS):
-        check_bed_file(bed)  # no such file, or a device, pipe or folder: exit 2 before any synthesis
+        # decoded now (and kept for the mix): a missing, empty or undecodable file fails before synthesis
+        load_loop(bed, options.sample_rate, options.bed_level_lufs)
 
 
 def make_mixer(timeline: Timeline, clips: Mapping[str, Clip], options: ExportOptions) -> Mixer:
