@@ -15,7 +15,6 @@ from voicecoach.plan.timeline import StepSpan, Timeline
 if TYPE_CHECKING:
     from mutagen.id3 import ID3
 
-ALBUM = "voicecoach"
 ARTIST = "voicecoach"
 GENRE = "Fitness"
 #: Entries one ID3 table of contents (CTOC) can list.
@@ -36,7 +35,7 @@ class TrackInfo:
 
     title: str
     length_ms: int
-    album: str = ALBUM
+    album: str = ""  # the routine's title (export's default): one album per session
     artist: str = ARTIST
     genre: str = GENRE
     comment: str = ""
@@ -76,7 +75,8 @@ def id3_tags(info: TrackInfo, chapters: list[Chapter]) -> ID3:
 
     tags = ID3()
     tags.add(TIT2(encoding=3, text=[info.title]))
-    tags.add(TALB(encoding=3, text=[info.album]))
+    if info.album:
+        tags.add(TALB(encoding=3, text=[info.album]))
     tags.add(TPE1(encoding=3, text=[info.artist]))
     tags.add(TCON(encoding=3, text=[info.genre]))
     tags.add(TLEN(encoding=3, text=[str(info.length_ms)]))

@@ -51,7 +51,7 @@ class ExportOptions:
     srt: bool = False
     title: str | None = None
     artist: str = tags.ARTIST
-    album: str = tags.ALBUM
+    album: str | None = None  # None: the routine's title, so a player keeps each session together
     genre: str = tags.GENRE
     comment: str | None = None
     block_s: float = 1.0
@@ -190,7 +190,7 @@ def track_info(
     return tags.TrackInfo(
         title=title or options.title or timeline.title,
         length_ms=int(round(length * 1000)),
-        album=options.album,
+        album=options.album or timeline.title,
         artist=options.artist,
         genre=options.genre,
         comment=options.comment or tags.summary_of(timeline),
