@@ -411,8 +411,21 @@ def play(
         log_path=log_path,
         sleep_after_s=app.parse_sleep_after(sleep_after),
     )
-    state = {"end": "completed", "quit": "stopped", "sleep": "faded out (--sleep-after)"}[result.ended_by]
-    click.echo(f"{state}: {app.clock(result.played_s)} played", err=True)
+    click.echo(_ending_line(result), err=True)
+
+
+def _ending_line(result: Any) -> str:
+    """`completed: 3:38 played`, or `ended: 0:55 of 3:38 played, 4 steps skipped`."""
+    if result.completed:
+        state = "completed"
+    else:
+        state = {"end": "ended", "quit": "stopped", "sleep": "faded out (--sleep-after)"}[result.ended_by]
+    played = app.clock(result.played_s)
+    if result.session_s and not (result.completed and not result.steps_skipped):
+        played += f" of {app.clock(result.session_s)}"
+    skipped = result.steps_skipped
+    extra = f", {skipped} step{'s' if skipped != 1 else ''} skipped" if skipped else ""
+    return f"{state}: {played} played{extra}"
 
 
 @main.command()
