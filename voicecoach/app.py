@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from voicecoach.errors import Problem, RoutineError, UsageError
+from voicecoach.errors import Problem, RoutineError, UsageError, VoicecoachError
 from voicecoach.export.encoders import format_for
 from voicecoach.export.split import SplitResult, export_split
 from voicecoach.export.track import (
@@ -23,7 +23,7 @@ from voicecoach.fsutil import write_text_atomic
 from voicecoach.mix.mixer import level_all_cues
 from voicecoach.paths import config_dir, data_dir
 from voicecoach.plan.compiler import CompileOptions, SpeechDurations, compile_routine
-from voicecoach.plan.estimate import EstimatedDurations
+from voicecoach.plan.estimate import EstimatedDurations, KnownOrEstimated
 from voicecoach.plan.timeline import Timeline
 from voicecoach.profiles.store import all_profiles, get_profile
 from voicecoach.routine.builtin import builtin_names, builtin_path, resolve_routine
@@ -130,20 +130,41 @@ def warmed_synthesizer(
 
 
 def builtin_routines() -> list[dict[str, Any]]:
-    """Each built-in routine with its name, title, estimated length and tags."""
+    """Each built-in routine with its name, title, length and tags; the length is exact once the
+    default voice has spoken every line (they are in the speech cache), else `estimated`."""
+    known = _known_lengths()
     rows = []
     for name in builtin_names():
         routine = load_routine(builtin_path(name))
-        timeline = compile_routine(routine, CompileOptions(), EstimatedDurations(), estimated=True)
+        duration_s, estimated = session_length(routine, CompileOptions(), known)
         rows.append(
             {
                 "name": name,
                 "title": routine.title,
-                "duration_s": round(timeline.duration_s, 2),
+                "duration_s": round(duration_s, 2),
+                "estimated": estimated,
                 "tags": list(routine.tags),
             }
         )
     return rows
+
+
+def session_length(
+    routine: Routine, compile_options: CompileOptions, known: Callable[[str, float], float | None] | None
+) -> tuple[float, bool]:
+    """The session's length from the lines' real lengths where `known`, else estimated; and
+    whether any line was estimated."""
+    source = KnownOrEstimated(known)
+    timeline = compile_routine(routine, compile_options, source, estimated=True)
+    return timeline.duration_s, source.estimated
+
+
+def _known_lengths() -> Callable[[str, float], float | None] | None:
+    """Lengths of lines the default voice has already spoken (from the speech cache), if it works."""
+    try:
+        return Synthesizer().known_duration_s
+    except VoicecoachError:
+        return None
 
 
 def validate_files(paths: list[str]) -> tuple[list[Problem], list[str]]:
@@ -175,14 +196,14 @@ def clock(seconds: float) -> str:
 def describe(routine_arg: str) -> dict[str, Any]:
     """What `voicecoach show` prints: the routine's purpose, steps with times, length per profile."""
     routine = load(routine_arg)
-    timelines = {
-        name: compile_routine(
-            routine, CompileOptions(profile=get_profile(name)), EstimatedDurations(), estimated=True
+    known = _known_lengths()
+    lengths, estimated = {}, {}
+    for name in all_profiles():
+        lengths[name], estimated[name] = session_length(
+            routine, CompileOptions(profile=get_profile(name)), known
         )
-        for name in all_profiles()
-    }
-    lengths = {name: timeline.duration_s for name, timeline in timelines.items()}
-    guided = next(iter(timelines.values()))  # the first profile's steps and holds are the ones shown
+    first = get_profile(next(iter(lengths)))  # the first profile's steps and holds are the ones shown
+    guided = compile_routine(routine, CompileOptions(profile=first), EstimatedDurations(), estimated=True)
     return {
         "title": routine.title,
         "summary": routine.summary,
@@ -192,6 +213,7 @@ def describe(routine_arg: str) -> dict[str, Any]:
         "steps": [s.to_json() for s in guided.steps],
         "holds": [h.to_json() for h in guided.holds],
         "duration_s": lengths,
+        "estimated": estimated,
     }
 
 

@@ -135,15 +135,16 @@ def main(debug: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 @handle_errors
 def list_cmd(as_json: bool) -> None:
-    """List the built-in routines: name, title, length and tags."""
+    """List the built-in routines: name, title, length (~ estimated until its speech is made) and tags."""
     rows = app.builtin_routines()
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     for row in rows:
-        click.echo(
-            f"{row['name']:<30} {app.clock(row['duration_s']):>7}  {row['title']}  [{', '.join(row['tags'])}]"
-        )
+        length = ("~" if row["estimated"] else "") + app.clock(row["duration_s"])
+        click.echo(f"{row['name']:<30} {length:>7}  {row['title']}  [{', '.join(row['tags'])}]")
+    if any(row["estimated"] for row in rows):
+        click.echo("(~ estimated: exact once a routine has been played, planned or exported)")
 
 
 @main.command()

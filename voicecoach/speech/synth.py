@@ -132,6 +132,18 @@ class Synthesizer:
             known = self._durations.get(self.key(spoken, rate)) if spoken else 0.0
         return known if known is not None else self.clip(text, rate).duration_s
 
+    def known_duration_s(self, text: str, rate: float = 1.0) -> float | None:
+        """Seconds `text` takes at `rate` if its clip is already made (here or in the cache), else
+        None; never synthesises or loads a voice."""
+        rate = check_rate(rate)
+        spoken = self._spoken(text)
+        if not spoken:
+            return 0.0
+        key = self.key(spoken, rate)
+        with self._lock:
+            known = self._durations.get(key)
+        return known if known is not None else self.cache.duration_s(key)
+
     def _lookup(self, spoken: str, rate: float) -> Clip | None:
         if not spoken:
             return Clip(np.zeros(0, dtype=np.float32), EMPTY_SAMPLE_RATE)
