@@ -59,6 +59,7 @@ class FormatSpec:
     settings: dict[str, Setting]
     ffmpeg_muxer: str = ""  # empty: written here, not by ffmpeg
     muxer_args: tuple[str, ...] = ()  # ffmpeg output options besides the codec's
+    comment_chapters: bool = False  # chapters as Vorbis comments (ffmpeg writes none for this format)
 
     @property
     def via_ffmpeg(self) -> bool:
@@ -69,19 +70,23 @@ def _both(args: tuple[str, ...], headroom_db: float) -> dict[str, Setting]:
     return {"phone": Setting(args, headroom_db), "high": Setting(args, headroom_db)}
 
 
+#: ffmpeg's AAC encoder; its temporal noise shaping (TNS) now and then turns a limited speech peak
+#: into a click up to 0 dBFS, past any headroom: it is off (for speech it makes no audible difference).
+_AAC = ("-c:a", "aac", "-aac_tns", "0")
+
 FORMATS: dict[str, FormatSpec] = {
     # MP3 arguments: bitrate in kbps, LAME quality (0 best .. 9 fastest). Mono voice.
     ".mp3": FormatSpec(
         "mp3", ".mp3", {"phone": Setting(("96", "5"), 1.5), "high": Setting(("160", "2"), 0.7)}
     ),
     ".wav": FormatSpec("wav", ".wav", _both((), 0.1)),
-    ".flac": FormatSpec("flac", ".flac", _both(("-c:a", "flac"), 0.1), "flac"),
+    ".flac": FormatSpec("flac", ".flac", _both(("-c:a", "flac"), 0.1), "flac", comment_chapters=True),
     ".m4a": FormatSpec(
         "m4a",
         ".m4a",
         {
-            "phone": Setting(("-c:a", "aac", "-b:a", "96k"), 1.5),
-            "high": Setting(("-c:a", "aac", "-b:a", "160k"), 0.7),
+            "phone": Setting((*_AAC, "-b:a", "96k"), 1.5),
+            "high": Setting((*_AAC, "-b:a", "160k"), 0.7),
         },
         "ipod",
     ),
@@ -92,8 +97,8 @@ FORMATS: dict[str, FormatSpec] = {
         "m4b",
         ".m4b",
         {
-            "phone": Setting(("-c:a", "aac", "-b:a", "96k"), 1.5),
-            "high": Setting(("-c:a", "aac", "-b:a", "160k"), 0.7),
+            "phone": Setting((*_AAC, "-b:a", "96k"), 1.5),
+            "high": Setting((*_AAC, "-b:a", "160k"), 0.7),
         },
         "ipod",
         ("-movflags", "+faststart", "-brand", "M4B ", "-metadata", "media_type=2"),
@@ -102,19 +107,21 @@ FORMATS: dict[str, FormatSpec] = {
         "ogg",
         ".ogg",
         {
-            "phone": Setting(("-c:a", "libvorbis", "-q:a", "3"), 1.5),
+            "phone": Setting(("-c:a", "libvorbis", "-q:a", "3"), 2.0),
             "high": Setting(("-c:a", "libvorbis", "-q:a", "6"), 1.0),
         },
         "ogg",
+        comment_chapters=True,
     ),
     ".opus": FormatSpec(
         "opus",
         ".opus",
         {
-            "phone": Setting(("-c:a", "libopus", "-b:a", "64k"), 2.0),
+            "phone": Setting(("-c:a", "libopus", "-b:a", "64k"), 3.0),
             "high": Setting(("-c:a", "libopus", "-b:a", "128k"), 1.5),
         },
         "opus",
+        comment_chapters=True,  # ffmpeg's own Opus chapters can start a second late (5.1 rounds up)
     ),
 }
 QUALITIES = ("phone", "high")
@@ -340,7 +347,17 @@ class FfmpegEncoder(Encoder):
             "pipe:0",
         ]
         if metadata_file:
-            cmd += ["-f", "ffmetadata", "-i", metadata_file, "-map_metadata", "1", "-map_chapters", "1"]
+            chapters_from = "-1" if spec.comment_chapters else "1"  # -1: the comments carry them
+            cmd += [
+                "-f",
+                "ffmetadata",
+                "-i",
+                metadata_file,
+                "-map_metadata",
+                "1",
+                "-map_chapters",
+                chapters_from,
+            ]
         cmd += ["-map", "0:a", *spec.settings[quality].args, *spec.muxer_args, "-f", spec.ffmpeg_muxer, path]
         self._errors = tempfile.TemporaryFile()
         # Its own session: Ctrl-C reaches only us, and we stop ffmpeg ourselves (abort).

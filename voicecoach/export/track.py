@@ -211,7 +211,7 @@ def encoded_file(
     if spec.via_ffmpeg:
         fd, meta_path = tempfile.mkstemp(prefix="voicecoach-meta-", suffix=".txt")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(tags.ffmetadata(info, chapters))
+            fh.write(tags.ffmetadata(info, chapters, spec.comment_chapters))
     try:
         id3 = tags.id3_bytes(info, chapters) if spec.name == "mp3" else b""
         encoder = encoders.open_encoder(str(tmp), spec, options.sample_rate, options.quality, meta_path, id3)
