@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import shutil
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from voicecoach.errors import Problem, RoutineError, UsageError, VoicecoachError
 from voicecoach.export.encoders import format_for
+from voicecoach.export.progress import MODEL_LOAD_S, ExportProgress, mix_costs_s, synthesis_cost_s
 from voicecoach.export.split import SplitResult, export_split
 from voicecoach.export.track import (
     ExportOptions,
@@ -115,17 +118,33 @@ def plan(routine_arg: str, options: SessionOptions, estimate: bool = False) -> T
 
 
 def warmed_synthesizer(
-    routine: Routine, compile_options: CompileOptions, options: SessionOptions
+    routine: Routine,
+    compile_options: CompileOptions,
+    options: SessionOptions,
+    progress: ExportProgress | None = None,
 ) -> Synthesizer:
     """A synthesizer (cached, normalised: durations as played) with the routine's lines made ahead.
 
     The lines are found by a draft compile with estimated durations, then synthesised together,
-    on every core, instead of one by one as the compiler asks for them.
+    on every core, instead of one by one as the compiler asks for them. `progress` gets the
+    voice's loading and the synthesis as stages weighted by their expected cost.
     """
     synth = Synthesizer(options.engine, options.voice)
     draft = compile_routine(routine, compile_options, EstimatedDurations(), estimated=True)
     lines = [e.text for e in draft.events if e.kind == "speech" and e.text]
-    synth.warm(lines, compile_options.resolved_profile().rate)
+    rate = compile_options.resolved_profile().rate
+    on_done = None
+    if progress is not None:
+        missing = synth.missing(lines, rate)
+        engine = synth.engine.name
+        progress.plan("voice", MODEL_LOAD_S.get(engine, 0.0) if missing else 0.0)
+        progress.plan("synthesis", synthesis_cost_s(missing, engine, synth.engine.workers), len(missing))
+
+        def on_done(_line: str) -> None:
+            progress.advance("voice", 1.0)
+            progress.step("synthesis")
+
+    synth.warm(lines, rate, on_done)
     return synth
 
 
@@ -286,7 +305,9 @@ class PreparedSession:
     clips: Mapping[str, Clip]
 
 
-def prepare(routine_arg: str, options: SessionOptions) -> PreparedSession:
+def prepare(
+    routine_arg: str, options: SessionOptions, progress: ExportProgress | None = None
+) -> PreparedSession:
     """Compile the routine exactly as `plan` does (speech durations from the synthesizer: cached,
     normalised, as played), every line synthesised or found in the cache; the clips by line.
 
@@ -295,7 +316,7 @@ def prepare(routine_arg: str, options: SessionOptions) -> PreparedSession:
     threading.Thread(target=level_all_cues, name="voicecoach-cues", daemon=True).start()
     routine = load(routine_arg)
     compile_options = options.compile_options()
-    synth = warmed_synthesizer(routine, compile_options, options)
+    synth = warmed_synthesizer(routine, compile_options, options, progress)
     timeline = compile_routine(routine, compile_options, synth)
     rate = compile_options.resolved_profile().rate
     texts = [e.text for e in timeline.speech() if e.text is not None]
@@ -315,8 +336,34 @@ def export_routine(
     """Export ROUTINE to `out` (default: named after the routine)."""
     target = Path(out) if out else default_output(routine_arg)
     check_request(target, export_options)
-    prepared = prepare(routine_arg, options)
-    return export_session(prepared.timeline, prepared.clips, target, export_options)
+    with _tracked(routine_arg, options, export_options, target) as (progress, tracked_options):
+        prepared = prepare(routine_arg, options, progress)
+        return export_session(prepared.timeline, prepared.clips, target, tracked_options)
+
+
+@contextlib.contextmanager
+def _tracked(
+    routine_arg: str, options: SessionOptions, export_options: ExportOptions, target: Path | None
+) -> Iterator[tuple[ExportProgress | None, ExportOptions]]:
+    """The export's whole progress (when `export_options.progress` shows it): the voice, synthesis
+    and mix stages, the mix's cost planned at once from an estimated plan, so the total is known
+    from the start; export options whose progress reports the mix stage."""
+    if export_options.progress is None:
+        yield None, export_options
+        return
+    progress = ExportProgress(export_options.progress)
+    try:
+        draft = compile_routine(load(routine_arg), options.compile_options(), EstimatedDurations(), True)
+        spec = format_for(export_options.format or (str(target) if target else ".mp3"))
+        bed = export_options.bed if export_options.bed is not None else draft.bed
+        costs = mix_costs_s(draft.duration_s, spec.name, bool(bed) and bed != "none")
+        progress.plan("voice", 0.0)
+        progress.plan("synthesis", 0.0)
+        progress.plan("mix", sum(costs))
+        yield progress, dataclasses.replace(export_options, progress=lambda f: progress.advance("mix", f))
+        progress.finish()
+    finally:
+        progress.close()
 
 
 def export_routine_split(
@@ -324,9 +371,10 @@ def export_routine_split(
 ) -> SplitResult:
     """Export ROUTINE as one file per step plus a playlist into `out_dir` (default: named after it)."""
     check_request(None, export_options)
-    prepared = prepare(routine_arg, options)
-    folder = Path(out_dir) if out_dir else default_output(routine_arg, "")
-    return export_split(prepared.timeline, prepared.clips, folder, export_options)
+    with _tracked(routine_arg, options, export_options, None) as (progress, tracked_options):
+        prepared = prepare(routine_arg, options, progress)
+        folder = Path(out_dir) if out_dir else default_output(routine_arg, "")
+        return export_split(prepared.timeline, prepared.clips, folder, tracked_options)
 
 
 def expand_routines(args: list[str]) -> list[str]:
@@ -362,10 +410,19 @@ def export_many(
     suffix = format_for(export_options.format).suffix if export_options.format else ".mp3"
     used: set[str] = set()
     results = []
-    for arg in routine_args:
+    for n, arg in enumerate(routine_args):
         name = _unused_name(default_output(arg, suffix), used)
-        results.append(export_routine(arg, options, str(folder / name), export_options))
+        part = _share(export_options, n, len(routine_args))
+        results.append(export_routine(arg, options, str(folder / name), part))
     return results
+
+
+def _share(export_options: ExportOptions, n: int, count: int) -> ExportOptions:
+    """Export options whose progress shows the `n`th of `count` exports as its share of the bar."""
+    show = export_options.progress
+    if show is None or count == 1:
+        return export_options
+    return dataclasses.replace(export_options, progress=lambda f: show((n + f) / count))
 
 
 def _unused_name(path: Path, used: set[str]) -> str:

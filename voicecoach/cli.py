@@ -8,7 +8,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 import click
 
@@ -23,9 +23,6 @@ from voicecoach.profiles.model import CUE_STYLES, settings
 from voicecoach.profiles.store import all_profiles
 from voicecoach.speech.cache import CacheWarning, ClipCache
 from voicecoach.speech.engines.registry import engines_report, engines_table
-
-if TYPE_CHECKING:
-    from click._termui_impl import ProgressBar
 
 _PYTHON_SHOWWARNING = warnings.showwarning
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -265,21 +262,34 @@ def _size(n_bytes: int) -> str:
     return f"{n_bytes / 1024**2:.1f} MB"
 
 
-def _progress_callback() -> tuple[Callable[[float], None] | None, ProgressBar[int] | None]:
-    """A progress bar on stderr when stderr is a terminal, else nothing."""
-    if not sys.stderr.isatty():
-        return None, None
-    bar = click.progressbar(length=1000, label="exporting", file=sys.stderr)
-    bar.__enter__()
-    state = {"shown": 0}
+class _ProgressBar:
+    """The export's progress bar on stderr (tqdm: it keeps to the terminal's width, works out the
+    remaining time from the average speed so far, and ends its line when closed)."""
 
-    def update(fraction: float) -> None:
-        step = int(fraction * 1000) - state["shown"]
+    STEPS = 1000
+
+    def __init__(self) -> None:
+        from tqdm import tqdm  # start-up time: only an export on a terminal draws a bar
+
+        self._bar = tqdm(
+            total=self.STEPS,
+            desc="exporting",
+            file=sys.stderr,
+            bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed} elapsed, {remaining} left",
+            smoothing=0,  # the fraction grows evenly with time: the average speed predicts best
+            mininterval=0.1,
+            dynamic_ncols=True,
+        )
+        self._bar.refresh()  # shown at once, at 0%
+
+    def __call__(self, fraction: float) -> None:
+        step = int(fraction * self.STEPS) - self._bar.n
         if step > 0:
-            bar.update(step)
-            state["shown"] += step
+            self._bar.update(step)
 
-    return update, bar
+    def close(self) -> None:
+        """End the bar's line (the result goes on the next one)."""
+        self._bar.close()
 
 
 @main.command()
@@ -338,23 +348,25 @@ def export(
     """
     options = _session_options(kwargs)
     names = app.expand_routines(list(routines))
-    progress, bar = _progress_callback()
-    export_options = ExportOptions(quality=quality, bed=bed, lrc=lrc, srt=srt, progress=progress, format=fmt)
+    bar = _ProgressBar() if sys.stderr.isatty() else None
+    export_options = ExportOptions(quality=quality, bed=bed, lrc=lrc, srt=srt, progress=bar, format=fmt)
+    lines = []
     try:
         if split:
             for name in names:
                 done = app.export_routine_split(
                     name, options, output if len(names) == 1 else None, export_options
                 )
-                click.echo(f"wrote {len(done.files)} files and {done.playlist}")
+                lines.append(f"wrote {len(done.files)} files and {done.playlist}")
         elif len(names) > 1 or (output and (output.endswith(("/", "\\")) or Path(output).is_dir())):
-            for result in app.export_many(names, options, output, export_options):
-                click.echo(_export_summary(result))
+            lines += [_export_summary(r) for r in app.export_many(names, options, output, export_options)]
         else:
-            click.echo(_export_summary(app.export_routine(names[0], options, output, export_options)))
+            lines.append(_export_summary(app.export_routine(names[0], options, output, export_options)))
     finally:
         if bar is not None:
-            bar.__exit__(None, None, None)
+            bar.close()
+    for line in lines:
+        click.echo(line)
 
 
 def _export_summary(result: Any) -> str:

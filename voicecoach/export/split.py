@@ -17,8 +17,10 @@ import numpy as np
 
 from voicecoach.errors import ExportError
 from voicecoach.export import encoders, tags
+from voicecoach.export.progress import mix_costs_s
 from voicecoach.export.track import (
     ExportOptions,
+    PassProgress,
     block_samples_for,
     ceiling_db_for,
     encoded_file,
@@ -107,7 +109,13 @@ def export_split(
         raise ExportError(f"cannot create the folder {folder}: {exc.strerror}") from exc
     mixer = make_mixer(timeline, clips, options)
     ceiling = ceiling_db_for(spec, options)
-    levels = plan_levels(mixer, timeline, options, ceiling)
+    progress = PassProgress(
+        options.progress,
+        mixer.total_samples,
+        *mix_costs_s(timeline.duration_s, spec.name, mixer.bed is not None),
+    )
+    levels = plan_levels(mixer, timeline, options, ceiling, lambda n: progress.add(n, 1))
+    progress.pass_done(1)
     gain_db = levels.gain_db
     blocks = mixer.blocks(block_samples=block_samples_for(options))
     cutter = _Cutter(levelled(blocks, levels, options.sample_rate, ceiling))
@@ -126,10 +134,12 @@ def export_split(
             with atomic_output(folder / name) as tmp, encoded_file(tmp, spec, options, info, []) as encoder:
                 for block in cutter.take(end - start):
                     encoder.write(block)
+                    progress.add(len(block), 2)
             written.append(folder / name)
             entries.append((name, (end - start) / options.sample_rate, title))
         playlist = folder / f"{safe_filename(folder.resolve().name, safe_filename(timeline.title))}.m3u8"
         write_text_atomic(playlist, _playlist(timeline.title, entries))
+        progress.pass_done(2)
     except OSError as exc:
         raise ExportError(
             f"could not write into {folder}: {exc.strerror or exc} "

@@ -24,6 +24,7 @@ import numpy as np
 
 from voicecoach.errors import ExportError, UsageError
 from voicecoach.export import encoders, tags, timedtext
+from voicecoach.export.progress import mix_costs_s
 from voicecoach.fsutil import atomic_output, check_destination, write_text_atomic
 from voicecoach.mix.analysis import Levels, solve_levels
 from voicecoach.mix.bed import NOISE_COLOURS, Bed, load_loop
@@ -259,19 +260,30 @@ def levelled(
     return loudness.apply_curves(blocks, levels.gain_db, ceiling_db, levels.curves)
 
 
-class _Progress:
-    """Turns samples done into a 0..1 fraction: a rendered pass 1 (with a bed) weighs a third."""
+class PassProgress:
+    """Samples done as a 0..1 fraction of the export's work, each pass weighted by its expected cost
+    (see export/progress.py); 1.0 once the file is complete."""
 
     def __init__(
-        self, callback: Callable[[float], None] | None, total_samples: int, rendered_pass_1: bool
+        self, callback: Callable[[float], None] | None, total_samples: int, first_s: float, second_s: float
     ) -> None:
-        weight = 3 if rendered_pass_1 else 2
-        self._callback, self._total, self._done = callback, max(1, weight * total_samples), 0
+        self._callback, self._total = callback, max(1, total_samples)
+        whole = max(1e-9, first_s + second_s)
+        self._weights = {1: first_s / whole, 2: second_s / whole}
+        self._done = {1: 0, 2: 0}
 
-    def add(self, samples: int, weight: int) -> None:
-        self._done = min(self._done + samples * weight, self._total - 1)  # correction passes: wait
+    def add(self, samples: int, which: int) -> None:
+        self._done[which] = min(self._total, self._done[which] + samples)  # correction passes: wait
+        self._report()
+
+    def pass_done(self, which: int) -> None:
+        self._done[which] = self._total
+        self._report()
+
+    def _report(self) -> None:
         if self._callback:
-            self._callback(self._done / self._total)
+            fraction = sum(self._weights[k] * self._done[k] / self._total for k in (1, 2))
+            self._callback(min(1.0, fraction))
 
 
 def export_session(
@@ -285,7 +297,8 @@ def export_session(
     out = Path(out_path)
     spec = encoders.format_for(options.format if options.format else str(out))
     mixer = make_mixer(timeline, clips, options)
-    progress = _Progress(options.progress, mixer.total_samples, mixer.bed is not None)
+    costs = mix_costs_s(timeline.duration_s, spec.name, mixer.bed is not None)
+    progress = PassProgress(options.progress, mixer.total_samples, *costs)
     ceiling_db = ceiling_db_for(spec, options)
     chapters = tags.chapters_for(timeline)
     try:
@@ -295,6 +308,7 @@ def export_session(
         ):
             # the encoder (a worker process for MP3) starts while pass 1 runs
             levels = plan_levels(mixer, timeline, options, ceiling_db, lambda n: progress.add(n, 1))
+            progress.pass_done(1)
             measured, gain_db = levels.measured_lufs, levels.gain_db
             peak = OutputPeak(options.sample_rate, levels)
             blocks = mixer.blocks(block_samples=block_samples_for(options))
@@ -304,6 +318,7 @@ def export_session(
                 progress.add(len(block), 2)
             samples = encoder.samples_written
         extra = _write_timed_text(timeline, out, options)
+        progress.pass_done(2)
     except OSError as exc:
         raise ExportError(
             f"could not write {out}: {exc.strerror or exc} "
