@@ -98,3 +98,33 @@ def test_phone_quality_bitrates_are_the_readmes(session):
     for suffix, low, high in ((".m4a", 88, 130), (".m4b", 88, 130), (".opus", 56, 130)):
         path = export(session, f"phone{suffix}")
         assert low <= _speech_kbps(path, session[2]) <= high, suffix
+
+
+def test_a_codec_that_overshoots_its_headroom_is_encoded_again_under_a_lower_ceiling(monkeypatch, tmp_path):
+    """A headroom far too small (the limiter aiming at 0 dBTP, a loud session) overshoots -1 dBTP:
+    the decoded file is measured and the session encoded again under a ceiling lowered by the
+    overshoot."""
+    from dataclasses import replace
+
+    from voicecoach import app
+    from voicecoach.export import encoders
+    from voicecoach.export.track import ExportOptions
+
+    spec = encoders.FORMATS[".m4a"]
+    bare = {q: replace(setting, headroom_db=-1.0) for q, setting in spec.settings.items()}
+    monkeypatch.setitem(encoders.FORMATS, ".m4a", replace(spec, settings=bare))
+    (tmp_path / "check.yaml").write_text(ROUTINE, encoding="utf-8")
+    first = encoders.decoded_true_peak_db  # measured twice when the first encoding overshoots
+    measured: list[float] = []
+    monkeypatch.setattr(
+        encoders, "decoded_true_peak_db", lambda *a: measured.append(first(*a)) or measured[-1]
+    )
+    result = app.export_routine(
+        str(tmp_path / "check.yaml"),
+        app.SessionOptions(engine="espeak", intro=False),
+        str(tmp_path / "x.m4a"),
+        ExportOptions(target_lufs=-10.0),  # loud: the limiter works on every line
+    )
+    assert measured[0] > -1.0 and len(measured) >= 2, measured  # it did overshoot, and was redone
+    assert measured[-1] <= -1.0 and result.true_peak_db <= -1.0
+    assert ebur128(tmp_path / "x.m4a")[1] <= -1.0

@@ -27,6 +27,7 @@ import numpy as np
 
 from voicecoach.errors import ExportError, UsageError
 from voicecoach.export import lametag
+from voicecoach.sound.loudness import TruePeakMeter
 from voicecoach.sound.wav import to_int16
 
 #: What ffmpeg prints when it could not write its output (it may still exit 0 after some of these).
@@ -60,6 +61,7 @@ class FormatSpec:
     ffmpeg_muxer: str = ""  # empty: written here, not by ffmpeg
     muxer_args: tuple[str, ...] = ()  # ffmpeg output options besides the codec's
     comment_chapters: bool = False  # chapters as Vorbis comments (ffmpeg writes none for this format)
+    check_peaks: bool = False  # lossy via ffmpeg: the decoded true peak is measured after encoding
 
     @property
     def via_ffmpeg(self) -> bool:
@@ -89,6 +91,7 @@ FORMATS: dict[str, FormatSpec] = {
             "high": Setting((*_AAC, "-b:a", "160k"), 0.7),
         },
         "ipod",
+        check_peaks=True,
     ),
     # An audiobook: AAC with chapters, branded M4B and marked as an audiobook (iTunes media type 2)
     # for Apple Books and audiobook players; the index first, so a player streaming it over HTTP
@@ -102,6 +105,7 @@ FORMATS: dict[str, FormatSpec] = {
         },
         "ipod",
         ("-movflags", "+faststart", "-brand", "M4B ", "-metadata", "media_type=2"),
+        check_peaks=True,
     ),
     ".ogg": FormatSpec(
         "ogg",
@@ -112,6 +116,7 @@ FORMATS: dict[str, FormatSpec] = {
         },
         "ogg",
         comment_chapters=True,
+        check_peaks=True,
     ),
     ".opus": FormatSpec(
         "opus",
@@ -122,6 +127,7 @@ FORMATS: dict[str, FormatSpec] = {
         },
         "opus",
         comment_chapters=True,  # ffmpeg's own Opus chapters can start a second late (5.1 rounds up)
+        check_peaks=True,
     ),
 }
 QUALITIES = ("phone", "high")
@@ -418,6 +424,27 @@ class FfmpegEncoder(Encoder):
         self._proc.kill()
         self._proc.wait()
         self._errors.close()
+
+
+def decoded_true_peak_db(path: str | os.PathLike[str], sample_rate: int) -> float:
+    """The true peak (dBTP, 4x oversampled) of a file as a player decodes it (ffmpeg)."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise ExportError(f"checking the file's peaks needs ffmpeg: {FFMPEG_HINT}")
+    cmd = [ffmpeg, "-v", "error", "-nostdin", "-i", os.fspath(path), "-f", "f32le", "-ac", "1"]
+    cmd += ["-ar", str(sample_rate), "-"]
+    meter = TruePeakMeter(sample_rate)
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
+        stream = _pipe(proc.stdout)
+        while chunk := stream.read(1 << 20):
+            usable = len(chunk) - len(chunk) % 4
+            if usable < len(chunk):  # a pipe read can end inside a sample: complete it
+                chunk += stream.read(4 - len(chunk) % 4)
+            meter.add(np.frombuffer(chunk, dtype="<f4"))
+    if proc.returncode != 0:
+        raise ExportError(f"ffmpeg could not decode the file it wrote ({os.fspath(path)}): try again")
+    meter.add(np.zeros(0, dtype=np.float32), last=True)
+    return meter.peak_db
 
 
 def open_encoder(

@@ -260,6 +260,13 @@ def levelled(
     return loudness.apply_curves(blocks, levels.gain_db, ceiling_db, levels.curves)
 
 
+#: Lossy formats (`FormatSpec.check_peaks`) are decoded after encoding and their true peak
+#: measured; past the promise, they are encoded again with the ceiling lowered by the overshoot
+#: and this margin (a codec can overshoot by more than its headroom on rare content).
+PEAK_ATTEMPTS = 3
+PEAK_MARGIN_DB = 0.3
+
+
 class PassProgress:
     """Samples done as a 0..1 fraction of the export's work, each pass weighted by its expected cost
     (see export/progress.py); 1.0 once the file is complete."""
@@ -301,22 +308,20 @@ def export_session(
     progress = PassProgress(options.progress, mixer.total_samples, *costs)
     ceiling_db = ceiling_db_for(spec, options)
     chapters = tags.chapters_for(timeline)
+    info = track_info(timeline, options)
     try:
-        with (
-            atomic_output(out) as tmp,
-            encoded_file(tmp, spec, options, track_info(timeline, options), chapters) as encoder,
-        ):
-            # the encoder (a worker process for MP3) starts while pass 1 runs
-            levels = plan_levels(mixer, timeline, options, ceiling_db, lambda n: progress.add(n, 1))
-            progress.pass_done(1)
-            measured, gain_db = levels.measured_lufs, levels.gain_db
-            peak = OutputPeak(options.sample_rate, levels)
-            blocks = mixer.blocks(block_samples=block_samples_for(options))
-            for block in levelled(blocks, levels, options.sample_rate, ceiling_db):
-                peak.add(block)
-                encoder.write(block)
-                progress.add(len(block), 2)
-            samples = encoder.samples_written
+        with atomic_output(out) as tmp:
+            for attempt in range(1, PEAK_ATTEMPTS + 1):
+                levels, samples, peak_db = _encode(
+                    tmp, spec, options, info, chapters, mixer, ceiling_db, progress
+                )
+                if not spec.check_peaks:
+                    break
+                decoded_db = encoders.decoded_true_peak_db(tmp, options.sample_rate)
+                peak_db = max(peak_db, decoded_db)
+                if decoded_db <= options.true_peak_db or attempt == PEAK_ATTEMPTS:
+                    break
+                ceiling_db -= decoded_db - options.true_peak_db + PEAK_MARGIN_DB  # the codec overshot
         extra = _write_timed_text(timeline, out, options)
         progress.pass_done(2)
     except OSError as exc:
@@ -330,13 +335,39 @@ def export_session(
         samples / options.sample_rate,
         samples,
         options.sample_rate,
-        measured,
+        levels.measured_lufs,
         target_lufs_for(timeline, options),
-        gain_db,
-        peak.peak_db,
+        levels.gain_db,
+        peak_db,
         len(chapters),
         extra,
     )
+
+
+def _encode(
+    tmp: Path,
+    spec: encoders.FormatSpec,
+    options: ExportOptions,
+    info: tags.TrackInfo,
+    chapters: list[tags.Chapter],
+    mixer: Mixer,
+    ceiling_db: float,
+    progress: PassProgress,
+) -> tuple[Levels, int, float]:
+    """Both passes into `tmp`, limited under `ceiling_db`: the levels, the samples written, and the
+    true peak of what was encoded."""
+    with encoded_file(tmp, spec, options, info, chapters) as encoder:
+        # the encoder (a worker process for MP3) starts while pass 1 runs
+        levels = plan_levels(mixer, mixer.timeline, options, ceiling_db, lambda n: progress.add(n, 1))
+        progress.pass_done(1)
+        peak = OutputPeak(options.sample_rate, levels)
+        blocks = mixer.blocks(block_samples=block_samples_for(options))
+        for block in levelled(blocks, levels, options.sample_rate, ceiling_db):
+            peak.add(block)
+            encoder.write(block)
+            progress.add(len(block), 2)
+        samples = encoder.samples_written
+    return levels, samples, peak.peak_db
 
 
 def _write_timed_text(timeline: Timeline, audio_path: Path, options: ExportOptions) -> tuple[Path, ...]:
