@@ -53,8 +53,10 @@ def measure() -> dict[str, object]:
             draft = compile_routine(routine, options, EstimatedDurations(), estimated=True)
             synth.warm([e.text for e in draft.speech() if e.text], profile.rate)
             compile_routine(routine, options, recording)
-            print(f"{name} ({profile.name}): {len(recording.seen.get(f'{profile.rate:g}', {}))} lines so far",
-                  file=sys.stderr)
+            print(
+                f"{name} ({profile.name}): {len(recording.seen.get(f'{profile.rate:g}', {}))} lines so far",
+                file=sys.stderr,
+            )
     return {
         "engine": "piper",
         "voice": synth.voice,

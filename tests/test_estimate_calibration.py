@@ -52,10 +52,8 @@ def test_the_estimate_is_within_3_percent_of_the_real_length(name, profile):
 def test_the_table_is_the_installed_default_voice_speaking():
     synth = Synthesizer("piper")
     assert synth.identity == TABLE["identity"], "the voice changed: run scripts/piper_lengths.py"
-    lines = sorted(
-        ((rate, text, seconds) for rate, found in TABLE["seconds"].items() for text, seconds in found.items()),
-        key=lambda row: row[2],
-    )
+    rows = [(rate, text, s) for rate, found in TABLE["seconds"].items() for text, s in found.items()]
+    lines = sorted(rows, key=lambda row: row[2])
     sample = [lines[len(lines) * k // 5] for k in range(1, 5)] + [lines[-1]]  # a spread of lengths
     for rate, text, seconds in sample:
         spoken = synth.clip(text, float(rate)).duration_s

@@ -30,6 +30,7 @@ class WordCount:
         pauses = len(re.findall(r"[,.;:!?]", text))
         return (0.15 + words * 0.36 + pauses * 0.2) / max(rate, 0.1)
 
+
 CASES = [
     ("spec-example", "guided"),
     ("spec-example", "eyes-closed"),
