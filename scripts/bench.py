@@ -23,6 +23,10 @@ routine is exported with espeak).
 Dependencies (`--only scipy`): the stream's two IIR filters (the loudness meter's K-weighting,
 the bed's noise colouring) timed with scipy and with numpy alone; scipy stays while it is faster.
 
+Estimate (issue 14): `plan --estimate` against the real plan with piper for every built-in
+routine under every profile (target: within 3%). Progress (issue 14): an export's progress, its
+first move and the time left it implies against the truth (target: at most twice the truth).
+
 Targets are ratios (the machine is shared and noisy: the fastest of a few runs counts where
 that is cheap), never timed assertions in tests.
 """
@@ -35,6 +39,7 @@ import functools
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -731,6 +736,88 @@ def bench_live_first_sound_card() -> list[dict[str, Any]]:
     return rows
 
 
+def bench_estimate() -> list[dict[str, Any]]:
+    """`voicecoach plan NAME --json` (piper, the real lengths; through the user's speech cache, so
+    minutes the first time) against `--estimate`, for every built-in routine under every built-in
+    profile: the estimate's error (target: within 3%)."""
+    from voicecoach.profiles.model import BUILTIN_PROFILES
+    from voicecoach.routine.builtin import builtin_names
+
+    rows = []
+    for name in builtin_names():
+        for profile in BUILTIN_PROFILES:
+            lengths = []
+            for extra in ((), ("--estimate",)):
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "voicecoach",
+                    "plan",
+                    name,
+                    "--profile",
+                    profile,
+                    "--json",
+                    *extra,
+                ]
+                done = subprocess.run(cmd, capture_output=True, text=True, env=_env(), check=True)
+                lengths.append(json.loads(done.stdout)["duration_s"])
+            real, estimate = lengths
+            rows.append(
+                {
+                    "name": f"estimate, {name} ({profile}): {estimate - real:+.1f} s",
+                    "seconds": round(estimate, 1),
+                    "floor": round(real, 1),
+                    "floor_name": f"real length (piper), error {100 * (estimate - real) / real:+.2f}%",
+                    "ratio": round(estimate / real, 4),
+                    "target": 1.03,
+                    "met": abs(estimate - real) <= 0.03 * real,
+                }
+            )
+    return rows
+
+
+def _progress_run(routine: str, engine: str) -> dict[str, float]:
+    """An export into an empty cache, in this process, recording its progress: when it first moved,
+    and the worst ratio of the time left it implied (elapsed x (1 - f) / f) to the truth past 10%."""
+    import tempfile
+
+    from voicecoach import app
+    from voicecoach.export.track import ExportOptions
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["VOICECOACH_CACHE_DIR"] = tmp
+        marks: list[tuple[float, float]] = []
+        start = time.perf_counter()
+        options = ExportOptions(progress=lambda f: marks.append((time.perf_counter() - start, f)))
+        app.export_routine(routine, app.SessionOptions(engine=engine), str(Path(tmp) / "x.mp3"), options)
+        end = time.perf_counter() - start
+        del os.environ["VOICECOACH_CACHE_DIR"]
+    first_move = next(t for t, f in marks if f > 0)
+    ratios = [t * (1 - f) / f / (end - t) for t, f in marks if 0.1 <= f < 1 and end - t > 0.05]
+    return {"seconds": end, "first_move_s": first_move, "worst_eta_ratio": max(ratios), "best": min(ratios)}
+
+
+def bench_progress() -> list[dict[str, Any]]:
+    """Export progress (issue 14): the first move, and the time left it implies against the truth
+    once past 10% (target: never more than twice the truth) for an espeak and a piper export."""
+    rows = []
+    for routine, engine in (("desk-reset", "espeak"), ("reclining-hip-release", "piper")):
+        r = _progress_run(routine, engine)
+        rows.append(
+            {
+                "name": f"export progress, {routine} ({engine}): first move {r['first_move_s']:.2f} s",
+                "seconds": round(r["seconds"], 2),
+                "floor": 2.0,
+                "floor_name": f"time left / truth past 10%: {r['best']:.2f} to {r['worst_eta_ratio']:.2f}",
+                "ratio": round(r["worst_eta_ratio"], 3),
+                "target": 2.0,
+                "met": r["worst_eta_ratio"] <= 2.0 and r["first_move_s"] <= 1.0,
+                "detail": {k: round(v, 3) for k, v in r.items()},
+            }
+        )
+    return rows
+
+
 def _numpy_kweighting_stream(blocks: list[np.ndarray], rate: int) -> np.ndarray:
     """numpy alone: each block K-weighted by FFT with its decay (kweight.k_weighted), overlap-added."""
     from voicecoach.sound.kweight import TAIL_S, k_weighted
@@ -961,6 +1048,8 @@ BENCHES: list[Callable[[], Any]] = [
     bench_live_first_sound_card,
     bench_scipy,
     bench_serve,
+    bench_estimate,
+    bench_progress,
 ]
 
 

@@ -62,4 +62,4 @@ def test_split_writes_files_and_a_playlist(routine, tmp_path):
     done = run_voicecoach("export", str(routine), *OPTIONS, "--split", "-o", "parts", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     names = sorted(p.name for p in (tmp_path / "parts").iterdir())
-    assert names == ["01 - Sit comfortably.mp3", "02 - Tick.mp3", "03 - Breathing 2-2.mp3", "Tiny Test.m3u8"]
+    assert names == ["01 - Sit comfortably.mp3", "02 - Tick.mp3", "03 - Breathing 2-2.mp3", "parts.m3u8"]

@@ -9,7 +9,7 @@ import pytest
 from audio_helpers import RATE, tone
 from scipy.signal import welch
 
-from voicecoach.errors import ExportError, UsageError
+from voicecoach.errors import UsageError
 from voicecoach.mix.bed import Bed, make_loop
 from voicecoach.mix.mixer import Mixer
 from voicecoach.plan.timeline import Event, StepSpan, Timeline
@@ -100,5 +100,5 @@ def test_missing_or_undecodable_bed_files_are_errors(tmp_path):
         Bed(str(tmp_path / "nope.mp3")).stream(RATE)
     junk = tmp_path / "junk.mp3"
     junk.write_bytes(b"not audio at all" * 100)
-    with pytest.raises(ExportError, match="bed file"):
+    with pytest.raises(UsageError, match="bed file"):
         Bed(str(junk)).stream(RATE)

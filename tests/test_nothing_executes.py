@@ -24,7 +24,7 @@ import pytest
 import yaml
 from conftest import run_voicecoach
 
-from voicecoach.errors import ExportError, RoutineError, UsageError
+from voicecoach.errors import RoutineError, UsageError
 from voicecoach.mix.bed import check_bed_file, decode_file
 from voicecoach.profiles.file import load_profile_file
 from voicecoach.profiles.model import BUILTIN_PROFILES
@@ -230,7 +230,7 @@ def test_a_playlist_posing_as_a_bed_is_not_followed(tmp_path: Path):
     concat = tmp_path / "waves.ogg"
     concat.write_text(f"ffconcat version 1.0\nfile {target}\n")
     for bed in (hls, concat):
-        with pytest.raises(ExportError, match=r"cannot decode the bed file .*not a plain audio file"):
+        with pytest.raises(UsageError, match=r"cannot decode the bed file .*not a plain audio file"):
             decode_file(str(bed), RATE, 10.0)
 
 
@@ -261,7 +261,7 @@ def test_a_wav_bed_with_an_absurd_header_is_an_error_or_audio(tmp_path: Path):
 def _decodes_or_explains(path: Path) -> None:
     try:
         samples = decode_file(str(path), RATE, 10.0)
-    except ExportError as exc:
+    except UsageError as exc:
         assert "bed file" in str(exc)
     else:
         assert samples.dtype == np.float32 and np.all(np.isfinite(samples))

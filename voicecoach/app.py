@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import shutil
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -9,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from voicecoach.errors import Problem, RoutineError, UsageError
+from voicecoach.errors import Problem, RoutineError, UsageError, VoicecoachError
 from voicecoach.export.encoders import format_for
+from voicecoach.export.progress import MODEL_LOAD_S, ExportProgress, mix_costs_s, synthesis_cost_s
 from voicecoach.export.split import SplitResult, export_split
 from voicecoach.export.track import (
     ExportOptions,
@@ -23,7 +26,7 @@ from voicecoach.fsutil import write_text_atomic
 from voicecoach.mix.mixer import level_all_cues
 from voicecoach.paths import data_dir, routines_dir
 from voicecoach.plan.compiler import CompileOptions, SpeechDurations, compile_routine, compile_session
-from voicecoach.plan.estimate import EstimatedDurations
+from voicecoach.plan.estimate import EstimatedDurations, KnownOrEstimated
 from voicecoach.plan.timeline import Timeline
 from voicecoach.profiles.store import DEFAULT_PROFILE, all_profiles, get_profile
 from voicecoach.routine.builtin import (
@@ -138,38 +141,75 @@ def plan(routine_args: str | Sequence[str], options: SessionOptions, estimate: b
 
 
 def warmed_synthesizer(
-    routines: Sequence[Routine], compile_options: CompileOptions, options: SessionOptions
+    routines: Sequence[Routine],
+    compile_options: CompileOptions,
+    options: SessionOptions,
+    progress: ExportProgress | None = None,
 ) -> Synthesizer:
     """A synthesizer (cached, normalised: durations as played) with the routine's lines made ahead.
 
     The lines are found by a draft compile with estimated durations, then synthesised together,
-    on every core, instead of one by one as the compiler asks for them.
+    on every core, instead of one by one as the compiler asks for them. `progress` gets the
+    voice's loading and the synthesis as stages weighted by their expected cost.
     """
     synth = Synthesizer(options.engine, options.voice)
     draft = compile_session(routines, compile_options, EstimatedDurations(), estimated=True)
     lines = [e.text for e in draft.events if e.kind == "speech" and e.text]
-    synth.warm(lines, compile_options.resolved_profile().rate)
+    rate = compile_options.resolved_profile().rate
+    on_done = None
+    if progress is not None:
+        missing = synth.missing(lines, rate)
+        engine = synth.engine.name
+        progress.plan("voice", MODEL_LOAD_S.get(engine, 0.0) if missing else 0.0)
+        progress.plan("synthesis", synthesis_cost_s(missing, engine, synth.engine.workers), len(missing))
+
+        def on_done(_line: str) -> None:
+            progress.advance("voice", 1.0)
+            progress.step("synthesis")
+
+    synth.warm(lines, rate, on_done)
     return synth
 
 
 def builtin_routines() -> list[dict[str, Any]]:
     """Each routine found by name (yours first, marked, then the built-ins) with its name, title,
-    estimated length and tags."""
+    length and tags; the length is exact once the default voice has spoken every line (they are in
+    the speech cache), else `estimated`."""
+    known = _known_lengths()
     rows = []
     for found in named_routines():
         routine = load_routine(found.path)
         options = CompileOptions(profile=get_profile(routine.profile))
-        timeline = compile_routine(routine, options, EstimatedDurations(), estimated=True)
+        duration_s, estimated = session_length(routine, options, known)
         rows.append(
             {
                 "name": found.name,
                 "title": routine.title,
-                "duration_s": round(timeline.duration_s, 2),
+                "duration_s": round(duration_s, 2),
+                "estimated": estimated,
                 "tags": list(routine.tags),
                 "yours": found.yours,
             }
         )
     return rows
+
+
+def session_length(
+    routine: Routine, compile_options: CompileOptions, known: Callable[[str, float], float | None] | None
+) -> tuple[float, bool]:
+    """The session's length from the lines' real lengths where `known`, else estimated; and
+    whether any line was estimated."""
+    source = KnownOrEstimated(known)
+    timeline = compile_routine(routine, compile_options, source, estimated=True)
+    return timeline.duration_s, source.estimated
+
+
+def _known_lengths() -> Callable[[str, float], float | None] | None:
+    """Lengths of lines the default voice has already spoken (from the speech cache), if it works."""
+    try:
+        return Synthesizer().known_duration_s
+    except VoicecoachError:
+        return None
 
 
 def validate_files(paths: list[str]) -> tuple[list[Problem], list[str]]:
@@ -202,14 +242,14 @@ def clock(seconds: float) -> str:
 def describe(routine_arg: str) -> dict[str, Any]:
     """What `voicecoach show` prints: the routine's purpose, steps with times, length per profile."""
     routine = load(routine_arg)
-    timelines = {
-        name: compile_routine(
-            routine, CompileOptions(profile=get_profile(name)), EstimatedDurations(), estimated=True
+    known = _known_lengths()
+    lengths, estimated = {}, {}
+    for name in all_profiles():
+        lengths[name], estimated[name] = session_length(
+            routine, CompileOptions(profile=get_profile(name)), known
         )
-        for name in all_profiles()
-    }
-    lengths = {name: timeline.duration_s for name, timeline in timelines.items()}
-    guided = timelines[routine.profile or DEFAULT_PROFILE]  # its own profile's steps and holds are shown
+    shown = get_profile(routine.profile or DEFAULT_PROFILE)  # its own profile's steps and holds are shown
+    guided = compile_routine(routine, CompileOptions(profile=shown), EstimatedDurations(), estimated=True)
     return {
         "title": routine.title,
         "summary": routine.summary,
@@ -220,6 +260,7 @@ def describe(routine_arg: str) -> dict[str, Any]:
         "steps": [s.to_json() for s in guided.steps],
         "holds": [h.to_json() for h in guided.holds],
         "duration_s": lengths,
+        "estimated": estimated,
     }
 
 
@@ -302,7 +343,9 @@ class PreparedSession:
     clips: Mapping[str, Clip]
 
 
-def prepare(routine_args: str | Sequence[str], options: SessionOptions) -> PreparedSession:
+def prepare(
+    routine_args: str | Sequence[str], options: SessionOptions, progress: ExportProgress | None = None
+) -> PreparedSession:
     """Compile the routine (or several, joined into one session) exactly as `plan` does (speech
     durations from the synthesizer: cached, normalised, as played), every line synthesised or found
     in the cache; the clips by line.
@@ -312,7 +355,7 @@ def prepare(routine_args: str | Sequence[str], options: SessionOptions) -> Prepa
     routines = [load(arg) for arg in _listed(routine_args)]  # every one checked before any synthesis
     threading.Thread(target=level_all_cues, name="voicecoach-cues", daemon=True).start()
     compile_options = options.compile_options(routines)
-    synth = warmed_synthesizer(routines, compile_options, options)
+    synth = warmed_synthesizer(routines, compile_options, options, progress)
     timeline = compile_session(routines, compile_options, synth)
     rate = compile_options.resolved_profile().rate
     texts = [e.text for e in timeline.speech() if e.text is not None]
@@ -334,8 +377,39 @@ def export_routine(
     args = _listed(routine_args)
     target = Path(out) if out else default_output(args[0])
     check_request(target, export_options)
-    prepared = prepare(args, options)
-    return export_session(prepared.timeline, prepared.clips, target, export_options)
+    with _tracked(args, options, export_options, target) as (progress, tracked_options):
+        prepared = prepare(args, options, progress)
+        return export_session(prepared.timeline, prepared.clips, target, tracked_options)
+
+
+@contextlib.contextmanager
+def _tracked(
+    routine_args: str | Sequence[str],
+    options: SessionOptions,
+    export_options: ExportOptions,
+    target: Path | None,
+) -> Iterator[tuple[ExportProgress | None, ExportOptions]]:
+    """The export's whole progress (when `export_options.progress` shows it): the voice, synthesis
+    and mix stages, the mix's cost planned at once from an estimated plan, so the total is known
+    from the start; export options whose progress reports the mix stage."""
+    if export_options.progress is None:
+        yield None, export_options
+        return
+    progress = ExportProgress(export_options.progress)
+    try:
+        routines = [load(arg) for arg in _listed(routine_args)]
+        compile_options = options.compile_options(routines)
+        draft = compile_session(routines, compile_options, EstimatedDurations(), estimated=True)
+        spec = format_for(export_options.format or (str(target) if target else ".mp3"))
+        bed = export_options.bed if export_options.bed is not None else draft.bed
+        costs = mix_costs_s(draft.duration_s, spec.name, bool(bed) and bed != "none")
+        progress.plan("voice", 0.0)
+        progress.plan("synthesis", 0.0)
+        progress.plan("mix", sum(costs))
+        yield progress, dataclasses.replace(export_options, progress=lambda f: progress.advance("mix", f))
+        progress.finish()
+    finally:
+        progress.close()
 
 
 def export_routine_split(
@@ -343,9 +417,10 @@ def export_routine_split(
 ) -> SplitResult:
     """Export ROUTINE as one file per step plus a playlist into `out_dir` (default: named after it)."""
     check_request(None, export_options)
-    prepared = prepare(routine_arg, options)
-    folder = Path(out_dir) if out_dir else default_output(routine_arg, "")
-    return export_split(prepared.timeline, prepared.clips, folder, export_options)
+    with _tracked(routine_arg, options, export_options, None) as (progress, tracked_options):
+        prepared = prepare(routine_arg, options, progress)
+        folder = Path(out_dir) if out_dir else default_output(routine_arg, "")
+        return export_split(prepared.timeline, prepared.clips, folder, tracked_options)
 
 
 def export_routines(
@@ -426,9 +501,17 @@ def export_many(
     folder.mkdir(parents=True, exist_ok=True)
     suffix = format_for(export_options.format).suffix if export_options.format else ".mp3"
     used: set[str] = set()
-    for arg in routine_args:
+    for n, arg in enumerate(routine_args):
         name = _unused_name(default_output(arg, suffix), used)
-        yield export_routine(arg, options, str(folder / name), export_options)
+        yield export_routine(arg, options, str(folder / name), _share(export_options, n, len(routine_args)))
+
+
+def _share(export_options: ExportOptions, n: int, count: int) -> ExportOptions:
+    """Export options whose progress shows the `n`th of `count` exports as its share of the bar."""
+    show = export_options.progress
+    if show is None or count == 1:
+        return export_options
+    return dataclasses.replace(export_options, progress=lambda f: show((n + f) / count))
 
 
 def _unused_name(path: Path, used: set[str]) -> str:

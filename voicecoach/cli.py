@@ -7,7 +7,7 @@ import json
 import sys
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 import click
 
@@ -23,9 +23,6 @@ from voicecoach.profiles.model import CUE_STYLES, settings
 from voicecoach.profiles.store import all_profiles
 from voicecoach.speech.cache import CacheWarning, ClipCache
 from voicecoach.speech.engines.registry import engines_report, engines_table
-
-if TYPE_CHECKING:
-    from click._termui_impl import ProgressBar
 
 _PYTHON_SHOWWARNING = warnings.showwarning
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -172,7 +169,8 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 @handle_errors
 def list_cmd(as_json: bool) -> None:
-    """List the routines you can name: yours (marked), then the built-ins; length and tags.
+    """List the routines you can name: yours (marked), then the built-ins; length (~ estimated until
+    its speech is made) and tags.
 
     \b
     Example:
@@ -184,8 +182,10 @@ def list_cmd(as_json: bool) -> None:
         return
     for row in rows:
         mine = "  (yours)" if row["yours"] else ""
-        tags = ", ".join(row["tags"])
-        click.echo(f"{row['name']:<30} {app.clock(row['duration_s']):>7}  {row['title']}  [{tags}]{mine}")
+        length = ("~" if row["estimated"] else "") + app.clock(row["duration_s"])
+        click.echo(f"{row['name']:<30} {length:>7}  {row['title']}  [{', '.join(row['tags'])}]{mine}")
+    if any(row["estimated"] for row in rows):
+        click.echo("(~ estimated: exact once a routine has been played, planned or exported)")
 
 
 @main.command(short_help="Check routine files: every problem as FILE:LINE:COL.")
@@ -360,21 +360,34 @@ def _size(n_bytes: int) -> str:
     return f"{n_bytes / 1024**2:.1f} MB"
 
 
-def _progress_callback() -> tuple[Callable[[float], None] | None, ProgressBar[int] | None]:
-    """A progress bar on stderr when stderr is a terminal, else nothing."""
-    if not sys.stderr.isatty():
-        return None, None
-    bar = click.progressbar(length=1000, label="exporting", file=sys.stderr)
-    bar.__enter__()
-    state = {"shown": 0}
+class _ProgressBar:
+    """The export's progress bar on stderr (tqdm: it keeps to the terminal's width, works out the
+    remaining time from the average speed so far, and ends its line when closed)."""
 
-    def update(fraction: float) -> None:
-        step = int(fraction * 1000) - state["shown"]
+    STEPS = 1000
+
+    def __init__(self) -> None:
+        from tqdm import tqdm  # start-up time: only an export on a terminal draws a bar
+
+        self._bar = tqdm(
+            total=self.STEPS,
+            desc="exporting",
+            file=sys.stderr,
+            bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed} elapsed, {remaining} left",
+            smoothing=0,  # the fraction grows evenly with time: the average speed predicts best
+            mininterval=0.1,
+            dynamic_ncols=True,
+        )
+        self._bar.refresh()  # shown at once, at 0%
+
+    def __call__(self, fraction: float) -> None:
+        step = int(fraction * self.STEPS) - self._bar.n
         if step > 0:
-            bar.update(step)
-            state["shown"] += step
+            self._bar.update(step)
 
-    return update, bar
+    def close(self) -> None:
+        """End the bar's line (the result goes on the next one)."""
+        self._bar.close()
 
 
 @main.command(short_help="Write sessions as MP3 (or M4A, Ogg, FLAC) with chapters.")
@@ -439,14 +452,17 @@ def export(
       voicecoach export lower-back-hip-relief --split -o relief/
     """
     options = _session_options(kwargs)
-    progress, bar = _progress_callback()
-    export_options = ExportOptions(quality=quality, bed=bed, lrc=lrc, srt=srt, progress=progress, format=fmt)
+    bar = _ProgressBar() if sys.stderr.isatty() else None
+    export_options = ExportOptions(quality=quality, bed=bed, lrc=lrc, srt=srt, progress=bar, format=fmt)
+    lines = []
     try:
         for done in app.export_routines(routines, options, output, export_options, split=split):
-            click.echo(_export_summary(done))
+            lines.append(_export_summary(done))
     finally:
         if bar is not None:
-            bar.__exit__(None, None, None)
+            bar.close()
+    for line in lines:
+        click.echo(line)
 
 
 def _export_summary(result: Any) -> str:
@@ -519,8 +535,21 @@ def play(
         log_path=log_path,
         sleep_after_s=app.parse_sleep_after(sleep_after),
     )
-    state = {"end": "completed", "quit": "stopped", "sleep": "faded out (--sleep-after)"}[result.ended_by]
-    click.echo(f"{state}: {app.clock(result.played_s)} played", err=True)
+    click.echo(_ending_line(result), err=True)
+
+
+def _ending_line(result: Any) -> str:
+    """`completed: 3:38 played`, or `ended: 0:55 of 3:38 played, 4 steps skipped`."""
+    if result.completed:
+        state = "completed"
+    else:
+        state = {"end": "ended", "quit": "stopped", "sleep": "faded out (--sleep-after)"}[result.ended_by]
+    played = app.clock(result.played_s)
+    if result.session_s and not (result.completed and not result.steps_skipped):
+        played += f" of {app.clock(result.session_s)}"
+    skipped = result.steps_skipped
+    extra = f", {skipped} step{'s' if skipped != 1 else ''} skipped" if skipped else ""
+    return f"{state}: {played} played{extra}"
 
 
 @main.command()

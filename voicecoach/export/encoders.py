@@ -27,6 +27,7 @@ import numpy as np
 
 from voicecoach.errors import ExportError, UsageError
 from voicecoach.export import lametag
+from voicecoach.sound.loudness import TruePeakMeter
 from voicecoach.sound.wav import to_int16
 
 #: What ffmpeg prints when it could not write its output (it may still exit 0 after some of these).
@@ -59,6 +60,8 @@ class FormatSpec:
     settings: dict[str, Setting]
     ffmpeg_muxer: str = ""  # empty: written here, not by ffmpeg
     muxer_args: tuple[str, ...] = ()  # ffmpeg output options besides the codec's
+    comment_chapters: bool = False  # chapters as Vorbis comments (ffmpeg writes none for this format)
+    check_peaks: bool = False  # lossy via ffmpeg: the decoded true peak is measured after encoding
 
     @property
     def via_ffmpeg(self) -> bool:
@@ -69,21 +72,26 @@ def _both(args: tuple[str, ...], headroom_db: float) -> dict[str, Setting]:
     return {"phone": Setting(args, headroom_db), "high": Setting(args, headroom_db)}
 
 
+#: ffmpeg's AAC encoder; its temporal noise shaping (TNS) now and then turns a limited speech peak
+#: into a click up to 0 dBFS, past any headroom: it is off (for speech it makes no audible difference).
+_AAC = ("-c:a", "aac", "-aac_tns", "0")
+
 FORMATS: dict[str, FormatSpec] = {
     # MP3 arguments: bitrate in kbps, LAME quality (0 best .. 9 fastest). Mono voice.
     ".mp3": FormatSpec(
         "mp3", ".mp3", {"phone": Setting(("96", "5"), 1.5), "high": Setting(("160", "2"), 0.7)}
     ),
     ".wav": FormatSpec("wav", ".wav", _both((), 0.1)),
-    ".flac": FormatSpec("flac", ".flac", _both(("-c:a", "flac"), 0.1), "flac"),
+    ".flac": FormatSpec("flac", ".flac", _both(("-c:a", "flac"), 0.1), "flac", comment_chapters=True),
     ".m4a": FormatSpec(
         "m4a",
         ".m4a",
         {
-            "phone": Setting(("-c:a", "aac", "-b:a", "96k"), 1.5),
-            "high": Setting(("-c:a", "aac", "-b:a", "160k"), 0.7),
+            "phone": Setting((*_AAC, "-b:a", "96k"), 1.5),
+            "high": Setting((*_AAC, "-b:a", "160k"), 0.7),
         },
         "ipod",
+        check_peaks=True,
     ),
     # An audiobook: AAC with chapters, branded M4B and marked as an audiobook (iTunes media type 2)
     # for Apple Books and audiobook players; the index first, so a player streaming it over HTTP
@@ -92,29 +100,34 @@ FORMATS: dict[str, FormatSpec] = {
         "m4b",
         ".m4b",
         {
-            "phone": Setting(("-c:a", "aac", "-b:a", "96k"), 1.5),
-            "high": Setting(("-c:a", "aac", "-b:a", "160k"), 0.7),
+            "phone": Setting((*_AAC, "-b:a", "96k"), 1.5),
+            "high": Setting((*_AAC, "-b:a", "160k"), 0.7),
         },
         "ipod",
         ("-movflags", "+faststart", "-brand", "M4B ", "-metadata", "media_type=2"),
+        check_peaks=True,
     ),
     ".ogg": FormatSpec(
         "ogg",
         ".ogg",
         {
-            "phone": Setting(("-c:a", "libvorbis", "-q:a", "3"), 1.5),
+            "phone": Setting(("-c:a", "libvorbis", "-q:a", "3"), 2.0),
             "high": Setting(("-c:a", "libvorbis", "-q:a", "6"), 1.0),
         },
         "ogg",
+        comment_chapters=True,
+        check_peaks=True,
     ),
     ".opus": FormatSpec(
         "opus",
         ".opus",
         {
-            "phone": Setting(("-c:a", "libopus", "-b:a", "64k"), 2.0),
+            "phone": Setting(("-c:a", "libopus", "-b:a", "64k"), 3.0),
             "high": Setting(("-c:a", "libopus", "-b:a", "128k"), 1.5),
         },
         "opus",
+        comment_chapters=True,  # ffmpeg's own Opus chapters can start a second late (5.1 rounds up)
+        check_peaks=True,
     ),
 }
 QUALITIES = ("phone", "high")
@@ -340,7 +353,17 @@ class FfmpegEncoder(Encoder):
             "pipe:0",
         ]
         if metadata_file:
-            cmd += ["-f", "ffmetadata", "-i", metadata_file, "-map_metadata", "1", "-map_chapters", "1"]
+            chapters_from = "-1" if spec.comment_chapters else "1"  # -1: the comments carry them
+            cmd += [
+                "-f",
+                "ffmetadata",
+                "-i",
+                metadata_file,
+                "-map_metadata",
+                "1",
+                "-map_chapters",
+                chapters_from,
+            ]
         cmd += ["-map", "0:a", *spec.settings[quality].args, *spec.muxer_args, "-f", spec.ffmpeg_muxer, path]
         self._errors = tempfile.TemporaryFile()
         # Its own session: Ctrl-C reaches only us, and we stop ffmpeg ourselves (abort).
@@ -401,6 +424,27 @@ class FfmpegEncoder(Encoder):
         self._proc.kill()
         self._proc.wait()
         self._errors.close()
+
+
+def decoded_true_peak_db(path: str | os.PathLike[str], sample_rate: int) -> float:
+    """The true peak (dBTP, 4x oversampled) of a file as a player decodes it (ffmpeg)."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise ExportError(f"checking the file's peaks needs ffmpeg: {FFMPEG_HINT}")
+    cmd = [ffmpeg, "-v", "error", "-nostdin", "-i", os.fspath(path), "-f", "f32le", "-ac", "1"]
+    cmd += ["-ar", str(sample_rate), "-"]
+    meter = TruePeakMeter(sample_rate)
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
+        stream = _pipe(proc.stdout)
+        while chunk := stream.read(1 << 20):
+            usable = len(chunk) - len(chunk) % 4
+            if usable < len(chunk):  # a pipe read can end inside a sample: complete it
+                chunk += stream.read(4 - len(chunk) % 4)
+            meter.add(np.frombuffer(chunk, dtype="<f4"))
+    if proc.returncode != 0:
+        raise ExportError(f"ffmpeg could not decode the file it wrote ({os.fspath(path)}): try again")
+    meter.add(np.zeros(0, dtype=np.float32), last=True)
+    return meter.peak_db
 
 
 def open_encoder(

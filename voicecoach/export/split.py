@@ -8,6 +8,7 @@ seamlessly, and played back to back they are the whole session again.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,10 @@ import numpy as np
 
 from voicecoach.errors import ExportError
 from voicecoach.export import encoders, tags
+from voicecoach.export.progress import mix_costs_s
 from voicecoach.export.track import (
     ExportOptions,
+    PassProgress,
     block_samples_for,
     ceiling_db_for,
     encoded_file,
@@ -71,6 +74,14 @@ class _Cutter:
             yield part
 
 
+def part_name(title: str, number: int) -> str:
+    """The name of a step's file (without the number or suffix): the step's title; a talk step's
+    (its first words, ending in " ...") cut to its first sentence, with no trailing punctuation."""
+    text = title.strip().removesuffix("...").strip()
+    first = re.split(r"(?<=[.!?;:])\s", text, maxsplit=1)[0]
+    return safe_filename(first.rstrip(" .,;:!?…"), f"Step {number}")
+
+
 def _playlist(title: str, entries: list[tuple[str, float, str]]) -> str:
     """An M3U8 playlist. Titles come from the routine file: each is kept to one line, so no title
     can add an entry (a URL, another file) to the playlist."""
@@ -87,7 +98,8 @@ def export_split(
     out_dir: str | os.PathLike[str],
     options: ExportOptions | None = None,
 ) -> SplitResult:
-    """Write `NN - Step.ext` per step and `Title.m3u8` into `out_dir` (format: options.format or MP3)."""
+    """Write `NN - Step.ext` per step and `FOLDER.m3u8` (named after `out_dir`) into `out_dir`
+    (format: options.format or MP3)."""
     options = options or ExportOptions()
     spec = encoders.format_for(options.format or ".mp3")
     folder = Path(out_dir)
@@ -97,7 +109,13 @@ def export_split(
         raise ExportError(f"cannot create the folder {folder}: {exc.strerror}") from exc
     mixer = make_mixer(timeline, clips, options)
     ceiling = ceiling_db_for(spec, options)
-    levels = plan_levels(mixer, timeline, options, ceiling)
+    progress = PassProgress(
+        options.progress,
+        mixer.total_samples,
+        *mix_costs_s(timeline.duration_s, spec.name, mixer.bed is not None),
+    )
+    levels = plan_levels(mixer, timeline, options, ceiling, lambda n: progress.add(n, 1))
+    progress.pass_done(1)
     gain_db = levels.gain_db
     blocks = mixer.blocks(block_samples=block_samples_for(options))
     cutter = _Cutter(levelled(blocks, levels, options.sample_rate, ceiling))
@@ -105,7 +123,7 @@ def export_split(
     written, entries = [], []
     try:
         for number, (start, end, title) in enumerate(parts, start=1):
-            name = f"{number:02d} - {safe_filename(title, f'Step {number}')}{spec.suffix}"
+            name = f"{number:02d} - {part_name(title, number)}{spec.suffix}"
             info = track_info(
                 timeline,
                 options,
@@ -116,10 +134,12 @@ def export_split(
             with atomic_output(folder / name) as tmp, encoded_file(tmp, spec, options, info, []) as encoder:
                 for block in cutter.take(end - start):
                     encoder.write(block)
+                    progress.add(len(block), 2)
             written.append(folder / name)
             entries.append((name, (end - start) / options.sample_rate, title))
-        playlist = folder / f"{safe_filename(timeline.title)}.m3u8"
+        playlist = folder / f"{safe_filename(folder.resolve().name, safe_filename(timeline.title))}.m3u8"
         write_text_atomic(playlist, _playlist(timeline.title, entries))
+        progress.pass_done(2)
     except OSError as exc:
         raise ExportError(
             f"could not write into {folder}: {exc.strerror or exc} "

@@ -15,7 +15,6 @@ from voicecoach.plan.timeline import StepSpan, Timeline
 if TYPE_CHECKING:
     from mutagen.id3 import ID3
 
-ALBUM = "voicecoach"
 ARTIST = "voicecoach"
 GENRE = "Fitness"
 #: Entries one ID3 table of contents (CTOC) can list.
@@ -36,7 +35,7 @@ class TrackInfo:
 
     title: str
     length_ms: int
-    album: str = ALBUM
+    album: str = ""  # the routine's title (export's default): one album per session
     artist: str = ARTIST
     genre: str = GENRE
     comment: str = ""
@@ -76,7 +75,8 @@ def id3_tags(info: TrackInfo, chapters: list[Chapter]) -> ID3:
 
     tags = ID3()
     tags.add(TIT2(encoding=3, text=[info.title]))
-    tags.add(TALB(encoding=3, text=[info.album]))
+    if info.album:
+        tags.add(TALB(encoding=3, text=[info.album]))
     tags.add(TPE1(encoding=3, text=[info.artist]))
     tags.add(TCON(encoding=3, text=[info.genre]))
     tags.add(TLEN(encoding=3, text=[str(info.length_ms)]))
@@ -184,8 +184,26 @@ def _ffmeta_escape(text: str) -> str:
     return out.replace("\n", "\\\n")
 
 
-def ffmetadata(info: TrackInfo, chapters: list[Chapter]) -> str:
-    """The same tags and chapters as an ffmpeg FFMETADATA1 document (for M4A, Ogg, Opus, FLAC)."""
+#: Chapters the Vorbis comment chapter extension can number (CHAPTER001 to CHAPTER999).
+MAX_COMMENT_CHAPTERS = 999
+
+
+def chapter_comments(chapters: list[Chapter]) -> dict[str, str]:
+    """Chapters as Vorbis comments (Xiph's chapter extension: CHAPTER001=00:01:02.500 and
+    CHAPTER001NAME=...), which Ogg Vorbis and FLAC players read; ffmpeg writes chapters of its
+    own only into Opus."""
+    fields = {}
+    for n, c in enumerate(chapters[:MAX_COMMENT_CHAPTERS], start=1):
+        hours, rest_ms = divmod(c.start_ms, 3_600_000)
+        minutes, rest_ms = divmod(rest_ms, 60_000)
+        fields[f"CHAPTER{n:03d}"] = f"{hours:02d}:{minutes:02d}:{rest_ms / 1000:06.3f}"
+        fields[f"CHAPTER{n:03d}NAME"] = c.title
+    return fields
+
+
+def ffmetadata(info: TrackInfo, chapters: list[Chapter], comment_chapters: bool = False) -> str:
+    """The same tags and chapters as an ffmpeg FFMETADATA1 document (for M4A, Ogg, Opus, FLAC);
+    with `comment_chapters`, the chapters also as Vorbis comments (see `chapter_comments`)."""
     lines = [";FFMETADATA1"]
     fields = {
         "title": info.title,
@@ -195,6 +213,8 @@ def ffmetadata(info: TrackInfo, chapters: list[Chapter]) -> str:
         "comment": info.comment,
         "track": info.track,
     }
+    if comment_chapters:
+        fields.update(chapter_comments(chapters))
     lines += [f"{key}={_ffmeta_escape(value)}" for key, value in fields.items() if value]
     for c in chapters:
         lines += [

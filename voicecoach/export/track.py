@@ -24,9 +24,10 @@ import numpy as np
 
 from voicecoach.errors import ExportError, UsageError
 from voicecoach.export import encoders, tags, timedtext
+from voicecoach.export.progress import mix_costs_s
 from voicecoach.fsutil import atomic_output, check_destination, write_text_atomic
 from voicecoach.mix.analysis import Levels, solve_levels
-from voicecoach.mix.bed import NOISE_COLOURS, Bed, check_bed_file
+from voicecoach.mix.bed import NOISE_COLOURS, Bed, load_loop
 from voicecoach.mix.mixer import Mixer
 from voicecoach.plan.timeline import Timeline
 from voicecoach.sound import loudness
@@ -51,7 +52,7 @@ class ExportOptions:
     srt: bool = False
     title: str | None = None
     artist: str = tags.ARTIST
-    album: str = tags.ALBUM
+    album: str | None = None  # None: the routine's title, so a player keeps each session together
     genre: str = tags.GENRE
     comment: str | None = None
     block_s: float = 1.0
@@ -105,7 +106,8 @@ def check_request(out_path: str | os.PathLike[str] | None, options: ExportOption
         check_destination(out)
     bed = options.bed
     if bed and bed not in ("none", *NOISE_COLOURS):
-        check_bed_file(bed)  # no such file, or a device, pipe or folder: exit 2 before any synthesis
+        # decoded now (and kept for the mix): a missing, empty or undecodable file fails before synthesis
+        load_loop(bed, options.sample_rate, options.bed_level_lufs)
 
 
 def make_mixer(timeline: Timeline, clips: Mapping[str, Clip], options: ExportOptions) -> Mixer:
@@ -189,7 +191,7 @@ def track_info(
     return tags.TrackInfo(
         title=title or options.title or timeline.title,
         length_ms=int(round(length * 1000)),
-        album=options.album,
+        album=options.album or timeline.title,
         artist=options.artist,
         genre=options.genre,
         comment=options.comment or tags.summary_of(timeline),
@@ -210,7 +212,7 @@ def encoded_file(
     if spec.via_ffmpeg:
         fd, meta_path = tempfile.mkstemp(prefix="voicecoach-meta-", suffix=".txt")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(tags.ffmetadata(info, chapters))
+            fh.write(tags.ffmetadata(info, chapters, spec.comment_chapters))
     try:
         id3 = tags.id3_bytes(info, chapters) if spec.name == "mp3" else b""
         encoder = encoders.open_encoder(str(tmp), spec, options.sample_rate, options.quality, meta_path, id3)
@@ -258,19 +260,37 @@ def levelled(
     return loudness.apply_curves(blocks, levels.gain_db, ceiling_db, levels.curves)
 
 
-class _Progress:
-    """Turns samples done into a 0..1 fraction: a rendered pass 1 (with a bed) weighs a third."""
+#: Lossy formats (`FormatSpec.check_peaks`) are decoded after encoding and their true peak
+#: measured; past the promise, they are encoded again with the ceiling lowered by the overshoot
+#: and this margin (a codec can overshoot by more than its headroom on rare content).
+PEAK_ATTEMPTS = 3
+PEAK_MARGIN_DB = 0.3
+
+
+class PassProgress:
+    """Samples done as a 0..1 fraction of the export's work, each pass weighted by its expected cost
+    (see export/progress.py); 1.0 once the file is complete."""
 
     def __init__(
-        self, callback: Callable[[float], None] | None, total_samples: int, rendered_pass_1: bool
+        self, callback: Callable[[float], None] | None, total_samples: int, first_s: float, second_s: float
     ) -> None:
-        weight = 3 if rendered_pass_1 else 2
-        self._callback, self._total, self._done = callback, max(1, weight * total_samples), 0
+        self._callback, self._total = callback, max(1, total_samples)
+        whole = max(1e-9, first_s + second_s)
+        self._weights = {1: first_s / whole, 2: second_s / whole}
+        self._done = {1: 0, 2: 0}
 
-    def add(self, samples: int, weight: int) -> None:
-        self._done = min(self._done + samples * weight, self._total - 1)  # correction passes: wait
+    def add(self, samples: int, which: int) -> None:
+        self._done[which] = min(self._total, self._done[which] + samples)  # correction passes: wait
+        self._report()
+
+    def pass_done(self, which: int) -> None:
+        self._done[which] = self._total
+        self._report()
+
+    def _report(self) -> None:
         if self._callback:
-            self._callback(self._done / self._total)
+            fraction = sum(self._weights[k] * self._done[k] / self._total for k in (1, 2))
+            self._callback(min(1.0, fraction))
 
 
 def export_session(
@@ -284,25 +304,26 @@ def export_session(
     out = Path(out_path)
     spec = encoders.format_for(options.format if options.format else str(out))
     mixer = make_mixer(timeline, clips, options)
-    progress = _Progress(options.progress, mixer.total_samples, mixer.bed is not None)
+    costs = mix_costs_s(timeline.duration_s, spec.name, mixer.bed is not None)
+    progress = PassProgress(options.progress, mixer.total_samples, *costs)
     ceiling_db = ceiling_db_for(spec, options)
     chapters = tags.chapters_for(timeline)
+    info = track_info(timeline, options)
     try:
-        with (
-            atomic_output(out) as tmp,
-            encoded_file(tmp, spec, options, track_info(timeline, options), chapters) as encoder,
-        ):
-            # the encoder (a worker process for MP3) starts while pass 1 runs
-            levels = plan_levels(mixer, timeline, options, ceiling_db, lambda n: progress.add(n, 1))
-            measured, gain_db = levels.measured_lufs, levels.gain_db
-            peak = OutputPeak(options.sample_rate, levels)
-            blocks = mixer.blocks(block_samples=block_samples_for(options))
-            for block in levelled(blocks, levels, options.sample_rate, ceiling_db):
-                peak.add(block)
-                encoder.write(block)
-                progress.add(len(block), 2)
-            samples = encoder.samples_written
+        with atomic_output(out) as tmp:
+            for attempt in range(1, PEAK_ATTEMPTS + 1):
+                levels, samples, peak_db = _encode(
+                    tmp, spec, options, info, chapters, mixer, ceiling_db, progress
+                )
+                if not spec.check_peaks:
+                    break
+                decoded_db = encoders.decoded_true_peak_db(tmp, options.sample_rate)
+                peak_db = max(peak_db, decoded_db)
+                if decoded_db <= options.true_peak_db or attempt == PEAK_ATTEMPTS:
+                    break
+                ceiling_db -= decoded_db - options.true_peak_db + PEAK_MARGIN_DB  # the codec overshot
         extra = _write_timed_text(timeline, out, options)
+        progress.pass_done(2)
     except OSError as exc:
         raise ExportError(
             f"could not write {out}: {exc.strerror or exc} "
@@ -314,13 +335,39 @@ def export_session(
         samples / options.sample_rate,
         samples,
         options.sample_rate,
-        measured,
+        levels.measured_lufs,
         target_lufs_for(timeline, options),
-        gain_db,
-        peak.peak_db,
+        levels.gain_db,
+        peak_db,
         len(chapters),
         extra,
     )
+
+
+def _encode(
+    tmp: Path,
+    spec: encoders.FormatSpec,
+    options: ExportOptions,
+    info: tags.TrackInfo,
+    chapters: list[tags.Chapter],
+    mixer: Mixer,
+    ceiling_db: float,
+    progress: PassProgress,
+) -> tuple[Levels, int, float]:
+    """Both passes into `tmp`, limited under `ceiling_db`: the levels, the samples written, and the
+    true peak of what was encoded."""
+    with encoded_file(tmp, spec, options, info, chapters) as encoder:
+        # the encoder (a worker process for MP3) starts while pass 1 runs
+        levels = plan_levels(mixer, mixer.timeline, options, ceiling_db, lambda n: progress.add(n, 1))
+        progress.pass_done(1)
+        peak = OutputPeak(options.sample_rate, levels)
+        blocks = mixer.blocks(block_samples=block_samples_for(options))
+        for block in levelled(blocks, levels, options.sample_rate, ceiling_db):
+            peak.add(block)
+            encoder.write(block)
+            progress.add(len(block), 2)
+        samples = encoder.samples_written
+    return levels, samples, peak.peak_db
 
 
 def _write_timed_text(timeline: Timeline, audio_path: Path, options: ExportOptions) -> tuple[Path, ...]:

@@ -31,6 +31,9 @@ PAUSED_LINE = "Paused."
 RESUME_CUE = "tick"
 SLEEP_FADE_S = 30.0
 WAIT_S = 0.02  # how long the loop blocks at most before it looks at the keys again
+#: A session counts as completed when it reached its end with at least this share of it heard
+#: (skipping a step or two still completes it; `n` pressed through to the end does not).
+COMPLETED_SHARE = 0.8
 GIL_SWITCH_S = 0.001  # Python's default (5 ms) lets a busy thread delay the device thread that long
 
 
@@ -43,6 +46,8 @@ class PlayResult:
     played_s: float  # the session clock at the end (seconds of session heard, pauses excluded)
     events_played: int
     first_sound_s: float | None  # wall seconds from the start of the command to the first event heard
+    steps_skipped: int = 0  # `n` presses
+    session_s: float = 0.0  # the whole session's length (0 when it never got that far)
 
 
 class _Log:
@@ -129,6 +134,7 @@ class Player:
         self._reader = schedule.reader(0)
         self._pending: Chunk | None = None
         self._opened = False
+        self.steps_skipped = 0
 
     def played_s(self) -> float:
         return self.backend.frames_played() / self.sample_rate if self._opened else 0.0
@@ -150,7 +156,10 @@ class Player:
                 self.status.clear()
         first = None if self.log.first_wall is None else self.log.first_wall - self.clock_start
         ended = self.ended_by or "quit"
-        return PlayResult(ended, ended == "end", self.played_s(), self.log.count, first)
+        session_s = self.schedule.final.duration_s if self.schedule.final else 0.0
+        completed = ended == "end" and self.played_s() >= COMPLETED_SHARE * session_s
+        played = self.played_s()
+        return PlayResult(ended, completed, played, self.log.count, first, self.steps_skipped, session_s)
 
     def _loop(self) -> None:
         block = max(64, int(round(self.backend.block_s * self.sample_rate * self.speed)))
@@ -221,6 +230,7 @@ class Player:
                 self._jump = None
                 self._go_to(int(round(start_s * self.sample_rate)))
             else:
+                self.steps_skipped += 1
                 self.backend.flush()
                 self._pending = None
                 self._jump = ("next", index)

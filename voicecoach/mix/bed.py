@@ -133,11 +133,11 @@ def make_loop(samples: np.ndarray, sample_rate: int, crossfade_s: float = 2.0) -
 
 
 @functools.lru_cache(maxsize=2)
-def _decoded_loop(path: str, mtime_ns: int, sample_rate: int, level_lufs: float) -> np.ndarray:
-    samples = decode_file(path, sample_rate, MAX_FILE_S)
+def _decoded_loop(path: str, mtime_ns: int, sample_rate: int, level_lufs: float, shown: str) -> np.ndarray:
+    samples = decode_file(path, sample_rate, MAX_FILE_S, shown)
     loudness = clip_loudness(samples, sample_rate) if len(samples) >= sample_rate // 2 else float("-inf")
     if not np.isfinite(loudness):
-        raise ExportError(f"the bed file {path} is silent or shorter than half a second: choose another")
+        raise UsageError(f"the bed file {shown} is silent or shorter than half a second: choose another")
     loop = make_loop(samples * np.float32(10 ** ((level_lufs - loudness) / 20)), sample_rate)
     loop.setflags(write=False)
     return loop
@@ -162,6 +162,8 @@ def check_bed_file(path: str) -> None:
         ) from None
     if kind:
         raise UsageError(f"the bed file {path} is {kind}, not a sound file ({BED_HINT})")
+    if os.path.getsize(path) == 0:
+        raise UsageError(f"the bed file {path} is empty (0 bytes), not a sound file ({BED_HINT})")
     try:
         os.close(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)))
     except OSError as exc:
@@ -191,7 +193,7 @@ def load_loop(path: str, sample_rate: int, level_lufs: float) -> np.ndarray:
         mtime_ns = os.stat(path).st_mtime_ns
     except OSError as exc:
         raise UsageError(f"cannot read the bed file {path}: {exc.strerror} ({BED_HINT})") from exc
-    return _decoded_loop(os.path.abspath(path), mtime_ns, sample_rate, level_lufs)
+    return _decoded_loop(os.path.abspath(path), mtime_ns, sample_rate, level_lufs, path)
 
 
 def _read_wav_head(path: str, sample_rate: int, max_s: float) -> np.ndarray | None:
@@ -203,9 +205,13 @@ def _read_wav_head(path: str, sample_rate: int, max_s: float) -> np.ndarray | No
     return resample(clip.samples, clip.sample_rate, sample_rate)
 
 
-def decode_file(path: str, sample_rate: int, max_s: float) -> np.ndarray:
+def decode_file(path: str, sample_rate: int, max_s: float, shown: str | None = None) -> np.ndarray:
     """Decode a sound file to mono float32 at `sample_rate` (at most `max_s`): a 16-bit WAV here,
-    anything else with ffmpeg, which may read only this local file as plain audio."""
+    anything else with ffmpeg, which may read only this local file as plain audio.
+
+    A file ffmpeg cannot decode is bad input (UsageError), named once as `shown` (default `path`).
+    """
+    shown = shown or path
     if Path(path).suffix.lower() == ".wav":
         samples = _read_wav_head(path, sample_rate, max_s)
         if samples is not None:
@@ -250,15 +256,22 @@ def decode_file(path: str, sample_rate: int, max_s: float) -> np.ndarray:
             "convert it to a WAV file first, or choose another"
         ) from None
     if proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = msg[-1] if msg else "unknown error"
-        if any("not on whitelist" in line for line in msg):
-            detail = "it is not a plain audio file (a playlist?)"
-        raise ExportError(
-            f"ffmpeg cannot decode the bed file {path}: {detail} "
+        raise UsageError(
+            f"cannot decode the bed file {shown}: {_decode_failure(proc.stderr, path)} "
             "(use a WAV, MP3, FLAC, Ogg or M4A sound file)"
         )
     return np.frombuffer(proc.stdout, dtype="<f4").astype(np.float32)
+
+
+def _decode_failure(stderr: bytes, path: str) -> str:
+    """ffmpeg's reason, in a few words and without the file's name (the message names it once)."""
+    lines = stderr.decode("utf-8", "replace").strip().splitlines()
+    if any("not on whitelist" in line for line in lines):
+        return "it is not a plain audio file (a playlist?)"
+    detail = lines[-1] if lines else "unknown error"
+    for name in ("file:" + os.path.abspath(path), os.path.abspath(path), path):
+        detail = detail.replace(name + ": ", "").replace(name, "the file")
+    return f"ffmpeg says {detail[:1].lower() + detail[1:]}"
 
 
 class Ducker:

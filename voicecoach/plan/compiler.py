@@ -135,9 +135,10 @@ def _talk(s: CompileContext, step: Talk) -> None:
 def _rest(s: CompileContext, step: Rest) -> None:
     end = snap(s.t + step.duration_s)
     said = s.say_within(s.t, phrases.REST, end - GAP_S, "rest")
-    if s.profile.announce_next:
+    coming = _next_title(s)
+    if s.profile.announce_next and coming:  # after the last exercise, the closing speaks for itself
         at = snap((said or s.t) + GAP_S)
-        s.say_within(at, phrases.next_up(_next_title(s)), end - GAP_S, "next")
+        s.say_within(at, phrases.next_up(coming), end - GAP_S, "next")
     s.t = end
 
 

@@ -99,8 +99,8 @@ def closing(profile: str) -> str:
     return _CLOSINGS.get(profile, CLOSING)
 
 
-def next_up(title: str | None) -> str:
-    return f"Next up: {title.rstrip('.')}." if title else "Next up: the end of the session."
+def next_up(title: str) -> str:
+    return f"Next up: {title.rstrip('.')}."
 
 
 def switch(side: str) -> str:

@@ -27,14 +27,12 @@ def compile_stretch(s: CompileContext, step: Stretch) -> None:
                 s.wait(s.routine.defaults.rest_s)
                 s.say(phrases.again(side), "again")
             s.wait(s.routine.defaults.transition_s)
-            _hold(
-                s,
-                step,
-                side,
-                rep,
-                hold_s,
-                phrases.hold_for(hold_s, breaths, side if s.profile.name_sides else None),
-            )
+            named = side if s.profile.name_sides else None
+            intro: str | None = phrases.hold_for(hold_s, breaths, named)
+            if named and intro:  # eyes closed: the side is named before the hold's chime, not after
+                s.say(intro, "hold")
+                intro = None
+            _hold(s, step, side, rep, hold_s, intro)
             if step.release:
                 s.say(phrases.fill_side(step.release, side), "release")
     if s.profile.last_stretch_line and s.step == s.last_stretch:
@@ -52,12 +50,16 @@ def _setup(s: CompileContext, step: Stretch, side: str | None, first: bool) -> N
         s.say(phrases.fill_side(line, side), "setup")
 
 
-def _hold(s: CompileContext, step: Stretch, side: str | None, rep: int, hold_s: float, intro: str) -> None:
-    """One timed hold: a cue at each end, spoken cues spread inside, a countdown before the end."""
+def _hold(
+    s: CompileContext, step: Stretch, side: str | None, rep: int, hold_s: float, intro: str | None
+) -> None:
+    """One timed hold: a cue at each end, `intro` (if not said before it) and spoken cues spread
+    inside, a countdown before the end."""
     start, end = s.t, s.t + hold_s
     if s.tones():
         s.cue(start, s.profile.hold_cue, "hold-start")
-    intro_end = s.say_within(start + (GAP_S if s.tones() else 0.0), intro, end - GAP_S, "hold")
+    intro_start = start + (GAP_S if s.tones() else 0.0)
+    intro_end = s.say_within(intro_start, intro, end - GAP_S, "hold") if intro else None
     window_start = snap((intro_end or start) + GAP_S)
     window_end = _countdown(s, window_start, end)
     lines = [phrases.fill_side(c, side) for c in step.cues]

@@ -70,7 +70,12 @@ def render_description(info: dict[str, Any]) -> str:
             detail = "  (" + ", ".join(parts) + ")"
         lines.append(f"  {stamp(step['start_s']):>8}  {step['kind']:<8} {step['title']}{detail}")
     lines.append("")
+    estimated = info.get("estimated", {})
     lines.append(
-        "Length: " + ", ".join(f"{name} {format_duration(s)}" for name, s in info["duration_s"].items())
+        "Length: "
+        + ", ".join(
+            f"{name} {'~' if estimated.get(name, True) else ''}{format_duration(s)}"
+            for name, s in info["duration_s"].items()
+        )
     )
     return "\n".join(lines)

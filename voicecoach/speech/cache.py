@@ -127,6 +127,24 @@ class ClipCache:
                 pass
         return clip
 
+    def duration_s(self, key: str) -> float | None:
+        """The length of the clip stored under `key`, from its header alone (None if there is no
+        such entry or its header is not one): for showing lengths, not for playing."""
+        path = self.entry_path(key)
+        try:
+            if path_kind(path):
+                return None
+            with open(path, "rb") as fh:
+                head = fh.read(_HEADER.size)
+        except OSError:
+            return None
+        if len(head) < _HEADER.size or head[: len(MAGIC)] != MAGIC:
+            return None
+        _magic, stored_key, _digest, sample_rate, n_samples, _facts = _HEADER.unpack(head)
+        if stored_key != bytes.fromhex(key) or not 4000 <= sample_rate <= 384_000:
+            return None
+        return float(n_samples / sample_rate)
+
     def put(self, key: str, clip: Clip) -> bool:
         """Store `clip` under `key` atomically; whether it was stored. A cache that cannot be written
         is reported, not fatal."""

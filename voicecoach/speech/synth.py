@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -103,25 +103,40 @@ class Synthesizer:
         self.warm(texts, rate)
         return {text: self.clip(text, rate) for text in texts}
 
-    def warm(self, texts: Iterable[str], rate: float = 1.0) -> int:
-        """Make sure every line is in the cache (synthesising the missing ones at once, on every
-        core the engine can use), without holding their clips; how many had to be synthesised."""
+    def missing(self, texts: Iterable[str], rate: float = 1.0) -> list[str]:
+        """The distinct lines (as spoken) neither in memory nor in the cache: what `warm` would make."""
         rate = check_rate(rate)
-        before = self.synthesized
-        missing: list[str] = []
+        found: list[str] = []
         for line in dict.fromkeys(self._spoken(text) for text in texts):
             with self._lock:
                 known = not line or self.key(line, rate) in self._durations
             if not known and self._lookup(line, rate) is None:
-                missing.append(line)
+                found.append(line)
+        return found
+
+    def warm(
+        self, texts: Iterable[str], rate: float = 1.0, on_done: Callable[[str], None] | None = None
+    ) -> int:
+        """Make sure every line is in the cache (synthesising the missing ones at once, on every
+        core the engine can use), without holding their clips; how many had to be synthesised.
+        `on_done(line)` is called (from a worker thread) as each missing line is made."""
+        rate = check_rate(rate)
+        before = self.synthesized
+        missing = self.missing(texts, rate)
+
+        def make(line: str) -> None:
+            self._make(line, rate)
+            if on_done is not None:
+                on_done(line)
+
         workers = min(max(1, self.engine.workers), len(missing))
         if workers > 1:
             with ThreadPoolExecutor(workers, thread_name_prefix="voicecoach-synth") as pool:
-                for _ in pool.map(lambda line: self._make(line, rate), missing):
+                for _ in pool.map(make, missing):
                     pass
         else:
             for line in missing:
-                self._make(line, rate)
+                make(line)
         return self.synthesized - before
 
     def duration_s(self, text: str, rate: float = 1.0) -> float:
@@ -131,6 +146,18 @@ class Synthesizer:
         with self._lock:
             known = self._durations.get(self.key(spoken, rate)) if spoken else 0.0
         return known if known is not None else self.clip(text, rate).duration_s
+
+    def known_duration_s(self, text: str, rate: float = 1.0) -> float | None:
+        """Seconds `text` takes at `rate` if its clip is already made (here or in the cache), else
+        None; never synthesises or loads a voice."""
+        rate = check_rate(rate)
+        spoken = self._spoken(text)
+        if not spoken:
+            return 0.0
+        key = self.key(spoken, rate)
+        with self._lock:
+            known = self._durations.get(key)
+        return known if known is not None else self.cache.duration_s(key)
 
     def _lookup(self, spoken: str, rate: float) -> Clip | None:
         if not spoken:
