@@ -2,10 +2,10 @@
 
 Every event is placed to the sample (`start_sample = round(start_s * sample_rate)`). A spoken
 clip is resampled (soxr) and levelled when it is first needed, and a stream lets it go after its
-last line; cues are levelled once per process. The session itself is never materialised, so
-memory does not grow with its length. Each sound's facts (facts.py) tell export's first pass
-its loudness and peaks without rendering. The same mixer serves export and live play
-(`blocks(start_sample=...)` starts anywhere, e.g. after "back to the start of the step").
+last line; a cue is levelled when first played, once per process. The session itself is never
+materialised, so memory does not grow with its length. Each sound's facts (facts.py) tell
+export's first pass its loudness and peaks without rendering. The same mixer serves export and
+live play (`blocks(start_sample=...)` starts anywhere, e.g. after "back to the start of the step").
 """
 
 from __future__ import annotations
