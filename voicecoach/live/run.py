@@ -90,17 +90,16 @@ def _play(
     record: bool,
     clock: Clock,
 ) -> PlayResult:
+    backend = get_backend(backend_name, clock=clock)
     estimate = compile_routine(routine, compile_options, EstimatedDurations(), estimated=True).duration_s
+    log = _open_log(log_path)
     schedule = LiveSchedule(
         routine, compile_options, WorkerClipSource(synth, worker), extras=(PAUSED_LINE,)
-    ).start()  # it compiles while the sound output is found and opened
+    ).start()
     started_at = datetime.now().astimezone()
     player: Player | None = None
     result: PlayResult | None = None
-    log: TextIO | None = None
     try:
-        backend = get_backend(backend_name, clock=clock)
-        log = _open_log(log_path)
         with KeyReader(enabled=keys) as reader:
             player = Player(
                 schedule,
@@ -117,8 +116,6 @@ def _play(
             result = player.run()
         return result
     except DeviceError as exc:
-        if player is None:  # no sound output here: nothing has played
-            raise
         raise DeviceError(
             f"{exc}; stopped {_where(schedule, player)}. The part played is in your "
             "history (`voicecoach history`); `voicecoach export` makes a file to play "
