@@ -662,16 +662,30 @@ def _recorded_first_sound(path: Path, rate: int) -> int | None:
     return int(loud[0]) if len(loud) else None
 
 
-def _play_to_first_sound(server: Any, folder: Path, cache: str, name: str) -> float:
-    """Wall seconds from starting `voicecoach play` to its first sample on the recorded card."""
+def _card_env(server: Any, folder: Path, cache: str) -> dict[str, str]:
+    """A child's environment: the private server, its own cache and data, and compiled bytecode.
+
+    An installed voicecoach runs from bytecode (pip compiles it); PYTHONDONTWRITEBYTECODE, if set
+    here, would make every run compile the package from source. The bytecode goes to a folder of
+    the bench's own (PYTHONPYCACHEPREFIX), made by a first run that is not counted.
+    """
+    env = dict(os.environ, **server.env, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update(PYTHONPYCACHEPREFIX=str(folder / "pycache"))
+    env.update(VOICECOACH_CACHE_DIR=cache, VOICECOACH_DATA_DIR=str(folder / "data"))
+    return env
+
+
+def _run_recorded(
+    server: Any, wav: Path, command: list[str], env: dict[str, str]
+) -> tuple[float, float, str]:
+    """Run `command` while the card is recorded: when it started, when its first sound sample
+    played (both time.monotonic()), and its stdout."""
     import subprocess
 
     import sound_server
 
     rate = sound_server.RATE
-    wav = folder / f"{name}.wav"
-    env = dict(os.environ, **server.env, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-    env.update(VOICECOACH_CACHE_DIR=cache, VOICECOACH_DATA_DIR=str(folder / "data"))
     with server.recording(wav):
         starts = []  # when the recording's first sample was taken: the earliest estimate is the closest
         for _ in range(20):
@@ -679,12 +693,8 @@ def _play_to_first_sound(server: Any, folder: Path, cache: str, name: str) -> fl
             starts.append(now - (wav.stat().st_size - 44) / 2 / rate)
             time.sleep(0.01)
         started = time.monotonic()
-        play = subprocess.Popen(
-            [sys.executable, "-m", "voicecoach", "play", "reclining-hip-release", "--sleep-after", "1m"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        child = subprocess.Popen(
+            command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
         try:
             first = None
@@ -692,16 +702,56 @@ def _play_to_first_sound(server: Any, folder: Path, cache: str, name: str) -> fl
                 time.sleep(0.02)
                 first = _recorded_first_sound(wav, rate)
         finally:
-            play.terminate()
-            play.wait(timeout=30)
+            child.terminate()
+            out = child.communicate(timeout=30)[0].decode()
     assert first is not None, "no sound reached the card within a minute"
-    return min(starts) + first / rate - started
+    return started, min(starts) + first / rate, out
+
+
+def _play_to_first_sound(server: Any, folder: Path, cache: str, name: str) -> float:
+    """Wall seconds from starting `voicecoach play` to its first sample on the recorded card."""
+    command = [sys.executable, "-m", "voicecoach", "play", "reclining-hip-release", "--sleep-after", "1m"]
+    started, played, _ = _run_recorded(
+        server, folder / f"{name}.wav", command, _card_env(server, folder, cache)
+    )
+    return played - started
+
+
+_CLICK = """
+import sys, time
+import numpy as np
+import sounddevice
+stream = sounddevice.OutputStream(samplerate=48000, channels=1, dtype="int16", latency=float(sys.argv[1]))
+click = np.zeros((4800, 1), dtype=np.int16)
+click[:48] = 16000
+time.sleep(0.2)
+print(time.monotonic(), flush=True)
+stream.start()
+stream.write(click)
+time.sleep(1)
+"""
+
+
+def _card_path_s(server: Any, folder: Path) -> float:
+    """The median delay from a click written to a new stream (as the player writes its first audio)
+    to the click in the recording: the sound server's and the recorder's share of a first sound."""
+    from voicecoach.live.backends.base import DEVICE_LATENCY_S
+
+    env = _card_env(server, folder, str(folder / "unused"))
+    delays = []
+    for run in range(3):
+        command = [sys.executable, "-c", _CLICK, str(DEVICE_LATENCY_S)]
+        _, played, out = _run_recorded(server, folder / f"click{run}.wav", command, env)
+        delays.append(played - float(out.split()[0]))
+    return float(np.median(delays))
 
 
 def bench_live_first_sound_card() -> list[dict[str, Any]]:
     """`voicecoach play` (default output and voice) on a private PulseAudio's virtual card, from the
     command to the first sound sample the card played, with an empty and a full speech cache
-    (targets: 2.5 s empty, piper's model load included; 0.5 s full). Best of two."""
+    (targets: 2.5 s empty, piper's model load included; 0.5 s full). Best of two, after a run that
+    is not counted (it compiles the bytecode, see `_card_env`). `card_path_s` is the part of a first
+    sound that is the sound server's and the recorder's (`_card_path_s`)."""
     import shutil
     import tempfile
 
@@ -713,6 +763,8 @@ def bench_live_first_sound_card() -> list[dict[str, Any]]:
         tempfile.TemporaryDirectory(prefix="vc-bench-card-") as tmp,
         sound_server.sound_server(Path(tmp) / "pulse") as server,
     ):
+        _play_to_first_sound(server, Path(tmp), str(Path(tmp) / "first-cache"), "first")
+        card_path_s = _card_path_s(server, Path(tmp))
         empty, full = [], []
         for run in range(2):
             cache = tempfile.mkdtemp(prefix="vc-bench-cache-")
@@ -730,7 +782,7 @@ def bench_live_first_sound_card() -> list[dict[str, Any]]:
                     "floor": target,
                     "floor_name": f"target {target:g} s",
                     "ratio": round(best / target, 3),
-                    "detail": {"runs_s": [round(t, 3) for t in times]},
+                    "detail": {"runs_s": [round(t, 3) for t in times], "card_path_s": round(card_path_s, 4)},
                 }
             )
     return rows

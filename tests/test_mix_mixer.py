@@ -11,6 +11,7 @@ from audio_helpers import RATE, tone, tone_timeline
 from scipy.signal import resample_poly
 
 from voicecoach.errors import ExportError
+from voicecoach.mix import mixer as mixer_module
 from voicecoach.mix.cuesounds import load_cue
 from voicecoach.mix.mixer import Mixer
 from voicecoach.plan.timeline import Event, StepSpan, Timeline
@@ -158,3 +159,25 @@ def test_streaming_lets_go_of_each_clip_after_its_last_line():
     assert held[-1] == []  # everything is done
     whole = _render(mixer)  # and it all comes back for another pass
     assert np.array_equal(whole, _render(Mixer(_timeline(events), clips)))
+
+
+def test_cues_are_measured_when_first_played_not_when_the_mixer_is_made():
+    """Live play's first sound waits for the first window's mixer: measuring the breath tones' loudness
+    there (tens of milliseconds) held it up. A mixer levels a cue when it first plays it (or when
+    asked to, `prepare_cues`), and the sound is the same either way."""
+    levels = MixLevels(cue_lufs=-27.7, breath_lufs=-33.3)  # levels no other test asks for
+    events = [
+        Event(0.0, 0.8, "speech", 0, text="a"),
+        Event(1.0, 4.0, "breath", 0, phase="inhale"),
+        Event(4.0, 5.5, "chime", 0, cue="bell"),
+    ]
+    lazy = Mixer(_timeline(events), {"a": tone(300, 0.8)}, levels=levels)
+    lazy.render_events(0, RATE // 2)  # the speech at the start only
+    assert not [key for key in lazy._sources if key.startswith("cue:")]
+    played = _render(lazy)
+    assert sorted(key for key in lazy._sources if key.startswith("cue:")) == ["cue:bell", "cue:breath-in"]
+    prepared = Mixer(_timeline(events), {"a": tone(300, 0.8)}, levels=levels)
+    prepared.prepare_cues()
+    assert np.array_equal(_render(prepared), played)
+    bell = mixer_module.levelled_cue("bell", RATE, levels.cue_lufs)
+    assert np.array_equal(played[4 * RATE :], bell[: 2 * RATE])  # the bell as levelled, to the end

@@ -230,6 +230,7 @@ class LiveSchedule:
                 self._mixed_s = windows[i + 1][0].start_s if i + 1 < len(windows) else float("inf")
                 self._ducker = self._make_ducker()
                 self._cond.notify_all()
+            segment.mixer.prepare_cues()  # once playable: the first sound does not wait for it
         with self._cond:
             self._ducker = self._make_ducker()
             self.commits += 1

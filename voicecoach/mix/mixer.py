@@ -2,10 +2,10 @@
 
 Every event is placed to the sample (`start_sample = round(start_s * sample_rate)`). A spoken
 clip is resampled (soxr) and levelled when it is first needed, and a stream lets it go after its
-last line; cues are levelled once per process. The session itself is never materialised, so
-memory does not grow with its length. Each sound's facts (facts.py) tell export's first pass
-its loudness and peaks without rendering. The same mixer serves export and live play
-(`blocks(start_sample=...)` starts anywhere, e.g. after "back to the start of the step").
+last line; a cue is levelled when first played, once per process. The session itself is never
+materialised, so memory does not grow with its length. Each sound's facts (facts.py) tell
+export's first pass its loudness and peaks without rendering. The same mixer serves export and
+live play (`blocks(start_sample=...)` starts anywhere, e.g. after "back to the start of the step").
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ class Mixer:
         # facts without the samples, if offered
         self._clip_facts: Callable[[str], SoundFacts | None] | None = getattr(clips, "facts", None)
         self._sources: dict[str, np.ndarray] = {}  # prepared sounds by key, made when first needed
+        self._cues: dict[str, tuple[str, float]] = {}  # cue key: (cue name, target loudness)
         self._facts: dict[FactsTag, SoundFacts] = {}
         self._soundings: list[Sounding] = []
         for event in timeline.events:
@@ -122,12 +123,12 @@ class Mixer:
                 length = resampled_length(len(clip.samples), clip.sample_rate, self.sample_rate)
             return Sounding(start, length, "speech", "speech:" + event.text)
         if event.kind == "chime":
-            key = self._cue_source(event.cue or "", self.levels.cue_lufs)
-            return Sounding(start, len(self._sources[key]), "chime", key)
+            key, cue_length = self._cue_source(event.cue or "", self.levels.cue_lufs)
+            return Sounding(start, cue_length, "chime", key)
         if event.kind == "breath" and event.phase in BREATH_CUES:
-            key = self._cue_source(BREATH_CUES[event.phase], self.levels.breath_lufs)
+            key, cue_length = self._cue_source(BREATH_CUES[event.phase], self.levels.breath_lufs)
             length = int(round(event.end_s * self.sample_rate)) - start
-            return Sounding(start, min(length, len(self._sources[key])), "breath", key, event.phase)
+            return Sounding(start, min(length, cue_length), "breath", key, event.phase)
         return None  # breath holds are silent
 
     def _speech_facts(self, text: str) -> SoundFacts | None:
@@ -137,17 +138,28 @@ class Mixer:
             return self._clip_facts(text)
         return self._clips[text].facts
 
-    def _cue_source(self, name: str, target_lufs: float) -> str:
+    def _cue_source(self, name: str, target_lufs: float) -> tuple[str, int]:
+        """The key of a shipped cue at `target_lufs`, and its length at the mix's rate. Measuring its
+        loudness waits until it is first played (or `prepare_cues`): a first sound need not wait."""
         key = "cue:" + name
-        if key not in self._sources:
-            self._sources[key] = levelled_cue(name, self.sample_rate, target_lufs)
-        return key
+        self._cues[key] = (name, target_lufs)
+        return key, len(resampled_cue(name, self.sample_rate))
+
+    def prepare_cues(self) -> None:
+        """Level every cue this mixer plays now, rather than when each is first played."""
+        for key in self._cues:
+            self.source(key)
 
     def source(self, key: str, keep: bool = True) -> np.ndarray:
-        """The prepared sound behind `key` (a speech clip resampled and levelled when first needed,
-        and kept until the stream has passed its last use unless `keep` is false)."""
+        """The prepared sound behind `key`: a cue levelled when first needed (and kept), or a speech
+        clip resampled and levelled when first needed (kept until the stream has passed its last
+        use unless `keep` is false)."""
         found = self._sources.get(key)
         if found is None:
+            if key in self._cues:
+                name, target_lufs = self._cues[key]
+                found = self._sources[key] = levelled_cue(name, self.sample_rate, target_lufs)
+                return found
             found = self._prepare_speech(key[len("speech:") :])
             if keep:
                 self._sources[key] = found
@@ -277,9 +289,17 @@ _CUE_LOCK = threading.Lock()
 
 @functools.lru_cache(maxsize=32)
 def _levelled_cue(name: str, sample_rate: int, target_lufs: float) -> np.ndarray:
+    resampled = resampled_cue(name, sample_rate)
+    gain_db = target_lufs - clip_loudness(resampled, sample_rate)
+    samples: np.ndarray = resampled * np.float32(10 ** (gain_db / 20))
+    samples.setflags(write=False)
+    return samples
+
+
+@functools.lru_cache(maxsize=32)
+def resampled_cue(name: str, sample_rate: int) -> np.ndarray:
+    """A shipped cue at `sample_rate`, not levelled (read-only, made once per process)."""
     clip = load_cue(name)
     samples = resample(clip.samples, clip.sample_rate, sample_rate)
-    gain_db = target_lufs - clip_loudness(samples, sample_rate)
-    samples *= np.float32(10 ** (gain_db / 20))
     samples.setflags(write=False)
     return samples
