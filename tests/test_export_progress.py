@@ -1,6 +1,8 @@
 """The export's progress bar, as a person sees it in a terminal (a real pseudo-terminal, a real
-espeak export): it moves at once, only forwards, its remaining time holds (never more than twice
-the truth once past 10%), and it ends at 100% on its own line, the result on the next."""
+espeak export): it moves only forwards, shows a remaining time, and ends at 100% on its own line,
+the result on the next. How soon it moves and how honest its remaining time is are timings: they
+are measured by `python scripts/bench.py --only progress` (targets: a first move within 1 s, never
+more than twice the truth once past 10%), not asserted here, where a busy machine would decide."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from voicecoach.export.progress import ExportProgress
 BAR = re.compile(r"exporting\s+(\d+)%\|[^|\r\n]*\| (\d\d):(\d\d) elapsed, (?:(\d\d):(\d\d)|\?) left")
 
 
-def test_the_bar_moves_at_once_only_forwards_with_an_honest_remaining_time(tmp_path):
+def test_the_bar_moves_only_forwards_and_ends_on_its_own_line(tmp_path):
     started = time.monotonic()
     child = pexpect.spawn(
         sys.executable,
@@ -40,18 +42,13 @@ def test_the_bar_moves_at_once_only_forwards_with_an_honest_remaining_time(tmp_p
             left = None if m.group(4) is None else int(m.group(4)) * 60 + int(m.group(5))
             seen.append((now, int(m.group(1)), left))
     child.close()
-    end = time.monotonic() - started
     assert child.exitstatus == 0, output
     assert (tmp_path / "desk.mp3").is_file()
-    appeared = seen[0][0]
-    first_move = next(t for t, percent, _ in seen if percent > 0)
-    assert first_move - appeared <= 1.0, seen[:5]  # it moves within a second of showing
     percents = [p for _, p, _ in seen]
     assert percents == sorted(percents) and percents[-1] == 100, percents
+    assert any(0 < p < 100 for p in percents), percents  # it moved on the way, not only at the end
+    assert any(left is not None for _, p, left in seen if 10 <= p < 100), seen  # a time left is shown
     assert re.search(r"exporting 100%\|[^\r\n]*\r\nwrote desk\.mp3 \(", output), output[-400:]
-    for t, percent, left in seen:
-        if percent >= 10 and left is not None:  # shown to the second: a second of slack
-            assert left <= 2 * (end - t) + 1.0, (t, percent, left, end)
 
 
 def test_the_fraction_creeps_between_reports_but_never_past_the_next():
