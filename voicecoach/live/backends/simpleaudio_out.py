@@ -166,14 +166,14 @@ class SimpleaudioBackend(ClockedBackend):
         if written_s + 1.0 + length / self._out_rate >= self.segment_s:
             return True  # no quiet place in time: cut here all the same
         fade = int(self.crossfade_s * self._out_rate)
-        return written_s >= self.roll_after_s and any(b - a >= 2 * fade for a, b in quiet)
+        return written_s >= self.roll_after_s and any(b - a >= fade for a, b in quiet)
 
     def _roll(self, segment: _Segment, data: np.ndarray, quiet: list[tuple[int, int]]) -> np.ndarray:
         """End `segment` inside this piece (in its quiet span if it has one) with a crossfade into a
         new segment planned to start where the cut is; the new segment's part of the piece."""
         assert segment.t0 is not None
         fade = int(self.crossfade_s * self._out_rate)
-        spans = [(a, b) for a, b in quiet if b - a >= 2 * fade]
+        spans = [(a, b) for a, b in quiet if b - a >= fade]
         cut = (spans[0][0] + (spans[0][1] - spans[0][0] - fade) // 2) if spans else 0
         fade = min(fade, len(data) - cut)
         ramp = (0.5 - 0.5 * np.cos(np.pi * (np.arange(fade) + 0.5) / max(fade, 1))).astype(np.float32)
