@@ -12,6 +12,11 @@ at a quiet place of the session (no speech, no cue: the `quiet` spans the player
 short crossfade: in silence the cut is not heard at all, under a bed the bed goes on. Only the
 new output's start is uncertain there, by a few milliseconds. The old output is stopped once its
 part has played, and before any new one starts after a pause: never two sounding at once.
+
+What this cannot change: simpleaudio's own output buffer is a fixed 100 ms. On a machine busy
+enough to keep its playback thread waiting longer than that, the output runs dry and recovers a
+little later (a gap, and the session later from there on); sounddevice, with a longer buffer,
+goes on, which is one reason it is tried first.
 """
 
 from __future__ import annotations
