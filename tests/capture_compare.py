@@ -9,6 +9,8 @@ in the export must be silent in the recording too (doubled audio is not).
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,7 +29,7 @@ class Window:
     ncc: float  # at the best lag (1.0 for silent windows that stayed silent)
     offset_ms: float  # the best lag, from the session's offset (0 for silent windows)
     export_rms: float
-    recording_rms: float  # scaled to the export's level
+    recording_rms: float  # at the best lag, scaled to the export's level
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,14 @@ def _best_lag(window: np.ndarray, around: np.ndarray) -> tuple[float, float]:
     return refined, float(ncc[k])
 
 
-def compare(recording: np.ndarray, export: np.ndarray, rate: int = RATE) -> Comparison:
-    """Align `recording` with `export` and compare every window after the export's first sound."""
+def compare(
+    recording: np.ndarray, export: np.ndarray, rate: int = RATE, cuts: Sequence[int] = ()
+) -> Comparison:
+    """Align `recording` with `export` and compare every window after the export's first sound.
+
+    `cuts` are export samples where the recording may change offset (where an output that plays
+    in separate buffers hands over): windows end there, so each is found at one lag.
+    """
     lag = session_offset(recording, export)
     size, search = int(WINDOW_S * rate), int(SEARCH_S * rate)
     padded = np.concatenate([np.zeros(search), recording, np.zeros(len(export) + search)])
@@ -99,20 +107,26 @@ def compare(recording: np.ndarray, export: np.ndarray, rate: int = RATE) -> Comp
     else:
         base = search + lag
     aligned = padded[base : base + len(export)]
-    gain = float(np.dot(aligned, export) / max(np.dot(export, export), 1e-20))
     loud = np.flatnonzero(np.abs(export) > SOUNDING)
     first = int(loud[0]) if len(loud) else len(export)
-    windows = []
-    for a in range(first, len(export) - size + 1, size):
-        e = export[a : a + size]
-        r = aligned[a : a + size] / gain if gain > 0 else aligned[a : a + size]
-        e_rms, r_rms = _rms(e), _rms(r)
-        if e_rms <= SOUNDING:
-            windows.append(Window(a / rate, False, 1.0, 0.0, e_rms, r_rms))
+    starts = list(range(first, len(export) - size + 1, size))
+    end = starts[-1] + size if starts else first
+    bounds = sorted(set(starts) | {end} | {c for c in cuts if first < c < end})
+    found = []
+    for a, b in itertools.pairwise(bounds):
+        e = export[a:b]
+        if _rms(e) <= SOUNDING:
+            found.append((a, e, aligned[a:b], 0.0, 1.0))
             continue
-        around = padded[base + a - search : base + a + size + search]
-        k, ncc = _best_lag(e, around)
-        windows.append(Window(a / rate, True, ncc, (k - search) / rate * 1000, e_rms, r_rms))
+        k, ncc = _best_lag(e, padded[base + a - search : base + b + search])
+        at = base + a + int(round(k)) - search
+        found.append((a, e, padded[at : at + len(e)], (k - search) / rate * 1000, ncc))
+    levels = [_rms(r) / _rms(e) for _, e, r, _, _ in found if _rms(e) > SOUNDING]
+    gain = float(np.median(levels)) if levels else 1.0  # robust to a few windows doubled or missing
+    windows = [
+        Window(a / rate, _rms(e) > SOUNDING, ncc, offset, _rms(e), _rms(r) / gain)
+        for a, e, r, offset, ncc in found
+    ]
     # The recording outside the session must be silent (no audio doubled past either end).
     outside = np.concatenate([padded[: max(0, base - search)], padded[base + len(export) + search :]])
     if _rms(outside) > SOUNDING and np.max(np.abs(outside)) > 10 * SOUNDING:

@@ -7,7 +7,6 @@ quarter second by quarter second, with `voicecoach export` of the same session.
 
 from __future__ import annotations
 
-import itertools
 import os
 import subprocess
 import sys
@@ -30,7 +29,6 @@ steps:
     cues: Breathe slowly.
 """
 PROFILES = {"guided": [], "bedtime": ["--profile", "bedtime", "--tail", "4s"]}
-MAX_STEP_MS = 15.0  # simpleaudio: how far apart two of its buffers may start (see its module)
 
 
 @pytest.fixture
@@ -62,39 +60,16 @@ def capture(server: SoundServer, folder: Path, backend: str, options: list[str])
     return compare(read_wav(recorded), read_wav(exported))
 
 
-def offset_steps(result: Comparison) -> list[float]:
-    """The jumps (ms) between consecutive sounding windows whose offsets differ by more than 0.2 ms."""
-    offsets = [w.offset_ms for w in result.sounding]
-    return [b - a for a, b in itertools.pairwise(offsets) if abs(b - a) > 0.2]
-
-
 @pytest.mark.parametrize("profile", PROFILES)
-def test_sounddevice_plays_the_export_sample_for_sample(sound_card, tmp_path, profile):
-    result = capture(sound_card, tmp_path, "sounddevice", PROFILES[profile])
-    print(f"sounddevice {profile}: {result.summary()}")
+@pytest.mark.parametrize("backend", ["sounddevice", "simpleaudio"])
+def test_live_play_is_the_export_sample_for_sample(sound_card, tmp_path, backend, profile):
+    # A segment of simpleaudio's holds a minute: this session plays in one (its seams: below).
+    result = capture(sound_card, tmp_path, backend, PROFILES[profile])
+    print(f"{backend} {profile}: {result.summary()}")
     assert len(result.sounding) > 40
     assert not result.failures(), result.failures()[:5]  # every window matches, silence stays silence
     assert result.min_ncc >= 0.9
     assert result.spread_ms() <= 0.2  # one steady offset: nothing dropped, doubled or moved
-
-
-@pytest.mark.xfail(
-    reason="simpleaudio's buffers still come out garbled in places on the PulseAudio card (its own 100 ms "
-    "output underruns when a buffer starts); issue 13 is open for it",
-    strict=False,
-)
-@pytest.mark.parametrize("profile", PROFILES)
-def test_simpleaudio_plays_the_export_in_whole_buffers(sound_card, tmp_path, profile):
-    result = capture(sound_card, tmp_path, "simpleaudio", PROFILES[profile])
-    steps = offset_steps(result)
-    print(f"simpleaudio {profile}: {result.summary()}; steps (ms) {[round(s, 2) for s in steps]}")
-    assert len(result.sounding) > 40
-    assert not result.failures(), result.failures()[:5]
-    assert result.min_ncc >= 0.9
-    # Its buffers run from quiet place to quiet place: steady inside, a few ms apart between them.
-    duration_s = len(result.windows) * 0.25
-    assert len(steps) <= duration_s / 2, steps
-    assert all(abs(s) <= MAX_STEP_MS for s in steps), steps
 
 
 def test_a_sound_server_lost_mid_session_stops_play_where_it_got_to(sound_card, tmp_path):

@@ -11,8 +11,8 @@ late `started_s`, exactly as it would on hardware.
 - `null` plays into nothing at `speed` times real time, paced by absolute wall-clock
   deadlines (no drift, however long the session).
 - `sounddevice` (the `live` extra) writes to a PortAudio stream, paced by the device itself.
-- `simpleaudio` has no stream: it plays buffers from one quiet place of the session to the
-  next, each started at its deadline on the same clock as `null` (see `simpleaudio_out`).
+- `simpleaudio` has no stream: it writes the session ahead of the card into one long buffer
+  as it plays, a new one about every minute, at a quiet place (see `simpleaudio_out`).
 
 Wall time is read from, and waited for on, a `Clock` (the real one unless another is given: a
 manual clock makes the timing exact in tests). Waits for the player's side (a full buffer, a
@@ -162,7 +162,7 @@ class AudioBackend(ABC):
 class ClockedBackend(AudioBackend):
     """The device-thread model described in the module docstring; subclasses output the periods.
 
-    Self-paced devices (`null`, `simpleaudio`) keep a deadline clock: period k starts at
+    Self-paced devices (`null`) keep a deadline clock: period k starts at
     t0 + frames/rate + pauses, computed, never accumulated from sleeps. A chunk that arrived
     after the deadline of its first frame was not there when the card needed it: the card plays
     silence until it arrived (and the clock runs), as hardware would.

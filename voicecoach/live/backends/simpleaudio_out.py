@@ -1,21 +1,28 @@
-"""The `simpleaudio` output: the session in separate buffers, cut where nothing is said.
+"""The `simpleaudio` output: one long buffer per minute or so, filled while it plays.
 
-simpleaudio has no stream: each buffer is its own short-lived output, and where one starts is
-only known to within a few milliseconds. Cut anywhere, that is a click or a gap twice a second,
-and a late first buffer plays on top of the next. So a buffer here runs from one quiet place
-of the session (no speech, no cue: the `quiet` spans the player marks on each chunk) to another,
-several seconds long, and the next starts on the deadline clock where this one ends:
+simpleaudio has no stream, only `play_buffer`, and each call opens a new output whose first
+sample lands a few milliseconds earlier or later than asked: cut the session into many buffers
+and every cut is a click, a gap or a doubled word. But simpleaudio does not copy the buffer: its
+playback thread reads the memory it was given a tenth of a second ahead of the sound card. So a
+segment here is a long block of silence handed to `play_buffer` once, and the session is written
+into it ahead of the card, as into a stream: within a segment the sound is sample-exact.
 
-- in silence the cut is a plain one in the middle of the quiet span: a few milliseconds more or
-  less of silence between two lines is not heard, and no two buffers ever sound at once;
-- under a bed (never silent) the two buffers share a short crossfade over the cut, so the bed
-  goes on without a gap, whatever the start-up time of the next buffer;
-- only where the session gives no quiet span for a long time (a line longer than a buffer)
-  is a buffer cut in sound, with the same crossfade.
+A segment ends (and the next one starts, on the first one's clock) only every `segment_s` or so,
+at a quiet place of the session (no speech, no cue: the `quiet` spans the player marks), with a
+short crossfade: in silence the cut is not heard at all, under a bed the bed goes on. Only the
+new output's start is uncertain there, by a few milliseconds. The old output is stopped once its
+part has played, and before any new one starts after a pause: never two sounding at once.
+
+What this cannot change: simpleaudio's own output buffer is a fixed 100 ms. On a machine busy
+enough to keep its playback thread waiting longer than that, the output runs dry and recovers a
+little later (a gap, and the session later from there on); sounddevice, with a longer buffer,
+goes on, which is one reason it is tried first.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,26 +34,42 @@ from voicecoach.speech.engines.base import Availability
 from voicecoach.speech.playback import quiet_stderr
 
 PIP_HINT = "pip install 'voicecoach[live]'"
-#: Below this the audio at a cut counts as silence (a plain cut); above, the cut crossfades.
-SILENT = 10 ** (-80 / 20)
+
+
+@dataclass
+class _Segment:
+    """One `play_buffer` output: its memory, the frames written, and when its frame 0 sounds."""
+
+    memory: np.ndarray  # int16, what the output plays from start to end
+    written: int = 0
+    t0: float | None = None  # wall time of frame 0 (planned before the output starts)
+    play: Any = None  # simpleaudio's PlayObject once started
+
+    def end_s(self, rate: float) -> float:
+        """Wall time at which what is written has played."""
+        assert self.t0 is not None
+        return self.t0 + self.written / rate
 
 
 class SimpleaudioBackend(ClockedBackend):
-    """simpleaudio (ALSA, CoreAudio or WinMM): buffers from quiet place to quiet place."""
+    """simpleaudio (ALSA, CoreAudio or WinMM): long buffers written ahead of the card as they play."""
 
     name = "simpleaudio"
     description = "the sound card through simpleaudio (ALSA, CoreAudio or WinMM)"
-    period_s = 0.5  # underrun silence and pause sounds
-    buffer_s = 12.0  # the player renders this far ahead, so that a buffer can end at a quiet place
+    period_s = 0.1  # what `_output` gets at once: a whole quiet piece can hold a crossfade
     block_s = 0.1
-    #: A buffer's length (wall seconds): at most, and what it should reach before a quiet place ends it.
-    max_piece_s = 8.0
-    min_piece_s = 0.5
-    #: A quiet span must be this long to cut in; a crossfade lasts this long.
-    min_quiet_s = 0.3
+    buffer_s = 1.0
+    device_paced = True  # `_output` waits until the card wants more
+    #: A segment's memory; it ends at the first quiet place after `roll_after_s`, at the latest near its end.
+    segment_s = 60.0
+    roll_after_s = 40.0
     crossfade_s = 0.05
-    #: How long before the current buffer ends the next one is cut from what is queued, at the latest.
-    lead_s = 0.15
+    #: How far ahead of the card the session is written: what a stalled device thread has in hand.
+    ahead_s = 0.5
+    #: How far ahead of the card simpleaudio's thread reads (its 100 ms ALSA buffer and one write).
+    read_ahead_s = 0.25
+    #: What a segment holds before its output starts (it reads the first of it at once).
+    start_fill_s = 0.3
     _availability: Availability | None = None
 
     @classmethod
@@ -75,120 +98,134 @@ class SimpleaudioBackend(ClockedBackend):
         import simpleaudio  # the `live` extra: imported only when this output is used
 
         self._sa = simpleaudio
-        self._playing: list[Any] = []
         self._out_rate = int(round(min(self.rate, 192000)))
-        self._fade_next = 0  # the crossfade the next buffer starts with
-        self._waiting_since: float | None = None
-
-    # -- cutting the queue into buffers (under the lock) ---------------------------------------
+        self._segment: _Segment | None = None
+        self._retired: list[_Segment] = []  # earlier segments still playing their last part
+        self._piece_quiet: list[tuple[int, int]] | None = None  # of the piece `_output` gets next
+        self.seams: list[int] = []  # session frames where a segment ended and the next began
 
     def _take(self) -> Chunk | None:
-        frames = self._frames_of
-        run = self._contiguous(frames(self.max_piece_s + self.crossfade_s))
-        total = len(run.samples)
-        if total == 0:
-            return None
-        now = self.clock.now()
-        if self._deadline is None:  # the first buffer (or after a pause): wait a little for a quiet place
-            self._waiting_since = self._waiting_since if self._waiting_since is not None else now
-            urgent = now - self._waiting_since > 1.0
-        else:
-            urgent = now >= self._deadline - self.lead_s
-        full = total >= frames(self.max_piece_s + self.crossfade_s)
-        cut = self._quiet_cut(run, frames(self.max_piece_s))
-        if cut is None and not (full or urgent or self._draining):
-            return None
-        if cut is None and self._draining and not full:
-            cut = (total, 0)
-        if cut is None:  # no quiet place in reach: cut in sound, with a crossfade
-            fade = min(frames(self.crossfade_s), total // 2)
-            cut = (min(total, frames(self.max_piece_s) + fade), fade)
-        elif not (full or urgent or self._draining or self._deadline is None):
-            return None  # a quiet place, but more may come before this buffer must start
-        self._waiting_since = None
-        return self._consume(run, *cut)
-
-    def _frames_of(self, seconds: float) -> int:
-        return int(round(seconds * self.rate))
-
-    def _contiguous(self, limit: int) -> Chunk:
-        """The queued audio from the head on, as long as it follows on in the session, up to `limit`."""
-        parts: list[Chunk] = []
-        size = 0
-        for chunk, _ in self._queue:
-            if parts and chunk.position != parts[-1].position + len(parts[-1].samples):
-                break  # a jump: the next buffer starts there
-            parts.append(chunk)
-            size += len(chunk.samples)
-            if size >= limit:
-                break
-        samples = np.concatenate([p.samples for p in parts]) if len(parts) > 1 else parts[0].samples
-        marks: list[tuple[int, Any]] = []
-        quiet: list[tuple[int, int]] = []
-        at = 0
-        for part in parts:
-            marks += [(at + o, p) for o, p in part.marks]
-            for a, b in part.quiet:
-                if quiet and quiet[-1][1] == at + a:
-                    quiet[-1] = (quiet[-1][0], at + b)  # a quiet span across two chunks
-                else:
-                    quiet.append((at + a, at + b))
-            at += len(part.samples)
-        return Chunk(samples, parts[0].position, marks, quiet)
-
-    def _quiet_cut(self, run: Chunk, limit: int) -> tuple[int, int] | None:
-        """(end, crossfade) of a buffer ending in the last quiet span in reach; None if there is none."""
-        fade = self._frames_of(self.crossfade_s)
-        best = None
-        for a, b in run.quiet:
-            if b - a < self._frames_of(self.min_quiet_s):
-                continue
-            middle = (a + b) // 2
-            if middle < self._frames_of(self.min_piece_s) or middle > limit:
-                continue
-            around = run.samples[max(0, middle - fade) : middle + fade]
-            silent = len(around) == 0 or float(np.max(np.abs(around))) <= SILENT
-            best = (middle, 0) if silent else (min(middle + fade // 2, len(run.samples)), fade)
-        return best
-
-    def _consume(self, run: Chunk, end: int, overlap: int) -> Chunk:
-        """Take the buffer [0, end) of `run` from the queue, leaving its last `overlap` frames queued
-        (the next buffer starts with them)."""
-        body = end - overlap
-        piece = Chunk(
-            run.samples[:end],
-            run.position,
-            [m for m in run.marks if m[0] < body],
-            fade_in=self._fade_next,
-            overlap=overlap,
-        )
-        self._fade_next = overlap
-        left = body
-        while left > 0:
-            head, arrived = self._queue[0]
-            if len(head.samples) <= left:
-                self._queue.popleft()
-                left -= len(head.samples)
-            else:
-                self._queue[0] = (head.split(left), arrived)
-                left = 0
-        self._queued -= body
+        quiet = self._queue[0][0].quiet  # the head's, from its start (where the piece starts)
+        piece = super()._take()
+        if piece is not None:  # kept for `_output`, the next call on this thread
+            n = len(piece.samples)
+            self._piece_quiet = [(a, min(n, b)) for a, b in quiet if a < n]
         return piece
 
-    # -- the device ----------------------------------------------------------------------------
+    # -- the device thread ---------------------------------------------------------------------
 
     def _output(self, data: np.ndarray) -> None:
-        self._playing = [p for p in self._playing if p.is_playing()]
-        if not np.any(data):
-            return  # underrun silence: nothing to start
+        quiet, self._piece_quiet = self._piece_quiet or [], None
+        self._retire_played()
+        segment = self._segment
+        if segment is None:
+            segment = self._segment = self._new_segment()
+        elif self._should_roll(segment, quiet, len(data)):
+            data = self._roll(segment, data, quiet)
+            segment = self._segment
+            assert segment is not None
+        self._write(segment, data)
+        self._wait_for_room(segment)
+
+    def _new_segment(self) -> _Segment:
+        return _Segment(np.zeros(int(self.segment_s * self._out_rate), dtype="<i2"))
+
+    def _write(self, segment: _Segment, data: np.ndarray) -> None:
+        if segment.t0 is not None:  # what the output has read already is lost: skip it (an underrun)
+            reading = int((time.monotonic() + self.read_ahead_s - segment.t0) * self._out_rate)
+            segment.written = max(segment.written, reading)
+        at = segment.written
+        segment.memory[at : at + len(data)] = to_int16(data)[: len(segment.memory) - at]
+        segment.written = min(len(segment.memory), at + len(data))
+        unplanned = segment.play is None and segment.t0 is None
+        if unplanned and segment.written >= self.start_fill_s * self._out_rate:
+            self._start(segment)
+
+    def _start(self, segment: _Segment) -> None:
         try:
             with quiet_stderr():
-                self._playing.append(self._sa.play_buffer(to_int16(data).tobytes(), 1, 2, self._out_rate))
+                segment.play = self._sa.play_buffer(segment.memory, 1, 2, self._out_rate)
         except Exception as exc:
             raise DeviceError(f"simpleaudio could not play: {exc}") from None
+        if segment.t0 is None:
+            segment.t0 = time.monotonic()
+
+    def _wait_for_room(self, segment: _Segment) -> None:
+        """Wait until the card is within `ahead_s` of what is written, starting a planned segment on time."""
+        while segment.t0 is not None:
+            now = time.monotonic()
+            if segment.play is None and now >= segment.t0:
+                self._start(segment)
+            wait = segment.end_s(self._out_rate) - self.ahead_s - now
+            if segment.play is None:
+                wait = min(wait, segment.t0 - now)
+            if wait <= 0:
+                return
+            time.sleep(min(wait, 0.05))
+            self._retire_played()
+
+    def _should_roll(self, segment: _Segment, quiet: list[tuple[int, int]], length: int) -> bool:
+        if segment.t0 is None:
+            return False
+        written_s = segment.written / self._out_rate
+        if written_s + 1.0 + length / self._out_rate >= self.segment_s:
+            return True  # no quiet place in time: cut here all the same
+        fade = int(self.crossfade_s * self._out_rate)
+        return written_s >= self.roll_after_s and any(b - a >= fade for a, b in quiet)
+
+    def _roll(self, segment: _Segment, data: np.ndarray, quiet: list[tuple[int, int]]) -> np.ndarray:
+        """End `segment` inside this piece (in its quiet span if it has one) with a crossfade into a
+        new segment planned to start where the cut is; the new segment's part of the piece."""
+        assert segment.t0 is not None
+        fade = int(self.crossfade_s * self._out_rate)
+        spans = [(a, b) for a, b in quiet if b - a >= fade]
+        cut = (spans[0][0] + (spans[0][1] - spans[0][0] - fade) // 2) if spans else 0
+        fade = min(fade, len(data) - cut)
+        ramp = (0.5 - 0.5 * np.cos(np.pi * (np.arange(fade) + 0.5) / max(fade, 1))).astype(np.float32)
+        old = np.array(data[: cut + fade], dtype=np.float32)
+        old[cut:] *= ramp[::-1]
+        new = np.array(data[cut:], dtype=np.float32)
+        new[:fade] *= ramp
+        self._write(segment, old)
+        start = segment.written - fade
+        self.seams.append(self._frames + cut)
+        self._retired.append(segment)
+        self._segment = _Segment(np.zeros_like(segment.memory), t0=segment.t0 + start / self._out_rate)
+        return new
+
+    def _retire_played(self) -> None:
+        """Stop the earlier segments whose part has played (their output would play silence on)."""
+        now = time.monotonic()
+        for old in [s for s in self._retired if now >= s.end_s(self._out_rate) + 0.15]:
+            if old.play is not None:
+                old.play.stop()
+            self._retired.remove(old)
+
+    def _idle_output(self) -> None:
+        segment, self._segment = self._segment, None
+        if segment is None:
+            return
+        if segment.play is None and segment.t0 is None:
+            self._start(segment)  # a short session (or the piece before a pause): all of it is there
+        self._wait_for_room(segment)
+        assert segment.t0 is not None
+        time.sleep(max(0.0, segment.end_s(self._out_rate) + 0.05 - time.monotonic()))
+        self._retired.append(segment)
+        self._stop_all(wait_s=0.5)
+
+    def _stop_all(self, wait_s: float) -> None:
+        """Stop every output and wait (at most `wait_s`) until each has let go of the card."""
+        plays = [s.play for s in self._retired if s.play is not None]
+        self._retired = []
+        for play in plays:
+            play.stop()
+        end = time.monotonic() + wait_s
+        while any(p.is_playing() for p in plays) and time.monotonic() < end:
+            time.sleep(0.01)
 
     def _stop_output(self) -> None:
-        for play in getattr(self, "_playing", []):
-            play.stop()
-        self._playing = []
-        self._fade_next = 0
+        if getattr(self, "_segment", None) is not None:
+            assert self._segment is not None
+            self._retired.append(self._segment)
+            self._segment = None
+        self._stop_all(wait_s=0.0)
