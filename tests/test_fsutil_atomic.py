@@ -120,7 +120,6 @@ def _export_and_signal(tmp_path: Path, signum: int) -> tuple[subprocess.Popen, P
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-@pytest.mark.serial  # timed against a real signal: run alone (see README)
 def test_ctrl_c_or_sigterm_mid_export_leaves_no_partial_file(tmp_path, signum):
     proc, dest = _export_and_signal(tmp_path, signum)
     assert proc.returncode == 130, proc.stderr.read()

@@ -24,8 +24,6 @@ from conftest import REPO, run_voicecoach
 
 from voicecoach.fsutil import TEMP_MARK, temp_path_for
 
-pytestmark = pytest.mark.serial  # timed against real signals: run alone (see README)
-
 ROUTINE = """title: Interrupted
 defaults: {hold: 10s, transition: 2s, rest: 2s}
 steps:

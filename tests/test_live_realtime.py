@@ -19,8 +19,6 @@ import pytest
 from conftest import run_voicecoach
 from live_support import exact_plan, logged, planned, read_log, write_tiny
 
-pytestmark = pytest.mark.serial  # timed against real signals: run alone (see README)
-
 SPEED = 20.0
 
 
