@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 ROUTINES = Path(__file__).resolve().parent / "routines"
+
+
+# A runner started as a background job of a non-interactive shell ignores Ctrl-C, and every child
+# inherits that: the tests of what Ctrl-C does would see nothing happen. A handler of our own is
+# reset to the default in each child, so they get Ctrl-C as a person's terminal gives it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
