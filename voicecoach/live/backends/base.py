@@ -55,21 +55,18 @@ class Chunk:
 
     `marks` are (offset into the chunk, payload): the payload is reported when that frame plays.
     `quiet` are the (start, end) offsets where no event sounds (only silence or the bed): where
-    an output that plays in separate buffers may cut. A piece a device plays may share its last
-    `overlap` frames with the next piece (a crossfade) and fade in over its first `fade_in`.
+    an output that plays in separate buffers may cut.
     """
 
     samples: np.ndarray
     position: int
     marks: list[tuple[int, Any]] = field(default_factory=list)
     quiet: list[tuple[int, int]] = field(default_factory=list)
-    fade_in: int = 0
-    overlap: int = 0
 
     @property
     def body(self) -> int:
-        """The frames this piece alone plays (the session clock advances by this much)."""
-        return len(self.samples) - self.overlap
+        """The frames this piece plays (the session clock advances by this much)."""
+        return len(self.samples)
 
     def split(self, at: int) -> Chunk:
         """The part from `at` to the end of the body, with its marks (this chunk is not changed)."""
@@ -79,22 +76,6 @@ class Chunk:
             [(o - at, p) for o, p in self.marks if o >= at],
             [(max(a, at) - at, b - at) for a, b in self.quiet if b > at],
         )
-
-    def shaped(self) -> np.ndarray:
-        """The samples as played: faded in and out where this piece overlaps its neighbours."""
-        if not self.fade_in and not self.overlap:
-            return self.samples
-        out = np.array(self.samples, dtype=np.float32)
-        if self.fade_in:
-            out[: self.fade_in] *= _ramp(self.fade_in)
-        if self.overlap:
-            out[-self.overlap :] *= _ramp(self.overlap)[::-1]
-        return out
-
-
-def _ramp(n: int) -> np.ndarray:
-    """A raised-cosine fade-in of `n` frames; with its mirror it sums to 1 (a crossfade)."""
-    return (0.5 - 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)).astype(np.float32)
 
 
 class AudioBackend(ABC):
@@ -349,7 +330,7 @@ class ClockedBackend(AudioBackend):
         else:
             with self._cond:
                 self._streaming = True
-        self._output(piece.shaped())
+        self._output(piece.samples)
         if self.device_paced:
             start = self.clock.now()
         played = self._play_out(piece, start, counted)
