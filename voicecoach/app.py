@@ -39,7 +39,6 @@ from voicecoach.routine.builtin import (
 from voicecoach.routine.durations import DurationError, format_duration, parse_breath, parse_duration
 from voicecoach.routine.loader import load_routine
 from voicecoach.routine.model import Routine
-from voicecoach.serve.publish import Toolkit
 from voicecoach.sound.clip import Clip
 from voicecoach.sound.facts import SoundFacts
 from voicecoach.speech.playback import play_clip, write_clip
@@ -47,6 +46,7 @@ from voicecoach.speech.synth import Synthesizer, say_clip
 
 if TYPE_CHECKING:
     from voicecoach.live.player import PlayResult
+    from voicecoach.serve.publish import Toolkit
 
 
 @dataclass(frozen=True)
@@ -575,6 +575,8 @@ def serve(
 
 def serve_toolkit(options: SessionOptions) -> Toolkit:
     """The functions serve needs from the layers it does not import: load, compile, export."""
+    from voicecoach.serve.publish import Toolkit  # start-up time: only `serve` needs it
+
     export_options = ExportOptions()
     return Toolkit(
         load=load,

@@ -17,7 +17,6 @@ from voicecoach.export.split import SplitResult
 from voicecoach.export.track import ExportOptions
 from voicecoach.fsutil import write_text_atomic
 from voicecoach.history import history_report, render_history
-from voicecoach.importer import ArticleError, import_article
 from voicecoach.plan.text import plan_table, render_description
 from voicecoach.profiles.model import CUE_STYLES, settings
 from voicecoach.profiles.store import all_profiles
@@ -600,6 +599,8 @@ def import_cmd(article: str, output: str | None, as_json: bool) -> None:
     Example:
       voicecoach import article.html -o mine.yaml && voicecoach export mine.yaml
     """
+    from voicecoach.importer import ArticleError, import_article  # start-up time: only `import`
+
     try:
         found = import_article(article)
     except ArticleError as exc:
