@@ -1,7 +1,7 @@
 """The speech loudness every clip is brought to, and the loudness of a spoken clip as heard.
 
-The levelling itself is the mix's (`voicecoach.mix.mixer.level_speech`, applied by the
-synthesizer to each clip it makes).
+The levelling itself is `voicecoach.sound.levels.level_speech`, applied by the
+synthesizer to each clip it makes.
 """
 
 from __future__ import annotations
