@@ -89,7 +89,9 @@ def _cached_clips(cache: Path | None) -> int:
     return 0 if cache is None else len(list(cache.glob("speech/*/*.clip")))
 
 
-def _stop_when(proc: subprocess.Popen, stop: Stop, dest: Path, full_size: int, cache: Path | None = None) -> str:
+def _stop_when(
+    proc: subprocess.Popen, stop: Stop, dest: Path, full_size: int, cache: Path | None = None
+) -> str:
     """Send the stop's signal at its moment; where the export was then ('temp' or 'before')."""
     start = time.monotonic()
     temp = temp_path_for(dest, proc.pid)
