@@ -9,9 +9,9 @@ from voicecoach.routine.durations import format_duration
 
 
 def stamp(seconds: float) -> str:
-    """`1:04.5`: minutes, seconds and tenths."""
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes)}:{rest:04.1f}"
+    """`1:04.5`: minutes, seconds and tenths (rounded before they are split: 179.95 s is `3:00.0`)."""
+    minutes, tenths = divmod(int(round(seconds * 10)), 600)
+    return f"{minutes}:{tenths // 10:02d}.{tenths % 10}"
 
 
 def _what(event: Event) -> str:

@@ -16,6 +16,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
+from voicecoach.routine.durations import format_duration
 from voicecoach.serve.publish import CHAPTERS, COVER, MP3, Published
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -33,12 +34,6 @@ def clock(seconds: float) -> str:
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
-def short_clock(seconds: float) -> str:
-    """`4:05`, or `1:02:05` past an hour."""
-    whole = int(round(seconds))
-    return clock(whole) if whole >= 3600 else f"{whole // 60}:{whole % 60:02d}"
-
-
 def episode_description(item: Published) -> str:
     """The item's description: the summary, the tags, then the chapter list."""
     lines = [item.summary.strip() or item.title]
@@ -46,7 +41,7 @@ def episode_description(item: Published) -> str:
         lines.append("Tags: " + ", ".join(item.tags))
     lines.append("")
     lines.append("Chapters:")
-    lines += [f"{short_clock(start)} {title}" for start, title in item.chapters]
+    lines += [f"{format_duration(start)} {title}" for start, title in item.chapters]
     return "\n".join(lines)
 
 

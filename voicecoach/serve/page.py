@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from html import escape
 
-from voicecoach.serve.feed import short_clock
+from voicecoach.routine.durations import format_duration
 from voicecoach.serve.publish import COVER, M4B, MP3, Published
 
 #: Colours of the step kinds in the timeline strip (holds are drawn darker on top).
@@ -85,7 +85,7 @@ def timeline_svg(item: Published) -> str:
     for step in plan.get("steps", []):
         x0, x1 = x(step["start_s"]), x(step["end_s"])
         colour = KIND_COLOURS.get(step.get("kind", ""), OTHER_COLOUR)
-        label = escape(f"{step.get('title') or step.get('kind', '')} ({short_clock(step['start_s'])})")
+        label = escape(f"{step.get('title') or step.get('kind', '')} ({format_duration(step['start_s'])})")
         parts.append(
             f'<rect class="step" data-t="{step["start_s"]:.3f}" x="{x0}" y="8" width="{max(x1 - x0 - 1, 1)}"'
             f' height="74" rx="6" fill="{colour}"><title>{label}</title></rect>'
@@ -108,7 +108,7 @@ def session_card(item: Published) -> str:
     base = f"{escape(item.slug)}/"
     tags = "".join(f"<span>{escape(t)}</span>" for t in item.tags)
     chapters = "".join(
-        f'<li><button data-t="{start:.3f}"><time>{short_clock(start)}</time>{escape(title)}</button></li>'
+        f'<li><button data-t="{start:.3f}"><time>{format_duration(start)}</time>{escape(title)}</button></li>'
         for start, title in item.chapters
     )
     size_mb = item.files[MP3] / 1e6
@@ -120,7 +120,7 @@ def session_card(item: Published) -> str:
     return (
         f'<article id="{escape(item.slug)}" data-duration="{item.duration_s:.3f}">'
         f'<div class="top"><img src="{base}{COVER}" alt="" width="84" height="84"><div>'
-        f'<h2>{escape(item.title)}</h2><div class="meta">{short_clock(item.duration_s)}'
+        f'<h2>{escape(item.title)}</h2><div class="meta">{format_duration(item.duration_s)}'
         f' · {len(item.chapters)} chapters</div><div class="tags">{tags}</div></div></div>'
         f"<p>{escape(item.summary)}</p>"
         f'<audio controls preload="metadata" src="{base}{MP3}"></audio>'

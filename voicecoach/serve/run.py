@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from voicecoach.routine.durations import format_duration
 from voicecoach.serve import netaddr, publish, server, token
-from voicecoach.serve.feed import short_clock
 
 SESSIONS_DIR = "sessions"
 DEFAULT_PORT = 8765
@@ -52,7 +52,7 @@ def qr_text(url: str) -> str:
 def progress_line(step: publish.Progress) -> str:
     """`[2/5] desk-reset: exported (4:12) in 3.1 s` or `... up to date (4:12)`."""
     what = f"exported in {step.seconds:.1f} s" if step.exported else "up to date"
-    return f"[{step.index}/{step.total}] {step.slug}: {what} ({short_clock(step.item.duration_s)})"
+    return f"[{step.index}/{step.total}] {step.slug}: {what} ({format_duration(step.item.duration_s)})"
 
 
 def prepare_sessions(
