@@ -50,6 +50,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from voicecoach.errors import RoutineError
 from voicecoach.plan.compiler import CompileOptions, compile_routine
 from voicecoach.plan.estimate import EstimatedDurations
 from voicecoach.routine.loader import parse_routine
@@ -162,6 +163,41 @@ def measure_synthesis_speed() -> dict[str, dict[str, float]]:
             one_s, one_wall = _best_run(name, workers=1)
             speeds[name]["one_worker_speed_x"] = round(one_s / one_wall, 1)
     return speeds
+
+
+LIMIT_CASES = {
+    "a syntax error after 1 MB": "title: x\nsteps:\n" + ("- " + "x y " * 240 + "\n") * 1000 + "]\n",
+    "a file over 1 MB": "#" * 1_000_000 + "\n",
+    "501 steps": "title: x\nsteps:\n" + "  - rest: 1s\n" * 501,
+    "250,000 list items": "title: x\nsteps:\n" + "- x\n" * 249_000,
+}
+
+
+def bench_limits() -> list[dict[str, Any]]:
+    """Refuse each routine past a limit (target: well under 1 s; a syntax error is parsed twice, the
+    second time by pure-Python PyYAML for its clearer message, so it may take a few)."""
+    results = []
+    for name, text in LIMIT_CASES.items():
+
+        def refuse(text: str = text) -> None:
+            try:
+                parse_routine(text)
+            except RoutineError:
+                return
+            raise AssertionError("the routine was not refused")
+
+        seconds = best_of(3, refuse)
+        floor = 5.0 if "syntax" in name else 1.0
+        results.append(
+            {
+                "name": f"limits: refuse {name}",
+                "seconds": round(seconds, 4),
+                "floor": floor,
+                "floor_name": f"target {floor:g} s",
+                "ratio": round(seconds / floor, 3),
+            }
+        )
+    return results
 
 
 def bench_synthesis() -> list[dict[str, Any]]:
@@ -1092,6 +1128,7 @@ def _print_table(report: dict[str, Any]) -> None:
 
 BENCHES: list[Callable[[], Any]] = [
     bench_plan,
+    bench_limits,
     bench_synthesis,
     bench_say,
     bench_exports,
