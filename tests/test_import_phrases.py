@@ -195,6 +195,20 @@ def test_a_flow_and_its_rounds():
 
 
 @pytest.mark.parametrize(
+    "sentence, rounds",
+    [
+        ("Move between cat and cow with your breath for 8 rounds.", 8),
+        ("Do 5 rounds.", 5),  # a breathing exercise's rounds, in a sentence of their own
+        ("Repeat the cycle 6-10 times.", 8),
+        ("Breathe in for 4, hold for 4, out for 4, hold for 4.", None),
+    ],
+)
+def test_rounds(sentence, rounds):
+    found = find_rounds(sentence)
+    assert (found and found.value) == rounds
+
+
+@pytest.mark.parametrize(
     "sentence, pattern",
     [
         ("Breathe in for 4, out for 6.", "4-6"),
