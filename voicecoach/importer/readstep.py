@@ -183,8 +183,8 @@ def _finish(section: Section, r: _Reading) -> FoundStep:
     kind = "stretch"
     if r.breath is not None and re.search(r"\bbreath", section.name, re.I):
         kind = "breathe"
-    elif r.flow:
-        kind = "flow"
+    elif r.flow or (r.hold is None and r.reps is not None):
+        kind = "flow"  # repetitions with nothing held ("Lift your hips. Do 2 sets of 10 reps.") are moved
     if kind != "stretch" and r.rounds is None and r.reps is not None:
         r.rounds, r.reps = r.reps, None
     if kind == "breathe" and r.rounds is None:
