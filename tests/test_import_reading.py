@@ -67,3 +67,57 @@ def test_repetitions_with_a_hold_stay_held(tmp_path):
     calf = found.steps[0]
     assert calf.kind == "stretch" and calf.hold is not None and calf.reps is not None and calf.reps.value == 3
     assert yaml.safe_load(found.yaml_text)["steps"][0]["reps"] == 3
+
+
+PROPS_ARTICLE = """# Hips After Work
+
+You'll need a strap and a yoga mat.
+
+## 1. Standing Calf Stretch
+
+Lean against the wall with both hands and step one foot back. Hold for 30 seconds on each side.
+
+## 2. Supported Bridge
+
+Lie on your back with your knees bent. Use a cushion or a folded towel under your hips. Hold for 1 minute.
+
+## 3. Supine Groin Stretch
+
+Lie on the floor and rest one knee over a chair or a sturdy block. Hold for 2 minutes.
+"""
+
+
+def test_props_come_from_what_the_article_says_to_have_each_quoted(tmp_path):
+    """'You'll need a strap and a yoga mat' gives both; a wall leant on, a chair rested on do not count."""
+    found = imported(tmp_path, PROPS_ARTICLE)
+    assert [(p.text, p.quote) for p in found.props] == [
+        ("strap", "You'll need a strap and a yoga mat."),
+        ("yoga mat", "You'll need a strap and a yoga mat."),
+    ]
+    assert [[p.text for p in s.props] for s in found.steps] == [[], ["cushion or towel"], []]
+    lines = found.yaml_text.splitlines()
+    talk = lines.index(
+        '  - talk: "For this session you will need a strap, a yoga mat and a cushion or a towel."'
+    )
+    assert lines[talk - 2 : talk] == [
+        '  # a strap and a yoga mat: article: "You\'ll need a strap and a yoga mat."',
+        '  # a cushion or a towel: article: "Use a cushion or a folded towel under your hips."',
+    ]
+    assert (
+        "You'll need a strap, a yoga mat and a cushion or a towel."
+        in yaml.safe_load(found.yaml_text)["summary"]
+    )
+    assert parse_routine(found.yaml_text).steps[0].kind == "talk"
+
+
+def test_props_from_one_sentence_are_quoted_beside_the_line(tmp_path):
+    text = PROPS_ARTICLE.replace(
+        "You'll need a strap and a yoga mat.",
+        "You'll need a chair or a sturdy block, and a heavy object, such as a doorstop or a kettlebell.",
+    ).replace("Use a cushion or a folded towel under your hips. ", "")
+    found = imported(tmp_path, text)
+    assert (
+        '  - talk: "For this session you will need a chair or a sturdy block and a heavy object such as a '
+        'doorstop or a kettlebell."  # article: "You\'ll need a chair or a sturdy block, and a heavy object, '
+        'such as a doorstop or a kettlebell."'
+    ) in found.yaml_text.splitlines()
