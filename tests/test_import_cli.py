@@ -58,6 +58,23 @@ def test_unreadable_articles_are_one_line_and_exit_2(tmp_path, make, message):
     assert "Traceback" not in result.output
 
 
+def test_an_existing_routine_is_not_replaced_without_force(tmp_path):
+    """`import -o` keeps a file that is there (a routine someone edited), as `voicecoach new` does."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("# my edits\n", encoding="utf-8")
+    article = str(ARTICLES / "evening-yoga.md")
+    result = CliRunner().invoke(main, ["import", article, "-o", str(mine)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {mine} already exists: choose another file with -o, or use --force to replace it\n"
+    )
+    assert result.stdout == "" and mine.read_text(encoding="utf-8") == "# my edits\n"
+    result = CliRunner().invoke(main, ["import", article, "-o", str(mine), "--force"])
+    assert result.exit_code == 0, result.output
+    assert parse_routine(mine.read_text(encoding="utf-8")).title == "A Slow Evening Yoga Sequence"
+    assert "--force" in CliRunner().invoke(main, ["import", "--help"]).output
+
+
 def test_an_empty_page_is_refused(tmp_path):
     page = tmp_path / "empty.html"
     page.write_text("<html><body><nav>Home</nav></body></html>", encoding="utf-8")

@@ -1,8 +1,9 @@
-"""`voicecoach import` on the fixture articles: each found as its expected file says, each routine plans."""
+"""`voicecoach import` on the fixture articles: each found as its expected file says, plans and exports."""
 
 from __future__ import annotations
 
 import json
+import wave
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,25 @@ def test_routine_validates_plans_and_carries_its_sources(article, tmp_path):
     assert plan.exit_code == 0, plan.output
     holds = json.loads(plan.stdout)["holds"]
     assert len(holds) >= sum(1 for s in want["steps"] if s["kind"] == "stretch")
+
+
+@pytest.mark.parametrize("article", WITH_STEPS, ids=lambda p: p.name)
+def test_routine_exports_as_long_as_its_plan(article, tmp_path):
+    """Every imported routine exports: real espeak speech to a WAV file as long as the routine's plan."""
+    mine, out = tmp_path / "mine.yaml", tmp_path / "mine.wav"
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", str(article), "-o", str(mine)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["export", str(mine), "--engine", "espeak", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    plan = runner.invoke(main, ["plan", str(mine), "--engine", "espeak", "--json"])
+    assert plan.exit_code == 0, plan.output
+    timeline = json.loads(plan.stdout)
+    with wave.open(str(out)) as audio:
+        seconds = audio.getnframes() / audio.getframerate()
+    out.unlink()  # a long session is tens of megabytes of WAV
+    assert seconds == pytest.approx(timeline["duration_s"], abs=0.05)
+    assert len(timeline["holds"]) >= sum(1 for s in expected(article)["steps"] if s["kind"] == "stretch")
 
 
 @pytest.mark.parametrize("article", WITH_STEPS, ids=lambda p: p.name)

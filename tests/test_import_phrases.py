@@ -17,6 +17,7 @@ from voicecoach.importer.phrases import (
     is_caution,
     is_flow,
     split_sentences,
+    spoken_prop,
 )
 from voicecoach.importer.write import hold_value
 from voicecoach.routine.durations import NAMED_PATTERNS, parse_hold
@@ -195,6 +196,20 @@ def test_a_flow_and_its_rounds():
 
 
 @pytest.mark.parametrize(
+    "sentence, rounds",
+    [
+        ("Move between cat and cow with your breath for 8 rounds.", 8),
+        ("Do 5 rounds.", 5),  # a breathing exercise's rounds, in a sentence of their own
+        ("Repeat the cycle 6-10 times.", 8),
+        ("Breathe in for 4, hold for 4, out for 4, hold for 4.", None),
+    ],
+)
+def test_rounds(sentence, rounds):
+    found = find_rounds(sentence)
+    assert (found and found.value) == rounds
+
+
+@pytest.mark.parametrize(
     "sentence, pattern",
     [
         ("Breathe in for 4, out for 6.", "4-6"),
@@ -207,11 +222,53 @@ def test_breathing_patterns(sentence, pattern):
     assert found is not None and found.text == pattern and found.quote == sentence
 
 
-def test_cautions_and_props():
+def test_cautions():
     assert is_caution("Skip this if you have knee pain.") and not is_caution("Keep your knees soft.")
-    assert find_props("You'll need a strap.") == ["strap"]
-    assert find_props("Place one knee over a chair or block.") == ["chair", "block"]
-    assert find_props("Long days in a chair add up.") == []
+
+
+@pytest.mark.parametrize(
+    "sentence, props",
+    [
+        ("You'll need a strap.", ["strap"]),
+        ("You'll need a strap and a yoga mat.", ["strap", "yoga mat"]),
+        ("You'll need a strap (a dressing-gown belt works too).", ["strap"]),
+        ("You'll need: a sturdy chair.", ["chair"]),
+        ("You will want a cushion, a pillow and a towel.", ["cushion", "pillow", "towel"]),
+        (
+            "You'll need a chair or a sturdy block, and a heavy object, such as a doorstop or a kettlebell.",
+            ["chair or sturdy block", "heavy object such as doorstop or kettlebell"],
+        ),
+        ("You'll want something soft, like a cushion or a folded towel.", ["cushion or towel"]),
+        ("Grab two yoga blocks and a cushion.", ["2 yoga blocks", "cushion"]),
+        ("Use a strap or a towel around your foot.", ["strap or towel"]),
+        ("Use the wall for balance.", ["wall"]),
+        # where to stand, sit or lean is not something to bring
+        ("Lean against the wall.", []),
+        ("Place one knee over a chair or block.", []),
+        ("Sit on a chair with your feet flat.", []),
+        ("You'll need to sit on a chair.", []),
+        ("Long days in a chair add up.", []),
+        ("You don't need a strap for this one.", []),
+        ("Using the opposite arm, pull your knee in.", []),
+    ],
+)
+def test_props(sentence, props):
+    assert find_props(sentence) == props
+
+
+@pytest.mark.parametrize(
+    "value, spoken",
+    [
+        ("strap", "a strap"),
+        ("yoga mat", "a yoga mat"),
+        ("chair or sturdy block", "a chair or a sturdy block"),
+        ("heavy object such as doorstop or kettlebell", "a heavy object such as a doorstop or a kettlebell"),
+        ("2 yoga blocks", "2 yoga blocks"),
+        ("blankets", "some blankets"),
+    ],
+)
+def test_props_as_spoken(value, spoken):
+    assert spoken_prop(value) == spoken
 
 
 def test_sentences_split_where_a_reader_would():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from typing import Any, TextIO
 import click
 
 from voicecoach import __version__, app
-from voicecoach.errors import RoutineError, VoicecoachError
+from voicecoach.errors import RoutineError, UsageError, VoicecoachError
 from voicecoach.export.split import SplitResult
 from voicecoach.export.track import ExportOptions
 from voicecoach.fsutil import write_text_atomic
@@ -579,8 +580,9 @@ def history(as_json: bool, limit: int) -> None:
     "--output",
     type=click.Path(dir_okay=False),
     default=None,
-    help="The routine file to write (default: print it).",
+    help="The routine file to write (default: print it). An existing file is kept unless --force.",
 )
+@click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 @click.option(
     "--json",
     "as_json",
@@ -589,11 +591,12 @@ def history(as_json: bool, limit: int) -> None:
     "reps, where each came from) instead of the routine.",
 )
 @handle_errors
-def import_cmd(article: str, output: str | None, as_json: bool) -> None:
+def import_cmd(article: str, output: str | None, force: bool, as_json: bool) -> None:
     """Draft a routine from ARTICLE: a saved web page (.html), Markdown (.md), text (.txt) or - (stdin).
 
     Each value in the routine has the article's sentence beside it; what the article did not say is
-    marked `# check:` and warned about on stderr. Exit 2 when the article has no stretches.
+    marked `# check:` and warned about on stderr. Exit 2 when the article has no stretches, or when
+    the -o file exists (a routine you may have edited): --force replaces it.
 
     \b
     Example:
@@ -601,6 +604,10 @@ def import_cmd(article: str, output: str | None, as_json: bool) -> None:
     """
     from voicecoach.importer import ArticleError, import_article  # start-up time: only `import`
 
+    if output is not None and not as_json and not force and os.path.lexists(output):
+        raise UsageError(
+            f"{output} already exists: choose another file with -o, or use --force to replace it"
+        )
     try:
         found = import_article(article)
     except ArticleError as exc:

@@ -8,15 +8,13 @@ found.to_json()      # what was found: steps, holds as ranges, sides, reps, wher
 
 from __future__ import annotations
 
-import re
-
 from voicecoach.errors import RoutineError, VoicecoachError
 from voicecoach.importer.blocks import Block, parse_blocks
 from voicecoach.importer.errors import ArticleError, NoStretchesError
 from voicecoach.importer.extract import read_article
 from voicecoach.importer.findsteps import find_sections
 from voicecoach.importer.model import Found, FoundStep, Quoted
-from voicecoach.importer.phrases import find_props, split_sentences
+from voicecoach.importer.phrases import find_props, needs_props, split_sentences
 from voicecoach.importer.readstep import read_step
 from voicecoach.importer.write import routine_text
 from voicecoach.routine.loader import parse_routine
@@ -24,7 +22,6 @@ from voicecoach.routine.loader import parse_routine
 __all__ = ["ArticleError", "Found", "FoundStep", "NoStretchesError", "import_article"]
 
 MAX_STEPS = 100
-_NEED = re.compile(r"\b(?:need|needs|needed|you will want|bring|grab)\b", re.I)
 
 
 def import_article(article: str) -> Found:
@@ -59,11 +56,11 @@ def import_article(article: str) -> Found:
 
 
 def _needed(blocks: list[Block]) -> list[Quoted]:
-    """Props the article says you need, wherever it says so ("You'll need a strap")."""
+    """Props the article says you need, wherever it says so ("You'll need a strap and a yoga mat")."""
     found: dict[str, Quoted] = {}
     for block in blocks:
         for sentence in split_sentences(block.text):
-            if _NEED.search(sentence):
+            if needs_props(sentence):
                 for prop in find_props(sentence):
                     found.setdefault(prop, Quoted(prop, sentence))
     return list(found.values())

@@ -66,15 +66,32 @@ _CAUTION = re.compile(
     r"if you have (?:a |an |any )?(?:\w+ ){0,3}(?:pain|injury|injuries|problems?|condition|surgery)|"
     r"if you are pregnant|consult (?:a|your) (?:doctor|physio))"
 )
-_PROPS = re.compile(
-    r"\b(?:(?:yoga |sturdy )?(?:strap|belt|towel|block)s?|chair|wall|foam roller|bolster|pillow|cushion|"
-    r"padded mat|kettlebell|doorstop|resistance band|blanket|bench|tennis ball|heavy object)\b"
+_PROP = re.compile(
+    r"\b(?:(?:yoga |sturdy |exercise |padded )?(?:strap|belt|towel|block|mat)|chair|wall|foam roller|"
+    r"bolster|pillow|cushion|kettlebell|doorstop|(?:resistance |exercise )band|blanket|bench|stool|"
+    r"tennis ball|heavy object)s?\b"
 )
-_PROP_BEFORE = re.compile(
-    r"\b(?:need:?|use|using|with|grab|hold|place|position|over|on|against|onto|under|beside|"
-    r"such as|support of|or|and)\s+(?:(?:a|an|the|your|one|some|two|sturdy|small|rolled|"
-    r"folded|firm)\s+){0,3}$"
+# Sentences that say what to have ready: every prop after the word counts ("You'll need a strap and a mat").
+_NEED = re.compile(r"\b(?:need|needs|needed|you(?:'ll| will| may| might)? want|equipment|needn't)\b")
+# Elsewhere a prop counts only as the object of these ("use a strap", "grab a cushion").
+_USE = re.compile(r"\b(?:use|using|grab|bring)\s+")
+_DET = (
+    r"(?:(?:a|an|the|your|one|some|\d+|a pair of|sturdy|small|large|big|rolled|rolled-up|folded|firm|"
+    r"soft|long|thick|heavy)\s+)*"
 )
+_DET_AT = re.compile(_DET)
+# Between two props of one item: alternatives or examples ("a chair or a block", "such as a doorstop").
+_ALTERNATIVE = re.compile(rf"\s*,?\s*(?P<w>or|and/or|such as|like|e\.g\.,?|for example,?)\s+{_DET}")
+# Between two props of a list ("a strap and a yoga mat", "a mat, a strap").
+_AND = re.compile(rf"\s*(?:,|,?\s*and|,?\s*plus|,?\s*as well as)\s+{_DET}")
+_NOT_NEEDED = re.compile(r"\b(?:(?:don't|do not|doesn't|does not|won't|will not|no) need|needn't|without)\b")
+# A prop that only says where to be ("lean against the wall", "sit on a chair") is not something to bring.
+_WHERE = re.compile(
+    rf"\b(?:against|on|onto|beside|near|next to|by|under|underneath|over|up|into|at|in front of|"
+    rf"facing|behind|off|from|to|toward|towards)\s+{_DET}$"
+)
+_COUNT_BEFORE = re.compile(r"\b(\d+|a pair of)\s+(?:[a-z-]+\s+)?$")
+_JOIN_WORDS = re.compile(r"\s+(or|such as)\s+")
 
 
 def normalise(sentence: str) -> str:
@@ -185,10 +202,77 @@ def is_caution(sentence: str) -> bool:
 
 
 def find_props(sentence: str) -> list[str]:
-    """The props a sentence names where it says to use them ('you'll need a strap')."""
-    text = normalise(sentence)
-    found = [m.group(0) for m in _PROPS.finditer(text) if _PROP_BEFORE.search(text[: m.start()])]
+    """The props a sentence says to have, each with its alternatives ('chair or block').
+
+    Only a sentence that says what you need ("You'll need a strap and a yoga mat") or a prop that is
+    the object of "use", "using", "grab" or "bring" counts; a prop that only says where to stand,
+    sit or lean ("lean against the wall") does not. Alternatives and examples stay one prop:
+    "a chair or a sturdy block" -> 'chair or sturdy block'; "a heavy object, such as a doorstop"
+    -> 'heavy object such as doorstop'. Asides in brackets are left out.
+    """
+    text = re.sub(r"\([^)]*\)", " ", normalise(sentence))
+    matches = list(_PROP.finditer(text))
+    need = _NEED.search(text)
+    if need and _NOT_NEEDED.search(text):
+        return []
+    if need:
+        firsts = [
+            i
+            for i, m in enumerate(matches)
+            if m.start() >= need.end() and not _WHERE.search(text[: m.start()])
+        ]
+    else:
+        objects = set()
+        for verb in _USE.finditer(text):
+            det = _DET_AT.match(text, verb.end())
+            objects.add(det.end() if det else verb.end())
+        firsts = [i for i, m in enumerate(matches) if m.start() in objects]
+        for i in range(len(matches) - 1):  # "grab two yoga blocks and a cushion": the list goes on
+            between = (text, matches[i].end(), matches[i + 1].start())
+            if i in firsts and (_AND.fullmatch(*between) or _ALTERNATIVE.fullmatch(*between)):
+                firsts.append(i + 1)  # an alternative joins the prop before it below
+    found: list[str] = []
+    taken: set[int] = set()
+    for first in firsts:
+        if first in taken:
+            continue
+        parts = [_counted(text, matches[first])]
+        n = first
+        while n + 1 < len(matches):
+            join = _ALTERNATIVE.fullmatch(text, matches[n].end(), matches[n + 1].start())
+            if join is None:
+                break
+            word = "or" if join.group("w") in ("or", "and/or") else "such as"
+            parts.append(f"{word} {_counted(text, matches[n + 1])}")
+            n += 1
+        taken.update(range(first, n + 1))
+        found.append(" ".join(parts))
     return list(dict.fromkeys(found))
+
+
+def _counted(text: str, m: re.Match[str]) -> str:
+    """A prop with the number the article gives it ('2 yoga blocks')."""
+    count = _COUNT_BEFORE.search(text, 0, m.start())
+    return f"{count.group(1)} {m.group(0)}" if count and m.group(0).endswith("s") else m.group(0)
+
+
+def spoken_prop(value: str) -> str:
+    """A prop as said aloud: 'chair or sturdy block' -> 'a chair or a sturdy block'."""
+    words = _JOIN_WORDS.split(value)
+    out = []
+    for n, part in enumerate(words):
+        if n % 2 or part[:1].isdigit() or part.startswith("a pair of"):
+            out.append(part)  # a joining word, or a prop with its number
+        elif part.endswith("s"):
+            out.append(f"some {part}")
+        else:
+            out.append(("an " if part[0] in "aeiou" else "a ") + part)
+    return " ".join(out)
+
+
+def needs_props(sentence: str) -> bool:
+    """Whether the sentence says what you need ("You'll need a strap", "Equipment: a mat")."""
+    return bool(_NEED.search(normalise(sentence)))
 
 
 def split_sentences(text: str) -> list[str]:

@@ -93,6 +93,7 @@ class _Reading:
     rounds: Count | None = None
     breath: Quoted | None = None
     flow: bool = False
+    counted: Count | None = None  # the first count of rounds in any sentence ("Do 5 rounds.")
 
 
 def tidy(sentence: str) -> str:
@@ -142,6 +143,7 @@ def _read_sentence(r: _Reading, sentence: str, after_hold: bool, is_hold: bool) 
     r.flow = r.flow or is_flow(sentence)
     if is_flow(sentence) or _FLOW_NAMES.search(sentence) or pattern:
         r.rounds = r.rounds or find_rounds(sentence)
+    r.counted = r.counted or find_rounds(sentence)
     r.props.extend(Quoted(p, sentence) for p in find_props(sentence) if p not in {q.text for q in r.props})
     if is_caution(sentence):
         r.cautions.append(Quoted(tidy(sentence), sentence))
@@ -181,10 +183,12 @@ def _finish(section: Section, r: _Reading) -> FoundStep:
     kind = "stretch"
     if r.breath is not None and re.search(r"\bbreath", section.name, re.I):
         kind = "breathe"
-    elif r.flow:
-        kind = "flow"
+    elif r.flow or (r.hold is None and r.reps is not None):
+        kind = "flow"  # repetitions with nothing held ("Lift your hips. Do 2 sets of 10 reps.") are moved
     if kind != "stretch" and r.rounds is None and r.reps is not None:
         r.rounds, r.reps = r.reps, None
+    if kind == "breathe" and r.rounds is None:
+        r.rounds = r.counted  # the rounds of a breathing exercise in a sentence of their own
     if r.sides is None and re.search(r"\((?:each|per) (?:side|leg)\)", section.head.raw, re.I):
         r.sides = Sides("right", section.head.raw)
     if r.sides is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from voicecoach.importer.model import FoundStep, Hold, Quoted
+from voicecoach.importer.phrases import spoken_prop
 from voicecoach.importer.readstep import DEFAULT_BREATHE_CYCLES, DEFAULT_HOLD_S, flow_rounds
 from voicecoach.routine.durations import DurationError, parse_breath
 
@@ -130,14 +131,13 @@ def _flow_keys(step: FoundStep) -> list[str]:
 
 def routine_text(title: str, source: str, article: str, steps: list[FoundStep], needed: list[Quoted]) -> str:
     """The whole routine file; `needed` are the props the article names outside its steps."""
-    found = needed + [p for s in steps for p in s.props]
-    props = list(dict.fromkeys(p.text for p in found))
+    props = list({p.text: p for p in needed + [p for s in steps for p in s.props]}.values())
     lines = [
         f"# Drafted by `voicecoach import` from {article}. Each value has the article's sentence beside it;",
         "# lines marked `# check:` are what the article did not say: look at them before you use this.",
         "format: 1",
         f"title: {q(title or 'Imported routine')}",
-        f"summary: {q(_summary(steps, props))}",
+        f"summary: {q(_summary(steps, [spoken_prop(p.text) for p in props]))}",
         f"source: {q(source)}",
         "defaults:",
         f"  hold: {DEFAULT_HOLD_S}s          # where the article gives no hold (such steps say so below)",
@@ -149,19 +149,34 @@ def routine_text(title: str, source: str, article: str, steps: list[FoundStep], 
         "steps:",
     ]
     if props:
-        quotes = [p.quote for p in found]
-        needed_text = ", ".join(("an " if p[0] in "aeiou" else "a ") + p for p in props)
-        lines.append(
-            f"  - talk: {q('For this session you will need ' + needed_text + '.')}"
-            f"  # article: {said(quotes[0])}"
-        )
+        lines += _props_talk(props)
     for step in steps:
         lines += step_lines(step)
     lines.append("  - rest: 10s")
     return "\n".join(lines) + "\n"
 
 
+def and_list(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _props_talk(props: list[Quoted]) -> list[str]:
+    """The spoken line of props; each prop's own sentence quoted (beside it, or above it when several)."""
+    spoken = [spoken_prop(p.text) for p in props]
+    talk = f"  - talk: {q('For this session you will need ' + and_list(spoken) + '.')}"
+    quotes = list(dict.fromkeys(p.quote for p in props))
+    if len(quotes) == 1:
+        return [f"{talk}  # article: {said(quotes[0])}"]
+    above = [
+        f"  # {and_list([s for s, p in zip(spoken, props, strict=True) if p.quote == quote])}: "
+        f"article: {said(quote)}"
+        for quote in quotes
+    ]
+    return [*above, talk]
+
+
 def _summary(steps: list[FoundStep], props: list[str]) -> str:
     names = ", ".join(s.name for s in steps[:4]) + (" and more" if len(steps) > 4 else "")
     text = f"{len(steps)} step{'s' if len(steps) != 1 else ''} from the article: {names}."
-    return text + (f" You'll need: {', '.join(props)}." if props else "")
+    return text + (f" You'll need {and_list(props)}." if props else "")

@@ -1,0 +1,123 @@
+"""Reading a stretch's text into a step: the reviewer's cases, through the importer's real functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from voicecoach.importer import import_article
+from voicecoach.routine.loader import parse_routine
+
+ARTICLE = """# Morning Reset
+
+## 1. Box Breathing
+
+Sit tall with your hands on your knees. Breathe in for 4, hold for 4, out for 4, hold for 4. Do 5 rounds.
+
+## 2. Glute Bridge
+
+Lie on your back with your knees bent. Lift your hips. Do 2 sets of 10 reps.
+
+## 3. Figure Four
+
+Lie on your back and cross one ankle over the other knee. Hold for 30 seconds on each side.
+"""
+
+
+def imported(tmp_path: Path, text: str = ARTICLE):
+    article = tmp_path / "morning.md"
+    article.write_text(text, encoding="utf-8")
+    return import_article(str(article))
+
+
+def test_rounds_of_a_breathing_step_in_their_own_sentence(tmp_path):
+    found = imported(tmp_path)
+    box = found.steps[0]
+    assert (box.kind, box.breath.text) == ("breathe", "4-4-4-4")
+    assert box.cycles is not None and box.cycles.value == 5 and box.cycles.quote == "Do 5 rounds."
+    assert box.checks == () and not any("Box Breathing" in w for w in found.warnings)
+    step = yaml.safe_load(found.yaml_text)["steps"][0]
+    assert step == {"breathe": "4-4-4-4", "cycles": 5}
+    assert 'cycles: 5  # article: "Do 5 rounds."' in found.yaml_text
+    first = parse_routine(found.yaml_text).steps[0]
+    assert (first.kind, first.cycles) == ("breathe", 5)
+
+
+def test_repetitions_with_no_hold_are_a_flow_not_holds(tmp_path):
+    found = imported(tmp_path)
+    bridge = found.steps[1]
+    assert bridge.kind == "flow" and bridge.hold is None and bridge.reps is None
+    assert bridge.cycles is not None and (bridge.cycles.value, bridge.cycles.sets) == (10, 2)
+    assert bridge.checks == ("2 sets of 10 read as 20 rounds",)
+    step = yaml.safe_load(found.yaml_text)["steps"][1]
+    assert step["flow"] == "Glute Bridge" and step["cycles"] == 20
+    assert "hold" not in step and "reps" not in step
+    routine = parse_routine(found.yaml_text)
+    assert [s.kind for s in routine.steps][:3] == ["breathe", "flow", "stretch"]
+
+
+def test_repetitions_with_a_hold_stay_held(tmp_path):
+    """'Hold for 20 seconds. Repeat 3 times.' is still a stretch held 3 times, not a flow."""
+    found = imported(
+        tmp_path,
+        "# Two\n\n## 1. Calf Stretch\n\nStand facing a wall. Hold for 20 seconds. Repeat 3 times.\n\n"
+        "## 2. Quad Stretch\n\nStand on one leg and hold your foot. Hold for 30 seconds on each side.\n",
+    )
+    calf = found.steps[0]
+    assert calf.kind == "stretch" and calf.hold is not None and calf.reps is not None and calf.reps.value == 3
+    assert yaml.safe_load(found.yaml_text)["steps"][0]["reps"] == 3
+
+
+PROPS_ARTICLE = """# Hips After Work
+
+You'll need a strap and a yoga mat.
+
+## 1. Standing Calf Stretch
+
+Lean against the wall with both hands and step one foot back. Hold for 30 seconds on each side.
+
+## 2. Supported Bridge
+
+Lie on your back with your knees bent. Use a cushion or a folded towel under your hips. Hold for 1 minute.
+
+## 3. Supine Groin Stretch
+
+Lie on the floor and rest one knee over a chair or a sturdy block. Hold for 2 minutes.
+"""
+
+
+def test_props_come_from_what_the_article_says_to_have_each_quoted(tmp_path):
+    """'You'll need a strap and a yoga mat' gives both; a wall leant on, a chair rested on do not count."""
+    found = imported(tmp_path, PROPS_ARTICLE)
+    assert [(p.text, p.quote) for p in found.props] == [
+        ("strap", "You'll need a strap and a yoga mat."),
+        ("yoga mat", "You'll need a strap and a yoga mat."),
+    ]
+    assert [[p.text for p in s.props] for s in found.steps] == [[], ["cushion or towel"], []]
+    lines = found.yaml_text.splitlines()
+    talk = lines.index(
+        '  - talk: "For this session you will need a strap, a yoga mat and a cushion or a towel."'
+    )
+    assert lines[talk - 2 : talk] == [
+        '  # a strap and a yoga mat: article: "You\'ll need a strap and a yoga mat."',
+        '  # a cushion or a towel: article: "Use a cushion or a folded towel under your hips."',
+    ]
+    assert (
+        "You'll need a strap, a yoga mat and a cushion or a towel."
+        in yaml.safe_load(found.yaml_text)["summary"]
+    )
+    assert parse_routine(found.yaml_text).steps[0].kind == "talk"
+
+
+def test_props_from_one_sentence_are_quoted_beside_the_line(tmp_path):
+    text = PROPS_ARTICLE.replace(
+        "You'll need a strap and a yoga mat.",
+        "You'll need a chair or a sturdy block, and a heavy object, such as a doorstop or a kettlebell.",
+    ).replace("Use a cushion or a folded towel under your hips. ", "")
+    found = imported(tmp_path, text)
+    assert (
+        '  - talk: "For this session you will need a chair or a sturdy block and a heavy object such as a '
+        'doorstop or a kettlebell."  # article: "You\'ll need a chair or a sturdy block, and a heavy object, '
+        'such as a doorstop or a kettlebell."'
+    ) in found.yaml_text.splitlines()
