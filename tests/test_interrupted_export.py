@@ -24,6 +24,8 @@ from conftest import REPO, run_voicecoach
 
 from voicecoach.fsutil import TEMP_MARK, temp_path_for
 
+pytestmark = pytest.mark.realtime  # played, recorded or signalled against the wall clock: run alone
+
 ROUTINE = """title: Interrupted
 defaults: {hold: 10s, transition: 2s, rest: 2s}
 steps:

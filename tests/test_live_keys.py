@@ -8,11 +8,14 @@ import sys
 import time
 
 import pexpect
+import pytest
 from conftest import run_voicecoach
 from live_support import child_env, exact_plan, logged, planned, read_log, spawn_play, write_tiny
 
 from voicecoach.live.keys import status_text
 from voicecoach.plan.timeline import Hold
+
+pytestmark = pytest.mark.realtime  # played, recorded or signalled against the wall clock: run alone
 
 SPEED = 15.0
 

@@ -2,42 +2,23 @@
 
 The exact timing is tested on a manual clock (test_live_player, test_live_backends, test_live_faults);
 these few check that the real command keeps real time, that a cold cache's waits are logged truthfully,
-and that a lost device ends the command with one line. Their tolerances are loose, and they take turns
-(under xdist too), so that two of them never compete for the machine.
+and that a lost device ends the command with one line. Their tolerances are loose, and under xdist they
+run while no other test runs (the `realtime` mark, tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import fcntl
 import itertools
 import json
-import os
 import time
-from collections.abc import Iterator
 
 import pytest
 from conftest import run_voicecoach
 from live_support import exact_plan, logged, planned, read_log, write_tiny
 
+pytestmark = pytest.mark.realtime  # played, recorded or signalled against the wall clock: run alone
+
 SPEED = 20.0
-
-
-@pytest.fixture(autouse=True)
-def one_at_a_time(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Hold a lock shared by the xdist workers of this run while the test plays.
-
-    (An `xdist_group` would say the same, but `--dist loadgroup` does not group tests under pytest 9.)
-    """
-    if "PYTEST_XDIST_WORKER" not in os.environ:
-        yield
-        return
-    path = tmp_path_factory.getbasetemp().parent / "live-realtime.lock"
-    with open(path, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def play(routine, log, *extra: str, speed: float = SPEED, env: dict[str, str] | None = None):

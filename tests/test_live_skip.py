@@ -7,10 +7,13 @@ import json
 import re
 
 import pexpect
+import pytest
 from conftest import run_voicecoach
 from live_support import TINY, exact_plan, spawn_play, write_tiny
 
 from voicecoach.routine.durations import format_duration
+
+pytestmark = pytest.mark.realtime  # played, recorded or signalled against the wall clock: run alone
 
 SPEED = 15.0
 #: The tiny routine with a short last step: skipping it leaves well over 80% heard.

@@ -18,6 +18,8 @@ from capture_compare import Comparison, compare
 from conftest import REPO, run_voicecoach
 from sound_server import SoundServer, missing_tools, read_wav
 
+pytestmark = pytest.mark.realtime  # played, recorded or signalled against the wall clock: run alone
+
 # About 24 s guided (a greeting, a talk, a stretch with a 6 s hold, its chimes, the closing bowl).
 SHORT = """title: Short
 defaults: {transition: 1s, rest: 1s}

@@ -21,6 +21,8 @@ from sound_server import SoundServer, missing_tools, read_wav
 from voicecoach.live.backends import SimpleaudioBackend
 from voicecoach.live.backends.base import Chunk
 
+pytestmark = pytest.mark.realtime  # played, recorded or signalled against the wall clock: run alone
+
 RATE = 48000
 BURST_S, EVERY_S = 0.55, 1.0  # a burst, then a 0.45 s quiet gap
 #: How far a new segment's output may land from where the previous one's frames put it: the
