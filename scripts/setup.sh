@@ -33,6 +33,12 @@ system_packages() {
   if command -v dpkg >/dev/null 2>&1; then
     dpkg -s libasound2-dev >/dev/null 2>&1 || missing+=(libasound2-dev)
     dpkg -s libportaudio2 >/dev/null 2>&1 || missing+=(libportaudio2)  # sounddevice (the live extra)
+    # simpleaudio (the live extra) has no Linux wheel: pip builds it with a C compiler and Python's headers
+    command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+    if ! "$PYTHON" -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null \
+      && [ "$("$PYTHON" -c 'import sys; print(sys.base_prefix)' 2>/dev/null)" = /usr ]; then
+      missing+=(python3-dev)
+    fi
     "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
     if [ "$dev" = 1 ]; then  # the browser test drives Debian's Chromium (nothing downloaded at run time)
       [ -x /usr/bin/chromium ] || missing+=(chromium)
@@ -66,10 +72,13 @@ python_env() {
   say "installing voicecoach into .venv (extras: $extras)"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
   if ! .venv/bin/python -m pip install -q -e ".[$extras]"; then
-    # simpleaudio (live) needs a C compiler and ALSA headers; everything else works without it.
-    say "the live extra did not install (simpleaudio needs ALSA headers); installing without it"
+    # simpleaudio (live) is built from source (a C compiler, Python's and ALSA's headers); sounddevice
+    # is a wheel: without simpleaudio, live play still has sounddevice.
+    say "simpleaudio did not build (it needs gcc, python3-dev and libasound2-dev); installing without it"
     local rest="${extras#live}"; rest="${rest#,}"
     .venv/bin/python -m pip install -q -e ".${rest:+[$rest]}"
+    .venv/bin/python -m pip install -q "sounddevice>=0.4.6" \
+      || say "sounddevice did not install either: live play needs one of them (voicecoach export works without)"
   fi
   echo "$want" > "$stamp"
 }
