@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,25 @@ def private_env(base: Path) -> Iterator[None]:
         yield
 
 
+class ServerLog(logging.Handler):
+    """What aiohttp and asyncio log at ERROR or worse while a test server runs.
+
+    aiohttp answers the client first and logs a failure after ("Unhandled exception", "Error
+    handling request"): the status a client sees cannot show it, this log does.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.partition(".")[0] in ("aiohttp", "asyncio"):
+            self.records.append(record)
+
+    def text(self, records: list[logging.LogRecord]) -> str:
+        return "\n".join(self.format(r) for r in records)
+
+
 @dataclass(frozen=True)
 class Site:
     """A published sessions folder served on 127.0.0.1."""
@@ -67,6 +87,7 @@ class Site:
     root: Path
     port: int
     items: list
+    log: ServerLog
 
     @property
     def base(self) -> str:
@@ -82,14 +103,29 @@ class Site:
     def request(
         self, method: str, path: str, headers: dict | None = None, full: bool = False
     ) -> tuple[int, dict, bytes]:
-        """(status, headers lower-cased, body) of one request; `path` is below the token unless `full`."""
+        """(status, headers lower-cased, body) of one request; `path` is below the token unless `full`.
+
+        Fails if the server logged an error while handling it: before returning, a second request on
+        the same kept-alive connection waits until the server is done with the first (aiohttp
+        handles one connection's requests in turn, and closes it only after logging a failure).
+        """
+        seen = len(self.log.records)
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             conn.request(method, path if full else self.base + path, headers=headers or {})
             resp = conn.getresponse()
-            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+            answer = resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+            if not resp.will_close:
+                with contextlib.suppress(http.client.HTTPException, OSError):  # closed after a failure
+                    conn.request("HEAD", self.base + "cover.png")
+                    conn.getresponse().read()
         finally:
             conn.close()
+        errors = self.log.records[seen:]
+        assert not errors, f"the server logged errors for {method} {path} {headers}:\n" + self.log.text(
+            errors
+        )
+        return answer
 
 
 def publish_tiny(base: Path, routines: tuple[str, ...] = ()) -> tuple[Path, list]:
@@ -105,11 +141,16 @@ def publish_tiny(base: Path, routines: tuple[str, ...] = ()) -> tuple[Path, list
 @contextlib.contextmanager
 def serving(root: Path, items: list, max_connections: int = server.MAX_CONNECTIONS) -> Iterator[Site]:
     """The real server on 127.0.0.1, a free port, in a thread."""
-    with server.running_in_thread(
-        lambda port: server.make_app(root, TOKEN, base_url("127.0.0.1", port, TOKEN)),
-        max_connections=max_connections,
-    ) as running:
-        yield Site(root.parent, root, running.port, items)
+    log = ServerLog()
+    logging.getLogger().addHandler(log)
+    try:
+        with server.running_in_thread(
+            lambda port: server.make_app(root, TOKEN, base_url("127.0.0.1", port, TOKEN)),
+            max_connections=max_connections,
+        ) as running:
+            yield Site(root.parent, root, running.port, items, log)
+    finally:
+        logging.getLogger().removeHandler(log)
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from serve_support import TOKEN, site  # noqa: F401 (a fixture)
@@ -64,8 +65,83 @@ def test_etag_and_last_modified_give_304(site):  # noqa: F811
 
 
 def test_if_range_with_a_stale_etag_gets_the_whole_file(site):  # noqa: F811
-    status, _, body = site.request("GET", f"{SLUG}/session.mp3", {"Range": "bytes=0-9", "If-Range": '"old"'})
+    """What a podcast app sends to resume a file re-exported since; the server logs no error for it."""
+    status, headers, body = site.request(
+        "GET", f"{SLUG}/session.mp3", {"Range": "bytes=0-9", "If-Range": '"old"'}
+    )
+    assert status == 200 and body == _mp3(site) and "content-range" not in headers
+
+
+def test_a_resumed_download_of_a_changed_file_starts_again(site):  # noqa: F811
+    path = site.file(SLUG, "session.mp3")
+    _, first, _ = site.request("GET", f"{SLUG}/session.mp3", {"Range": "bytes=0-9"})
+    before = path.stat()
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))  # as a re-export would
+    try:
+        resume = {"Range": "bytes=10-19", "If-Range": first["etag"]}
+        status, now, body = site.request("GET", f"{SLUG}/session.mp3", resume)
+        assert status == 200 and body == _mp3(site) and now["etag"] != first["etag"]
+        status, _, body = site.request("GET", f"{SLUG}/session.mp3", {**resume, "If-Range": now["etag"]})
+        assert status == 206 and body == _mp3(site)[10:20]
+    finally:
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_if_range_compares_strongly_so_a_weak_etag_gets_the_whole_file(site):  # noqa: F811
+    _, headers, _ = site.request("HEAD", f"{SLUG}/session.mp3")
+    status, _, body = site.request(
+        "GET", f"{SLUG}/session.mp3", {"Range": "bytes=0-9", "If-Range": "W/" + headers["etag"]}
+    )
     assert status == 200 and body == _mp3(site)
+
+
+def test_a_stale_if_range_without_a_range_is_a_plain_get(site):  # noqa: F811
+    status, _, body = site.request("GET", f"{SLUG}/session.mp3", {"If-Range": '"old"'})
+    assert status == 200 and body == _mp3(site)
+
+
+def test_the_other_conditions_come_before_a_stale_if_range(site):  # noqa: F811
+    """RFC 9110 13.2.2: If-Match / If-Unmodified-Since (412), then If-None-Match / If-Modified-Since
+    (304), and only then the range; none of them makes the server log an error."""
+    _, headers, _ = site.request("HEAD", f"{SLUG}/session.mp3")
+    resume = {"Range": "bytes=0-9", "If-Range": '"old"'}
+    for method in ("GET", "HEAD"):
+        for extra, expected in (
+            ({"If-None-Match": headers["etag"]}, 304),
+            ({"If-Modified-Since": headers["last-modified"]}, 304),
+            ({"If-Match": '"other"'}, 412),
+            ({"If-Unmodified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}, 412),
+            ({"If-None-Match": '"other"'}, 200),
+            ({"If-Match": headers["etag"]}, 200),
+        ):
+            status, _, body = site.request(method, f"{SLUG}/session.mp3", {**resume, **extra})
+            assert status == expected, (method, extra)
+            assert body == (_mp3(site) if expected == 200 and method == "GET" else b""), (method, extra)
+
+
+def test_the_conditions_alone(site):  # noqa: F811
+    _, headers, _ = site.request("HEAD", f"{SLUG}/session.mp3")
+    for extra, expected in (
+        ({"If-Match": '"other"'}, 412),
+        ({"If-Unmodified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}, 412),
+        ({"If-Match": headers["etag"], "Range": "bytes=0-9"}, 206),
+        ({"If-None-Match": headers["etag"], "Range": "bytes=0-9"}, 304),
+        ({"If-Modified-Since": headers["last-modified"], "Range": "bytes=0-9"}, 304),
+    ):
+        status, _, _ = site.request("GET", f"{SLUG}/session.mp3", extra)
+        assert status == expected, extra
+
+
+def test_head_with_a_range_answers_as_get_would_without_the_body(site):  # noqa: F811
+    size = len(_mp3(site))
+    status, headers, body = site.request("HEAD", f"{SLUG}/session.mp3", {"Range": "bytes=0-9"})
+    assert status == 206 and body == b""
+    assert headers["content-range"] == f"bytes 0-9/{size}" and headers["content-length"] == "10"
+    status, headers, body = site.request(
+        "HEAD", f"{SLUG}/session.mp3", {"Range": "bytes=0-9", "If-Range": '"old"'}
+    )
+    assert status == 200 and body == b"" and "content-range" not in headers
+    assert int(headers["content-length"]) == size
 
 
 def test_every_session_file_has_its_type(site):  # noqa: F811

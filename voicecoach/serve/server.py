@@ -4,9 +4,9 @@ No part of a URL is ever joined to a file path: a session is looked up by its sl
 and a file by its name in the fixed list `SESSION_FILES`; the file found must be a regular file
 (no symbolic link) whose real path lies in the sessions folder. aiohttp's FileResponse streams
 it with sendfile (memory stays flat however many listen) and answers byte ranges (206, 416),
-HEAD, and ETag / Last-Modified conditions (304). A request without the right token, for anything
-else, or with another method, gets 404. Request lines, headers and bodies are bounded, and so is
-the number of open connections.
+HEAD, ETag / Last-Modified conditions (304, 412), and If-Range by date or (`SessionFileResponse`)
+by ETag. A request without the right token, for anything else, or with another method, gets 404.
+Request lines, headers and bodies are bounded, and so is the number of open connections.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.abc import AbstractStreamWriter
 
 from voicecoach.serve import cover, feed, page
 from voicecoach.serve.errors import BadAddressError, PortInUseError, ServeError
@@ -137,34 +138,50 @@ async def feed_cover(request: web.Request) -> web.Response:
     return web.Response(body=request.app[FEED_COVER], content_type="image/png")
 
 
-def _stale_if_range(request: web.Request, path: Path) -> bool:
+def _stale_if_range(request: web.BaseRequest, path: Path) -> bool:
     """Whether the request resumes a download with an If-Range ETag that is not the file's now.
 
-    aiohttp reads If-Range only as a date; with an ETag it would send part of a re-exported file
-    to a client holding the start of the old one. Such a request must get the whole new file.
+    If-Range compares strongly (RFC 9110 13.1.5): a weak ETag never matches, so it is stale too.
     """
-    given = request.headers.get("If-Range", "").strip()
+    given = request.headers.get(hdrs.IF_RANGE, "").strip()
     if not given.startswith(('"', 'W/"')):
-        return False
+        return False  # absent, or a date: aiohttp compares that itself
     try:
         st = os.stat(path)
     except OSError:
-        return False
+        return False  # gone: FileResponse answers 404
     return given != f'"{st.st_mtime_ns:x}-{st.st_size:x}"'  # the ETag FileResponse sends
+
+
+class SessionFileResponse(web.FileResponse):
+    """A published session file: aiohttp's FileResponse, with If-Range read as an ETag too.
+
+    aiohttp reads If-Range only as a date; with an ETag it would send part of a re-exported file to
+    a client holding the start of the old one. A range request whose If-Range ETag is stale gets the
+    whole new file instead: `prepare` hands FileResponse the request without its Range header. It
+    is done here, in the one `prepare` aiohttp calls after the handler returns, and not by the
+    handler preparing the response itself: aiohttp then prepares it again with the original request,
+    which re-reads the Range and fails ("Cannot change the response status code after the headers
+    have been sent") whatever the first answer was (200, HEAD, 304, 412).
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, headers={hdrs.CONTENT_TYPE: MIME.get(path.suffix, "application/octet-stream")})
+        self.session_path = path
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        if hdrs.RANGE in request.headers and _stale_if_range(request, self.session_path):
+            headers = request.headers.copy()
+            del headers[hdrs.RANGE]
+            request = request.clone(headers=headers)
+        return await super().prepare(request)
 
 
 async def session_file(request: web.Request) -> web.StreamResponse:
     path = request.app[CATALOG].file(request.match_info["slug"], request.match_info["name"])
     if path is None:
         raise web.HTTPNotFound()
-    response = web.FileResponse(
-        path, headers={"Content-Type": MIME.get(path.suffix, "application/octet-stream")}
-    )
-    if _stale_if_range(request, path):
-        headers = request.headers.copy()
-        del headers["Range"]
-        await response.prepare(request.clone(headers=headers))
-    return response
+    return SessionFileResponse(path)
 
 
 def make_app(root: Path, token: str, base_url: str) -> web.Application:
