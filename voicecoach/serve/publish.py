@@ -28,6 +28,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
+from voicecoach.errors import VoicecoachError
+from voicecoach.fsutil import write_text_atomic
 from voicecoach.serve import cover
 from voicecoach.serve.errors import PublishError
 
@@ -292,19 +294,14 @@ class Publisher:
             self.write_index(replaced)
 
     def write_index(self, items: Sequence[Published]) -> None:
-        """Replace the index in one step (write a temporary file, fsync, rename)."""
-        tmp = self.root / f"{TEMP_PREFIX}{INDEX}-{os.getpid()}-{threading.get_ident()}"
+        """Replace the index in one step (fsutil's atomic writer: a temporary file, fsync, rename)."""
+        text = json.dumps({"version": LAYOUT_VERSION, "sessions": [i.to_json() for i in items]}, indent=1)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump({"version": LAYOUT_VERSION, "sessions": [i.to_json() for i in items]}, fh, indent=1)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.root / INDEX)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise PublishError(f"cannot write {self.root / INDEX}: {exc.strerror or exc}") from None
+            write_text_atomic(self.root / INDEX, text)
+        except (OSError, VoicecoachError) as exc:  # VoicecoachError: a folder or a pipe where it goes
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise PublishError(f"cannot write {self.root / INDEX}: {reason}") from None
 
     def prune(self, grace_s: float | None = None) -> list[Path]:
         """Remove folders the index does not name once unused for `grace_s`, and dead temporary ones."""
