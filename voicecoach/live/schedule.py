@@ -107,7 +107,6 @@ class LiveSchedule:
         self.extras: dict[str, Clip] = {}
         self._wanted_extras = list(extras)
         self.synthesized = 0
-        self.commits = 0
         self.mismatches = 0  # committed events missing from the final timeline (must stay 0)
         self._on_commit = on_commit
         self._cond = threading.Condition()
@@ -233,7 +232,6 @@ class LiveSchedule:
             segment.mixer.prepare_cues()  # once playable: the first sound does not wait for it
         with self._cond:
             self._ducker = self._make_ducker()
-            self.commits += 1
         if self._on_commit is not None:
             self._on_commit(self)
 
