@@ -91,18 +91,6 @@ def _store_hashes(known: dict[str, list[Any]]) -> None:
         pass
 
 
-def loaded_models() -> list[str]:
-    """Paths of the models loaded in this process (tests use it to prove the cache skips loading)."""
-    with _models_lock:
-        return list(_models)
-
-
-def unload_models() -> None:
-    """Forget every loaded model (they load again on the next synthesis)."""
-    with _models_lock:
-        _models.clear()
-
-
 def _piper_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
