@@ -21,7 +21,7 @@ import numpy as np
 
 from voicecoach.errors import EngineError, SoundFileError
 from voicecoach.sound.clip import Clip, trim_silence
-from voicecoach.sound.wav import read_wav
+from voicecoach.sound.wav import from_int16, read_wav
 from voicecoach.speech.engines.base import Availability, Engine, plain_text
 
 WORKER = Path(__file__).with_name("_pyttsx3_worker.py")
@@ -180,5 +180,4 @@ def _read_audio(path: str) -> Clip:
         except Exception as exc:
             detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise EngineError(f"the driver wrote audio that cannot be read ({first}; {detail})") from exc
-        data = np.array(seg.get_array_of_samples(), dtype=np.float32) / 32768.0
-        return Clip(data, seg.frame_rate)
+        return Clip(from_int16(np.asarray(seg.get_array_of_samples(), dtype=np.int16)), seg.frame_rate)
