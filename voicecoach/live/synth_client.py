@@ -1,4 +1,4 @@
-"""The player's side of the speech worker (`synth_worker`): start it, ask it for clips, stop it."""
+"""The player's side of the speech worker (`synth_child`): start it, ask it for clips, stop it."""
 
 from __future__ import annotations
 
