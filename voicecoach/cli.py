@@ -7,14 +7,14 @@ import json
 import sys
 import warnings
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from voicecoach import __version__, app
 from voicecoach.errors import RoutineError, VoicecoachError
 from voicecoach.export.split import SplitResult
-from voicecoach.export.track import ExportOptions
+from voicecoach.export.track import ExportOptions, ExportResult
 from voicecoach.fsutil import write_text_atomic
 from voicecoach.history import history_report, render_history
 from voicecoach.plan.text import plan_table, render_description
@@ -23,6 +23,9 @@ from voicecoach.profiles.store import all_profiles
 from voicecoach.routine.durations import format_duration
 from voicecoach.speech.cache import CacheWarning, ClipCache
 from voicecoach.speech.engines.registry import engines_report, engines_table
+
+if TYPE_CHECKING:
+    from voicecoach.live.player import PlayResult
 
 _PYTHON_SHOWWARNING = warnings.showwarning
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -465,7 +468,7 @@ def export(
         click.echo(line)
 
 
-def _export_summary(result: Any) -> str:
+def _export_summary(result: ExportResult | SplitResult) -> str:
     if isinstance(result, SplitResult):
         return f"wrote {len(result.files)} files and {result.playlist}"
     extra = "".join(f", {p}" for p in result.extra_paths)
@@ -538,7 +541,7 @@ def play(
     click.echo(_ending_line(result), err=True)
 
 
-def _ending_line(result: Any) -> str:
+def _ending_line(result: PlayResult) -> str:
     """`completed: 3:38 played`, or `ended: 0:55 of 3:38 played, 4 steps skipped`."""
     if result.completed:
         state = "completed"

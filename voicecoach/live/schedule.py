@@ -15,11 +15,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from voicecoach.mix.bed import Bed
+from voicecoach.mix.bed import Bed, Ducker
 from voicecoach.mix.mixer import Mixer
 from voicecoach.plan.compiler import CompileOptions, CompileState, compile_routine
 from voicecoach.plan.timeline import Event, Hold, StepSpan, Timeline
@@ -123,7 +123,7 @@ class LiveSchedule:
         self.final: Timeline | None = None
         self.error: BaseException | None = None
         self._stopped = False
-        self._ducker = None
+        self._ducker: Ducker | None = None
         self._thread = threading.Thread(target=self._run, name="voicecoach-schedule", daemon=True)
 
     # -- the compile thread -------------------------------------------------------------------
@@ -247,7 +247,7 @@ class LiveSchedule:
         last = max(int(round(e.end_s * self.sample_rate)) for e in events) + self.sample_rate
         return _Segment(mixer, first, last)
 
-    def _make_ducker(self) -> Any:
+    def _make_ducker(self) -> Ducker | None:
         """Under the lock: the bed's gain curve from the speech mixed so far."""
         if self.bed is None:
             return None
@@ -351,7 +351,7 @@ class LiveSchedule:
         with self._cond:
             return list(self._events)
 
-    def ducker(self) -> Any:
+    def ducker(self) -> Ducker | None:
         with self._cond:
             return self._ducker
 

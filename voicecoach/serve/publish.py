@@ -30,6 +30,8 @@ from typing import Any, Protocol
 
 from voicecoach.errors import VoicecoachError
 from voicecoach.fsutil import write_text_atomic
+from voicecoach.plan.timeline import Timeline
+from voicecoach.routine.model import Routine
 from voicecoach.serve import cover
 from voicecoach.serve.errors import PublishError
 
@@ -45,10 +47,10 @@ GRACE_S = 600.0
 
 
 class Prepared(Protocol):
-    """A compiled session ready to mix: its timeline (with `to_json()`, `title`, `duration_s`)."""
+    """A compiled session ready to mix (`app.PreparedSession`): serve reads only its timeline."""
 
     @property
-    def timeline(self) -> Any: ...
+    def timeline(self) -> Timeline: ...
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,10 @@ class Toolkit:
     serve when no routine is named.
     """
 
-    load: Callable[[str], Any]
+    load: Callable[[str], Routine]
     source: Callable[[str], Path]
     prepare: Callable[[str], Prepared]
-    export: Callable[[Any, Path], Any]  # takes what `prepare` returned
+    export: Callable[[Any, Path], object]  # takes what `prepare` returned
     options_key: str
     default_routines: Callable[[], list[str]] = list
     m4b: bool = True
@@ -233,7 +235,7 @@ class Publisher:
         self._replace_in_index(item)
         return item, True
 
-    def _build(self, slug: str, key: str, routine: Any, prepared: Prepared) -> Published:
+    def _build(self, slug: str, key: str, routine: Routine, prepared: Prepared) -> Published:
         """Write the session's files into a temporary folder, then rename it into place."""
         self.root.mkdir(parents=True, exist_ok=True)
         folder = f"{slug}-{key[:16]}"
@@ -252,7 +254,7 @@ class Publisher:
         return item
 
     def _write_files(
-        self, tmp: Path, slug: str, folder: str, key: str, routine: Any, prepared: Prepared
+        self, tmp: Path, slug: str, folder: str, key: str, routine: Routine, prepared: Prepared
     ) -> Published:
         timeline = prepared.timeline
         self.toolkit.export(prepared, tmp / MP3)
