@@ -52,9 +52,7 @@ class ClipSource:
 
 def _import_mixing() -> None:
     """Import what mixing the first clip needs (its loudness meter pulls in scipy, half a second)."""
-    import scipy.signal  # noqa: F401
-
-    from voicecoach.sound import loudness  # noqa: F401
+    import scipy.signal  # noqa: F401  start-up time: loaded ahead, while the first line is synthesised
 
 
 class _Lockstep:

@@ -21,7 +21,7 @@ from voicecoach.fsutil import write_text_atomic
 from voicecoach.paths import data_dir
 from voicecoach.sound.clip import Clip, trim_silence
 from voicecoach.speech.cache import default_cache_dir
-from voicecoach.speech.engines.base import Availability, Engine, plain_text
+from voicecoach.speech.engines.base import Availability, Engine, package_version, plain_text
 
 if TYPE_CHECKING:
     from piper import PiperVoice
@@ -92,12 +92,7 @@ def _store_hashes(known: dict[str, list[Any]]) -> None:
 
 
 def _piper_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("piper-tts")
-    except PackageNotFoundError:
-        return "unknown"
+    return package_version("piper-tts")
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:

@@ -22,7 +22,7 @@ import numpy as np
 from voicecoach.errors import EngineError, SoundFileError
 from voicecoach.sound.clip import Clip, trim_silence
 from voicecoach.sound.wav import from_int16, read_wav
-from voicecoach.speech.engines.base import Availability, Engine, plain_text
+from voicecoach.speech.engines.base import Availability, Engine, package_version, plain_text
 
 WORKER = Path(__file__).with_name("_pyttsx3_worker.py")
 PROBE_TIMEOUT_S = 30.0
@@ -88,12 +88,7 @@ def _probe() -> _Probe:
 
 
 def _pyttsx3_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("pyttsx3")
-    except PackageNotFoundError:
-        return "unknown"
+    return package_version("pyttsx3")
 
 
 class SystemEngine(Engine):
