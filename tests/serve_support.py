@@ -3,16 +3,20 @@ a published sessions folder, and the server running in a thread on 127.0.0.1."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import logging
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from voicecoach.serve import publish, server
+from voicecoach.serve.errors import ServeError
 from voicecoach.serve.run import SESSIONS_DIR, base_url
 
 TINY_ROUTINE = """format: 1
@@ -138,13 +142,59 @@ def publish_tiny(base: Path, routines: tuple[str, ...] = ()) -> tuple[Path, list
     return data / SESSIONS_DIR, items
 
 
+@dataclass
+class BackgroundServer:
+    """The server in a thread of its own: `port`, then `stop()`."""
+
+    port: int
+    stop: Callable[[], None]
+
+
+@contextlib.contextmanager
+def running_in_thread(
+    make_app: Callable[[int], web.Application],
+    host: str = "127.0.0.1",
+    port: int = 0,
+    max_connections: int = server.MAX_CONNECTIONS,
+) -> Iterator[BackgroundServer]:
+    """Run the app `make_app(port)` returns on host:port (0: a free port) in a thread while inside."""
+    sock = server.bind(host, port)
+    app = make_app(sock.getsockname()[1])
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    holder: dict[str, web.AppRunner] = {}
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        holder["runner"] = loop.run_until_complete(server.start_runner(app, sock, max_connections))
+        started.set()
+        loop.run_forever()
+        loop.run_until_complete(holder["runner"].cleanup())
+        loop.close()
+
+    thread = threading.Thread(target=run, name="voicecoach-serve", daemon=True)
+    thread.start()
+    if not started.wait(30):
+        raise ServeError("the server did not start within 30 s")
+
+    def stop() -> None:
+        if thread.is_alive():
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(10)
+
+    try:
+        yield BackgroundServer(sock.getsockname()[1], stop)
+    finally:
+        stop()
+
+
 @contextlib.contextmanager
 def serving(root: Path, items: list, max_connections: int = server.MAX_CONNECTIONS) -> Iterator[Site]:
     """The real server on 127.0.0.1, a free port, in a thread."""
     log = ServerLog()
     logging.getLogger().addHandler(log)
     try:
-        with server.running_in_thread(
+        with running_in_thread(
             lambda port: server.make_app(root, TOKEN, base_url("127.0.0.1", port, TOKEN)),
             max_connections=max_connections,
         ) as running:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -14,7 +15,14 @@ import pytest
 from audio_helpers import tone_timeline
 
 from voicecoach.export.track import export_session
-from voicecoach.fsutil import TEMP_MARK, atomic_output, clean_stale_temp_files, temp_path_for
+from voicecoach.fsutil import (
+    TEMP_MARK,
+    atomic_output,
+    clean_stale_temp_files,
+    temp_path_for,
+    write_bytes_atomic,
+    write_text_atomic,
+)
 
 TESTS = Path(__file__).resolve().parent
 OLD = b"the previous export"
@@ -58,6 +66,17 @@ def test_success_replaces_the_destination_and_leaves_no_temp(tmp_path):
         tmp.write_bytes(b"new")
         assert dest.read_bytes() == OLD  # nothing changes before the end
     assert dest.read_bytes() == b"new" and not _temp_files(tmp_path)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_the_writers_create_the_file_with_the_mode_asked_for(tmp_path):
+    secret = write_text_atomic(tmp_path / "token", "abc\n", mode=0o600)
+    plain = write_bytes_atomic(tmp_path / "data", b"\0\1")
+    assert secret.read_bytes() == b"abc\n" and stat.S_IMODE(secret.stat().st_mode) == 0o600
+    umask = os.umask(0)
+    os.umask(umask)
+    assert plain.read_bytes() == b"\0\1" and stat.S_IMODE(plain.stat().st_mode) == 0o666 & ~umask
+    assert not _temp_files(tmp_path)
 
 
 @pytest.mark.parametrize("exc", [RuntimeError("disk full"), KeyboardInterrupt()])

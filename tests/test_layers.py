@@ -8,6 +8,8 @@ inside a function counts as much as one at the top.
 from __future__ import annotations
 
 import ast
+import re
+import sys
 from pathlib import Path
 
 import voicecoach
@@ -152,18 +154,77 @@ def test_no_cycles() -> None:
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
 
 
+#: Lint and type-checker directives in a comment: they silence a tool, they explain nothing.
+DIRECTIVES = re.compile(
+    r"noqa(:\s*[A-Z]+[0-9]+(\s*,\s*[A-Z]+[0-9]+)*)?|type:\s*ignore(\[[^\]]*\])?|pragma:[^#]*", re.I
+)
+
+
+def reason_in(comment: str) -> str:
+    """The words of a comment once its tool directives are gone ('' when it only silences a tool)."""
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", DIRECTIVES.sub(" ", comment))
+    return " ".join(words) if len(words) >= 2 else ""
+
+
+def local_imports(path: Path) -> list[tuple[int, list[str], str]]:
+    """Every import inside a function: (line, top-level names imported, its comments joined: on its
+    own lines and on the comment lines right above it)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    tree = ast.parse("\n".join(lines))
+    found: dict[int, tuple[int, list[str], str]] = {}
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Import):
+                names = [a.name.split(".")[0] for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = ["voicecoach" if node.level else (node.module or "").split(".")[0]]
+            else:
+                continue
+            first = node.lineno - 1
+            while first > 0 and lines[first - 1].lstrip().startswith("#"):
+                first -= 1
+            text = lines[first : (node.end_lineno or node.lineno)]
+            comments = " ".join(line.split("#", 1)[1] for line in text if "#" in line)
+            found[node.lineno] = (node.lineno, names, comments)
+    return sorted(found.values())
+
+
+def test_a_reason_is_words_not_a_lint_directive() -> None:
+    assert reason_in(" noqa: F401") == "" and reason_in(" type: ignore[import]") == ""
+    assert reason_in(" noqa: F401, E402  ") == "" and reason_in(" pragma: no cover") == ""
+    said = reason_in(" noqa: F401  start-up time: only `serve` needs it")
+    assert said == "start-up time only serve needs it"
+
+
 def test_few_imports_inside_functions_each_with_a_reason() -> None:
-    local = []
-    for module, path in modules().items():
-        lines = path.read_text(encoding="utf-8").splitlines()
-        for _name, line, inside in imports_of(module, path):
-            if inside and lines[line - 1].strip().startswith(("from voicecoach", "import voicecoach")):
-                local.append((module, line, lines[line - 1].strip()))
-    local = sorted(set(local))
+    local = [
+        (module, line, comment)
+        for module, path in modules().items()
+        for line, names, comment in local_imports(path)
+        if "voicecoach" in names
+    ]
     assert len(local) < MAX_LOCAL_IMPORTS, "imports inside functions:\n" + "\n".join(
-        f"{m}:{n}: {t}" for m, n, t in local
+        f"{m}:{n}" for m, n, _c in local
     )
-    unexplained = [f"{m}:{n}: {t}" for m, n, t in local if "#" not in t]
+    unexplained = [f"{m}:{n}: #{c}" for m, n, c in local if not reason_in(c)]
     assert not unexplained, (
-        "say why each import is inside a function (start-up time or optional):\n" + "\n".join(unexplained)
+        "say why each import is inside a function (start-up time or optional), in words:\n"
+        + "\n".join(unexplained)
+    )
+
+
+def test_standard_library_imports_inside_functions_say_why() -> None:
+    """The standard library is always there: an import of it inside a function is for start-up
+    time or a platform that lacks it, and says which; any other belongs at the top of the file."""
+    unexplained = [
+        f"{module}:{line}: {', '.join(names)}"
+        for module, path in modules().items()
+        for line, names, comment in local_imports(path)
+        if any(name in sys.stdlib_module_names for name in names) and not reason_in(comment)
+    ]
+    assert not unexplained, (
+        "move these imports to the top of their file, or say why they are inside a function:\n"
+        + "\n".join(unexplained)
     )

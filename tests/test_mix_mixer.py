@@ -104,6 +104,29 @@ def test_a_line_without_a_clip_is_an_export_error():
         Mixer(_timeline([Event(0.0, 1.0, "speech", 0, text="missing")]), {})
 
 
+def test_a_session_s_clips_give_their_facts_without_their_samples(tmp_path):
+    from voicecoach.app import SessionClips
+    from voicecoach.speech.cache import ClipCache
+    from voicecoach.speech.synth import Synthesizer
+
+    class CountedReads(SessionClips):
+        reads = 0
+
+        def __getitem__(self, text: str) -> Clip:
+            self.reads += 1
+            return super().__getitem__(text)
+
+    synth = Synthesizer("espeak", cache=ClipCache(tmp_path))
+    synth.warm(["Go."], 1.0)
+    clips = CountedReads(synth, ["Go."], 1.0)
+    assert isinstance(clips, mixer_module.KnowsFacts) and not isinstance({}, mixer_module.KnowsFacts)
+    mixer = Mixer(_timeline([Event(0.5, 1.5, "speech", 0, text="Go.")]), clips)
+    assert clips.reads == 0  # placed by its facts alone
+    assert mixer.soundings[0].length == synth.facts("Go.").length
+    assert np.array_equal(_render(mixer), _render(Mixer(mixer.timeline, {"Go.": synth.clip("Go.")})))
+    assert clips.reads == 1  # read when it played
+
+
 def _render_peak_bytes(minutes: float, bed: str | None = None) -> tuple[int, int]:
     from voicecoach.mix.bed import Bed
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from voicecoach.errors import SoundFileError
-from voicecoach.sound.wav import check_wav, read_wav
+from voicecoach.sound.wav import check_wav, from_int16, read_wav
 
 
 def _write(path: Path, frames: np.ndarray, rate: int = 8000, width: int = 2) -> Path:
@@ -29,6 +29,15 @@ def test_channels_are_averaged_and_max_s_reads_only_the_head(tmp_path: Path):
     assert clip.sample_rate == 8000 and clip.samples.dtype == np.float32
     assert len(clip.samples) == 8000 and np.allclose(clip.samples, (0.5 - 0.25) / 2)
     assert len(read_wav(path, max_s=0.25).samples) == 2000
+
+
+def test_from_int16_spans_full_scale_and_averages_channels():
+    pcm = np.array([-32768, -16384, 0, 16384, 32767], dtype="<i2")
+    mono = from_int16(pcm)
+    assert mono.dtype == np.float32 and mono.flags.c_contiguous
+    assert mono.tolist() == [-1.0, -0.5, 0.0, 0.5, 32767 / 32768]
+    stereo = np.array([16384, -8192, 0, 32767], dtype="<i2")
+    assert from_int16(stereo, channels=2).tolist() == pytest.approx([0.125, 32767 / 65536])
 
 
 def test_a_file_cut_inside_a_frame_keeps_its_whole_frames(tmp_path: Path):

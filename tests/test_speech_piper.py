@@ -83,16 +83,28 @@ def test_a_broken_model_is_an_engine_error(engine: PiperEngine, tmp_path: Path) 
         engine.synthesize("Hello.", str(bad), 1.0)
 
 
+def loaded_models() -> list[str]:
+    """Paths of the models loaded in this process."""
+    with piper._models_lock:
+        return list(piper._models)
+
+
+def unload_models() -> None:
+    """Forget every loaded model (they load again on the next synthesis)."""
+    with piper._models_lock:
+        piper._models.clear()
+
+
 def test_cached_lines_never_load_the_model(tmp_path: Path) -> None:
     first = Synthesizer(cache=ClipCache(tmp_path))
     lines = ["Soften your knees.", "Look up."]
     made = first.clips(lines)
-    assert first.synthesized == 2 and len(piper.loaded_models()) == 1
-    piper.unload_models()
+    assert first.synthesized == 2 and len(loaded_models()) == 1
+    unload_models()
     second = Synthesizer(cache=ClipCache(tmp_path))
     again = second.clips(lines)
     assert second.duration_s("Soften your knees.") == made["Soften your knees."].duration_s
-    assert piper.loaded_models() == [] and second.synthesized == 0
+    assert loaded_models() == [] and second.synthesized == 0
     np.testing.assert_array_equal(again["Look up."].samples, made["Look up."].samples)
 
 

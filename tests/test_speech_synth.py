@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from voicecoach.errors import EngineError, UsageError
+from voicecoach.sound.loudness import clip_loudness, oversampled_peaks
 from voicecoach.speech.cache import ClipCache
-from voicecoach.speech.loudness import loudness_db
 from voicecoach.speech.synth import Synthesizer, say_clip
 
 
@@ -18,15 +18,13 @@ def synth(tmp_path: Path, **kw) -> Synthesizer:
 
 
 def test_clip_is_trimmed_loudness_normalised_and_cached(tmp_path: Path) -> None:
-    from voicecoach.sound.loudness import oversampled_peaks
-
     s = synth(tmp_path)
     clip = s.clip("Let your shoulders drop.")
     assert clip.samples.dtype == np.float32 and float(np.max(np.abs(clip.samples))) <= 1.0
     assert 0.5 < clip.duration_s < 4.0
     # levelled for the mix: at the speech loudness, less what limiting espeak's peaks to 10 dB
     # above it takes away
-    assert -22.5 < loudness_db(clip.samples, clip.sample_rate) < -19.5
+    assert -22.5 < clip_loudness(clip.samples, clip.sample_rate) < -19.5
     assert 20 * np.log10(np.max(oversampled_peaks(clip.samples, clip.sample_rate))) <= -10.0 + 0.1
     assert clip.facts.levelled_for == (-20.0, 10.0) and clip.facts.sample_rate == 48000
     assert s.synthesized == 1

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from voicecoach.errors import EngineError
+from voicecoach.sound.clip import Clip
+from voicecoach.sound.wav import read_wav, write_wav
 from voicecoach.speech.engines import system
 from voicecoach.speech.engines.registry import engines_report
 from voicecoach.speech.engines.system import SystemEngine
@@ -45,6 +50,19 @@ def test_rate_and_voice_change_the_sound(engine: SystemEngine) -> None:
 def test_unknown_voice_is_an_engine_error(engine: SystemEngine) -> None:
     with pytest.raises(EngineError, match="unknown system voice"):
         engine.synthesize("Hello.", "no/such-voice", 1.0)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
+@pytest.mark.filterwarnings("ignore:'audioop' is deprecated:DeprecationWarning")  # pydub's import
+def test_audio_that_is_not_wav_is_decoded_through_ffmpeg(tmp_path: Path) -> None:
+    """macOS's driver writes AIFF: read through pydub, it gives the samples a WAV would."""
+    tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(4410) / 22050)).astype(np.float32)
+    wav, aiff = tmp_path / "line.wav", tmp_path / "line.aiff"
+    write_wav(wav, Clip(tone, 22050))
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), str(aiff)], check=True)
+    clip = system._read_audio(str(aiff))
+    assert clip.sample_rate == 22050 and clip.samples.dtype == np.float32
+    np.testing.assert_array_equal(clip.samples, read_wav(wav).samples)
 
 
 def test_broken_driver_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -227,16 +227,9 @@ def validate_files(paths: list[str]) -> tuple[list[Problem], list[str]]:
         except UsageError as exc:
             problems.append(Problem(path, 1, 1, str(exc)))
             continue
-        count = len(routine.steps)
-        summaries.append(
-            f"{path}: ok, {count} step{'' if count == 1 else 's'}, about {clock(timeline.duration_s)}"
-        )
+        count, length = len(routine.steps), format_duration(timeline.duration_s)
+        summaries.append(f"{path}: ok, {count} step{'' if count == 1 else 's'}, about {length}")
     return problems, summaries
-
-
-def clock(seconds: float) -> str:
-    """`4:05`, or `1:02:05` past an hour."""
-    return format_duration(seconds)
 
 
 def describe(routine_arg: str) -> dict[str, Any]:

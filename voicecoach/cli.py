@@ -8,21 +8,25 @@ import os
 import sys
 import warnings
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from voicecoach import __version__, app
 from voicecoach.errors import RoutineError, UsageError, VoicecoachError
 from voicecoach.export.split import SplitResult
-from voicecoach.export.track import ExportOptions
+from voicecoach.export.track import ExportOptions, ExportResult
 from voicecoach.fsutil import write_text_atomic
 from voicecoach.history import history_report, render_history
 from voicecoach.plan.text import plan_table, render_description
 from voicecoach.profiles.model import CUE_STYLES, settings
 from voicecoach.profiles.store import all_profiles
+from voicecoach.routine.durations import format_duration
 from voicecoach.speech.cache import CacheWarning, ClipCache
 from voicecoach.speech.engines.registry import engines_report, engines_table
+
+if TYPE_CHECKING:
+    from voicecoach.live.player import PlayResult
 
 _PYTHON_SHOWWARNING = warnings.showwarning
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -182,7 +186,7 @@ def list_cmd(as_json: bool) -> None:
         return
     for row in rows:
         mine = "  (yours)" if row["yours"] else ""
-        length = ("~" if row["estimated"] else "") + app.clock(row["duration_s"])
+        length = ("~" if row["estimated"] else "") + format_duration(row["duration_s"])
         click.echo(f"{row['name']:<30} {length:>7}  {row['title']}  [{', '.join(row['tags'])}]{mine}")
     if any(row["estimated"] for row in rows):
         click.echo("(~ estimated: exact once a routine has been played, planned or exported)")
@@ -465,12 +469,12 @@ def export(
         click.echo(line)
 
 
-def _export_summary(result: Any) -> str:
+def _export_summary(result: ExportResult | SplitResult) -> str:
     if isinstance(result, SplitResult):
         return f"wrote {len(result.files)} files and {result.playlist}"
     extra = "".join(f", {p}" for p in result.extra_paths)
     return (
-        f"wrote {result.path} ({app.clock(result.duration_s)}, {result.chapters} chapters, "
+        f"wrote {result.path} ({format_duration(result.duration_s)}, {result.chapters} chapters, "
         f"{result.target_lufs:g} LUFS){extra}"
     )
 
@@ -538,15 +542,15 @@ def play(
     click.echo(_ending_line(result), err=True)
 
 
-def _ending_line(result: Any) -> str:
+def _ending_line(result: PlayResult) -> str:
     """`completed: 3:38 played`, or `ended: 0:55 of 3:38 played, 4 steps skipped`."""
     if result.completed:
         state = "completed"
     else:
         state = {"end": "ended", "quit": "stopped", "sleep": "faded out (--sleep-after)"}[result.ended_by]
-    played = app.clock(result.played_s)
+    played = format_duration(result.played_s)
     if result.session_s and not (result.completed and not result.steps_skipped):
-        played += f" of {app.clock(result.session_s)}"
+        played += f" of {format_duration(result.session_s)}"
     skipped = result.steps_skipped
     extra = f", {skipped} step{'s' if skipped != 1 else ''} skipped" if skipped else ""
     return f"{state}: {played} played{extra}"

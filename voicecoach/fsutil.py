@@ -71,7 +71,7 @@ def pid_alive(pid: int) -> bool:
     if pid <= 0:
         return False
     if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process on Windows
-        import ctypes
+        import ctypes  # Windows only: the process query below
 
         handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # QUERY_LIMITED_INFORMATION
         if not handle:
@@ -183,15 +183,21 @@ def atomic_output(dest: str | os.PathLike[str], durable: bool = True) -> Iterato
         _fsync_path(folder, directory=True)
 
 
-def write_bytes_atomic(dest: str | os.PathLike[str], data: bytes, durable: bool = True) -> Path:
-    """Write a file's bytes atomically (see `atomic_output`)."""
-    with atomic_output(dest, durable) as tmp, open(tmp, "wb") as fh:
+def write_bytes_atomic(
+    dest: str | os.PathLike[str], data: bytes, durable: bool = True, mode: int = 0o666
+) -> Path:
+    """Write a file's bytes atomically (see `atomic_output`), created with permissions `mode`
+    (less the umask: 0o600 for a file only its owner may read)."""
+    with (
+        atomic_output(dest, durable) as tmp,
+        open(tmp, "wb", opener=lambda name, flags: os.open(name, flags, mode)) as fh,
+    ):
         fh.write(data)
     return Path(dest)
 
 
-def write_text_atomic(dest: str | os.PathLike[str], text: str, durable: bool = True) -> Path:
-    """Write a small text file (UTF-8) atomically (see `atomic_output`)."""
-    with atomic_output(dest, durable) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    return Path(dest)
+def write_text_atomic(
+    dest: str | os.PathLike[str], text: str, durable: bool = True, mode: int = 0o666
+) -> Path:
+    """Write a small text file (UTF-8, newlines as \\n) atomically, like `write_bytes_atomic`."""
+    return write_bytes_atomic(dest, text.encode("utf-8"), durable, mode)

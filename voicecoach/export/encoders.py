@@ -320,7 +320,7 @@ def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
 def _widen_pipe(pipe: IO[bytes]) -> None:
     """Ask for a 1 MiB pipe buffer (Linux), so the mixer runs ahead of the encoder by a few blocks."""
     try:
-        import fcntl
+        import fcntl  # POSIX only: there is no fcntl on Windows
 
         fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
     except (ImportError, OSError):

@@ -7,6 +7,7 @@ end), so every moment of the session belongs to exactly one chapter.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -142,8 +143,6 @@ def id3_bytes(info: TrackInfo, chapters: list[Chapter], padding: int = 1024) -> 
     ffmpeg list chapters in the order their frames appear, so the frames are put back in
     order: text frames, the CTOC, then the CHAP frames from first to last, then the rest.
     """
-    import io
-
     buf = io.BytesIO()
     id3_tags(info, chapters).save(buf, v2_version=4, padding=lambda _info: 0)
     frames = _split_frames(buf.getvalue())

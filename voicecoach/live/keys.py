@@ -52,8 +52,8 @@ class KeyReader:
             return self
         if not os.isatty(fd):
             return self
-        import termios
-        import tty
+        import termios  # POSIX only: Windows has no termios
+        import tty  # POSIX only, like termios
 
         self._fd, self._saved = fd, termios.tcgetattr(fd)
         atexit.register(self.restore)
@@ -76,7 +76,7 @@ class KeyReader:
         """Put the terminal back as it was (safe to call more than once)."""
         if self._saved is None or self._fd is None:
             return
-        import termios
+        import termios  # POSIX only: reached only after __enter__ took over a POSIX terminal
 
         with contextlib.suppress(termios.error, OSError):
             termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)

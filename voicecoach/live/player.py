@@ -66,7 +66,7 @@ class _Log:
                 self.first_wall = wall
             if self.stream is None:
                 return
-            t0 = getattr(self.backend, "t0", None) or wall
+            t0 = self.backend.t0 if self.backend.t0 is not None else wall
             line: dict[str, Any] = {
                 "scheduled_s": event.start_s,
                 "started_s": round(frame / self.sample_rate, 6),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
@@ -50,27 +51,27 @@ def play_session(
         raise UsageError(
             f"--speed {speed:g} is out of range: use {MIN_SPEED:g} to {MAX_SPEED:g} (1 = real time)"
         )
+    how = _HowToPlay(backend_name, speed, log_path, sleep_after_s, keys, status, record, clock)
     worker = SynthWorker(engine, voice)
     worker.start()  # its start-up overlaps ours; new lines are synthesised there, not in this process
     try:
-        return _play(
-            routine,
-            options,
-            name,
-            Synthesizer(engine, voice),
-            worker,
-            clock_start,
-            backend_name=backend_name,
-            speed=speed,
-            log_path=log_path,
-            sleep_after_s=sleep_after_s,
-            keys=keys,
-            status=status,
-            record=record,
-            clock=clock,
-        )
+        return _play(routine, options, name, Synthesizer(engine, voice), worker, clock_start, how)
     finally:
         worker.close()
+
+
+@dataclass(frozen=True)
+class _HowToPlay:
+    """How `play_session` was asked to play, handed on whole."""
+
+    backend_name: str | None
+    speed: float
+    log_path: str | None
+    sleep_after_s: float | None
+    keys: bool
+    status: bool | None
+    record: bool
+    clock: Clock
 
 
 def _play(
@@ -80,19 +81,11 @@ def _play(
     synth: Synthesizer,
     worker: SynthWorker,
     clock_start: float,
-    *,
-    backend_name: str | None,
-    speed: float,
-    log_path: str | None,
-    sleep_after_s: float | None,
-    keys: bool,
-    status: bool | None,
-    record: bool,
-    clock: Clock,
+    how: _HowToPlay,
 ) -> PlayResult:
-    backend = get_backend(backend_name, clock=clock)
+    backend = get_backend(how.backend_name, clock=how.clock)
     estimate = compile_routine(routine, compile_options, EstimatedDurations(), estimated=True).duration_s
-    log = _open_log(log_path)
+    log = _open_log(how.log_path)
     schedule = LiveSchedule(
         routine, compile_options, WorkerClipSource(synth, worker), extras=(PAUSED_LINE,)
     ).start()
@@ -100,18 +93,18 @@ def _play(
     player: Player | None = None
     result: PlayResult | None = None
     try:
-        with KeyReader(enabled=keys) as reader:
+        with KeyReader(enabled=how.keys) as reader:
             player = Player(
                 schedule,
                 backend,
-                speed=speed,
+                speed=how.speed,
                 log=log,
-                sleep_after_s=sleep_after_s,
+                sleep_after_s=how.sleep_after_s,
                 commands=reader.commands,
-                status=StatusLine(enabled=status),
+                status=StatusLine(enabled=how.status),
                 clock_start=clock_start,
                 estimated_total_s=estimate,
-                clock=clock,
+                clock=how.clock,
             )
             result = player.run()
         return result
@@ -125,16 +118,24 @@ def _play(
         schedule.stop()
         if log is not None:
             log.close()
-        played_s = result.played_s if result else (player.played_s() if player else 0.0)
-        if record and played_s > 0:
-            _record(
-                name,
-                routine.title,
-                schedule.profile.name,
-                started_at,
-                played_s,
-                bool(result and result.completed),
-            )
+        if how.record:
+            _record_played(name, schedule, started_at, player, result)
+
+
+def _record_played(
+    name: str, schedule: LiveSchedule, started_at: datetime, player: Player | None, result: PlayResult | None
+) -> None:
+    """Keep the session in the history when any of it played (however it ended)."""
+    played_s = result.played_s if result else (player.played_s() if player else 0.0)
+    if played_s > 0:
+        _record(
+            name,
+            schedule.routine.title,
+            schedule.profile.name,
+            started_at,
+            played_s,
+            bool(result and result.completed),
+        )
 
 
 def _where(schedule: LiveSchedule, player: Player | None) -> str:

@@ -15,11 +15,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from voicecoach.mix.bed import Bed
+from voicecoach.mix.bed import Bed, Ducker
 from voicecoach.mix.mixer import Mixer
 from voicecoach.plan.compiler import CompileOptions, CompileState, compile_routine
 from voicecoach.plan.timeline import Event, Hold, StepSpan, Timeline
@@ -52,9 +52,7 @@ class ClipSource:
 
 def _import_mixing() -> None:
     """Import what mixing the first clip needs (its loudness meter pulls in scipy, half a second)."""
-    import scipy.signal  # noqa: F401
-
-    from voicecoach.sound import loudness  # noqa: F401
+    import scipy.signal  # noqa: F401  start-up time: loaded ahead, while the first line is synthesised
 
 
 class _Lockstep:
@@ -107,7 +105,6 @@ class LiveSchedule:
         self.extras: dict[str, Clip] = {}
         self._wanted_extras = list(extras)
         self.synthesized = 0
-        self.commits = 0
         self.mismatches = 0  # committed events missing from the final timeline (must stay 0)
         self._on_commit = on_commit
         self._cond = threading.Condition()
@@ -124,7 +121,7 @@ class LiveSchedule:
         self.final: Timeline | None = None
         self.error: BaseException | None = None
         self._stopped = False
-        self._ducker = None
+        self._ducker: Ducker | None = None
         self._thread = threading.Thread(target=self._run, name="voicecoach-schedule", daemon=True)
 
     # -- the compile thread -------------------------------------------------------------------
@@ -233,7 +230,6 @@ class LiveSchedule:
             segment.mixer.prepare_cues()  # once playable: the first sound does not wait for it
         with self._cond:
             self._ducker = self._make_ducker()
-            self.commits += 1
         if self._on_commit is not None:
             self._on_commit(self)
 
@@ -249,7 +245,7 @@ class LiveSchedule:
         last = max(int(round(e.end_s * self.sample_rate)) for e in events) + self.sample_rate
         return _Segment(mixer, first, last)
 
-    def _make_ducker(self) -> Any:
+    def _make_ducker(self) -> Ducker | None:
         """Under the lock: the bed's gain curve from the speech mixed so far."""
         if self.bed is None:
             return None
@@ -353,7 +349,7 @@ class LiveSchedule:
         with self._cond:
             return list(self._events)
 
-    def ducker(self) -> Any:
+    def ducker(self) -> Ducker | None:
         with self._cond:
             return self._ducker
 

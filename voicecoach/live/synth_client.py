@@ -1,4 +1,4 @@
-"""The player's side of the speech worker (`synth_worker`): start it, ask it for clips, stop it."""
+"""The player's side of the speech worker (`synth_child`): start it, ask it for clips, stop it."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import sys
 import threading
 from collections import deque
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from voicecoach.errors import EngineError
 from voicecoach.live.schedule import ClipSource
 from voicecoach.sound.clip import Clip
+from voicecoach.speech.synth import Synthesizer
 
 
 class SynthWorker:
@@ -99,7 +99,7 @@ class SynthWorker:
 class WorkerClipSource(ClipSource):
     """Cached clips read here; new ones made by a `SynthWorker` (started at the first one needed)."""
 
-    def __init__(self, synth: Any, worker: SynthWorker | None = None) -> None:
+    def __init__(self, synth: Synthesizer, worker: SynthWorker | None = None) -> None:
         super().__init__(synth)
         self.worker = worker or SynthWorker(synth.engine.name, synth.voice)
 

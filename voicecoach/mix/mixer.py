@@ -15,7 +15,7 @@ import functools
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
 
@@ -33,6 +33,15 @@ from voicecoach.sound.resample import fit_length, resample, resampled_length
 #: What identifies the sound a sounding plays: its source key, with a breath tone's length and phase.
 FactsTag: TypeAlias = "tuple[str] | tuple[str, int, str]"
 DEFAULT_BLOCK_S = 1.0
+
+
+@runtime_checkable
+class KnowsFacts(Protocol):
+    """A clip mapping that also gives a clip's facts without reading its samples (a session's
+    clips, `app.SessionClips`): the mixer then reads a clip only when it plays."""
+
+    def facts(self, text: str) -> SoundFacts | None:
+        """The facts of the clip of `text` (None: measure the clip)."""
 
 
 @dataclass(frozen=True)
@@ -72,15 +81,16 @@ class Mixer:
         levels: MixLevels | None = None,
         bed: Bed | None = None,
     ) -> None:
-        """`clips`: each spoken line's clip. A mapping that also has `facts(text)` (the clip's facts,
-        see `Clip.facts`) spares the mixer reading a clip's samples before it plays."""
+        """`clips`: each spoken line's clip. A mapping that is also `KnowsFacts` spares the mixer
+        reading a clip's samples before it plays."""
         self.timeline = timeline
         self.sample_rate = sample_rate
         self.levels = levels or MixLevels()
         self.total_samples = int(round(timeline.duration_s * sample_rate))
         self._clips = clips
-        # facts without the samples, if offered
-        self._clip_facts: Callable[[str], SoundFacts | None] | None = getattr(clips, "facts", None)
+        self._clip_facts: Callable[[str], SoundFacts | None] | None = (
+            clips.facts if isinstance(clips, KnowsFacts) else None
+        )
         self._sources: dict[str, np.ndarray] = {}  # prepared sounds by key, made when first needed
         self._cues: dict[str, tuple[str, float]] = {}  # cue key: (cue name, target loudness)
         self._facts: dict[FactsTag, SoundFacts] = {}

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from voicecoach.routine.durations import NAMED_PATTERNS, BreathPattern, HoldLength
 
-SIDE_WORDS = ("right", "left")
 #: A hold's length where the routine gives none (frozen, so one instance serves every default).
 DEFAULT_HOLD = HoldLength(seconds=30.0)
 

@@ -28,6 +28,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
+from voicecoach.errors import VoicecoachError
+from voicecoach.fsutil import write_text_atomic
+from voicecoach.plan.timeline import Timeline
+from voicecoach.routine.model import Routine
 from voicecoach.serve import cover
 from voicecoach.serve.errors import PublishError
 
@@ -43,10 +47,10 @@ GRACE_S = 600.0
 
 
 class Prepared(Protocol):
-    """A compiled session ready to mix: its timeline (with `to_json()`, `title`, `duration_s`)."""
+    """A compiled session ready to mix (`app.PreparedSession`): serve reads only its timeline."""
 
     @property
-    def timeline(self) -> Any: ...
+    def timeline(self) -> Timeline: ...
 
 
 @dataclass(frozen=True)
@@ -60,10 +64,10 @@ class Toolkit:
     serve when no routine is named.
     """
 
-    load: Callable[[str], Any]
+    load: Callable[[str], Routine]
     source: Callable[[str], Path]
     prepare: Callable[[str], Prepared]
-    export: Callable[[Any, Path], Any]  # takes what `prepare` returned
+    export: Callable[[Any, Path], object]  # takes what `prepare` returned
     options_key: str
     default_routines: Callable[[], list[str]] = list
     m4b: bool = True
@@ -231,7 +235,7 @@ class Publisher:
         self._replace_in_index(item)
         return item, True
 
-    def _build(self, slug: str, key: str, routine: Any, prepared: Prepared) -> Published:
+    def _build(self, slug: str, key: str, routine: Routine, prepared: Prepared) -> Published:
         """Write the session's files into a temporary folder, then rename it into place."""
         self.root.mkdir(parents=True, exist_ok=True)
         folder = f"{slug}-{key[:16]}"
@@ -250,7 +254,7 @@ class Publisher:
         return item
 
     def _write_files(
-        self, tmp: Path, slug: str, folder: str, key: str, routine: Any, prepared: Prepared
+        self, tmp: Path, slug: str, folder: str, key: str, routine: Routine, prepared: Prepared
     ) -> Published:
         timeline = prepared.timeline
         self.toolkit.export(prepared, tmp / MP3)
@@ -292,19 +296,14 @@ class Publisher:
             self.write_index(replaced)
 
     def write_index(self, items: Sequence[Published]) -> None:
-        """Replace the index in one step (write a temporary file, fsync, rename)."""
-        tmp = self.root / f"{TEMP_PREFIX}{INDEX}-{os.getpid()}-{threading.get_ident()}"
+        """Replace the index in one step (fsutil's atomic writer: a temporary file, fsync, rename)."""
+        text = json.dumps({"version": LAYOUT_VERSION, "sessions": [i.to_json() for i in items]}, indent=1)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump({"version": LAYOUT_VERSION, "sessions": [i.to_json() for i in items]}, fh, indent=1)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.root / INDEX)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise PublishError(f"cannot write {self.root / INDEX}: {exc.strerror or exc}") from None
+            write_text_atomic(self.root / INDEX, text)
+        except (OSError, VoicecoachError) as exc:  # VoicecoachError: a folder or a pipe where it goes
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise PublishError(f"cannot write {self.root / INDEX}: {reason}") from None
 
     def prune(self, grace_s: float | None = None) -> list[Path]:
         """Remove folders the index does not name once unused for `grace_s`, and dead temporary ones."""

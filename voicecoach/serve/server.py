@@ -21,8 +21,7 @@ import signal
 import socket
 import stat
 import threading
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -261,7 +260,8 @@ class LimitedSite(web.SockSite):
         )
 
 
-async def _start(app: web.Application, sock: socket.socket, max_connections: int) -> web.AppRunner:
+async def start_runner(app: web.Application, sock: socket.socket, max_connections: int) -> web.AppRunner:
+    """Start serving `app` on the bound `sock` in the running loop; the runner's `cleanup()` stops it."""
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0, **LIMITS)
     await runner.setup()
     await LimitedSite(runner, sock, max_connections).start()
@@ -278,7 +278,7 @@ def serve_forever(app: web.Application, sock: socket.socket, max_connections: in
             if sig is not None:
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.add_signal_handler(sig, stop.set)
-        runner = await _start(app, sock, max_connections)
+        runner = await start_runner(app, sock, max_connections)
         try:
             await stop.wait()
         finally:
@@ -286,49 +286,3 @@ def serve_forever(app: web.Application, sock: socket.socket, max_connections: in
 
     with contextlib.suppress(KeyboardInterrupt):  # where signal handlers cannot be set (Windows)
         asyncio.run(main())
-
-
-@dataclass
-class BackgroundServer:
-    """The server in a thread of its own, for tests and the bench: `port`, then `stop()`."""
-
-    port: int
-    stop: Callable[[], None]
-
-
-@contextlib.contextmanager
-def running_in_thread(
-    make_app: Callable[[int], web.Application],
-    host: str = "127.0.0.1",
-    port: int = 0,
-    max_connections: int = MAX_CONNECTIONS,
-) -> Iterator[BackgroundServer]:
-    """Run the app `make_app(port)` returns on host:port (0: a free port) in a thread while inside."""
-    sock = bind(host, port)
-    app = make_app(sock.getsockname()[1])
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    holder: dict[str, web.AppRunner] = {}
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        holder["runner"] = loop.run_until_complete(_start(app, sock, max_connections))
-        started.set()
-        loop.run_forever()
-        loop.run_until_complete(holder["runner"].cleanup())
-        loop.close()
-
-    thread = threading.Thread(target=run, name="voicecoach-serve", daemon=True)
-    thread.start()
-    if not started.wait(30):
-        raise ServeError("the server did not start within 30 s")
-
-    def stop() -> None:
-        if thread.is_alive():
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(10)
-
-    try:
-        yield BackgroundServer(sock.getsockname()[1], stop)
-    finally:
-        stop()

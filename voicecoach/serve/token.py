@@ -3,11 +3,12 @@ across restarts; `--new-token` replaces it (and so shuts out every phone that ha
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 from pathlib import Path
 
+from voicecoach.errors import VoicecoachError
+from voicecoach.fsutil import write_text_atomic
 from voicecoach.serve.errors import PublishError
 
 TOKEN_FILE = "serve-token"
@@ -34,14 +35,11 @@ def load_or_create(data_dir: Path, renew: bool = False) -> str:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{TOKEN_FILE}.{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(token + "\n")
-        os.replace(tmp, path)
-    except OSError as exc:
+        write_text_atomic(path, token + "\n", mode=0o600)
+    except (OSError, VoicecoachError) as exc:  # VoicecoachError: a folder or a pipe where it goes
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise PublishError(
-            f"cannot keep the access token in {data_dir}: {exc.strerror or exc} "
+            f"cannot keep the access token in {data_dir}: {reason} "
             "(set VOICECOACH_DATA_DIR to a writable folder)"
         ) from None
     return token

@@ -1,4 +1,5 @@
-"""16-bit PCM WAV files in and out, and the one conversion between float32 samples and 16-bit PCM."""
+"""16-bit PCM WAV files in and out, and the one conversion each way between float32 samples and
+16-bit PCM."""
 
 from __future__ import annotations
 
@@ -56,10 +57,19 @@ def read_wav(path: str | os.PathLike[str], max_s: float | None = None) -> Clip:
     except (OSError, EOFError, RuntimeError, ValueError, wave.Error) as exc:  # RuntimeError: a bad chunk
         raise _open_problem(path, exc) from None
     whole = len(raw) // (2 * channels) * 2 * channels  # a file cut short may end inside a frame
-    data = np.frombuffer(raw[:whole], dtype="<i2").astype(np.float32) / np.float32(32768.0)
+    return Clip(from_int16(np.frombuffer(raw[:whole], dtype="<i2"), channels), rate)
+
+
+def from_int16(pcm: npt.NDArray[np.int16], channels: int = 1) -> npt.NDArray[np.float32]:
+    """16-bit PCM (frames of `channels` interleaved samples) to mono float32 in [-1, 1), the
+    channels averaged.
+
+    The one place integer samples become floats (WAV files, audio decoded by other programs).
+    """
+    data = pcm.astype(np.float32) / np.float32(32768.0)
     if channels > 1:
         data = data.reshape(-1, channels).mean(axis=1, dtype=np.float32)
-    return Clip(np.ascontiguousarray(data, dtype=np.float32), rate)
+    return np.ascontiguousarray(data, dtype=np.float32)
 
 
 def to_int16(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.int16]:

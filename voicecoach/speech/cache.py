@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.errors import VoicecoachError
-from voicecoach.fsutil import TEMP_MARK, atomic_output, clean_stale_temp_files, path_kind, special_kind
+from voicecoach.fsutil import TEMP_MARK, clean_stale_temp_files, path_kind, special_kind, write_bytes_atomic
 from voicecoach.paths import cache_dir
 from voicecoach.sound.clip import Clip
 from voicecoach.sound.facts import SoundFacts
@@ -166,9 +166,7 @@ class ClipCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Not flushed to disk: a cache entry lost to a power cut is synthesised again.
-            with atomic_output(path, durable=False) as tmp, open(tmp, "wb") as f:
-                f.write(header)
-                f.write(payload)
+            write_bytes_atomic(path, header + payload, durable=False)
             return True
         except (OSError, VoicecoachError) as exc:  # a folder or a pipe where the entry goes: no cache
             _warn_once(

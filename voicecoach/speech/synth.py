@@ -27,7 +27,6 @@ from voicecoach.sound.levels import MixLevels, mix_ready
 from voicecoach.speech.cache import ClipCache, cache_key
 from voicecoach.speech.engines.base import Engine
 from voicecoach.speech.engines.registry import get_engine
-from voicecoach.speech.loudness import TARGET_LUFS
 from voicecoach.speech.normalize import normalize_for_speech
 
 MIN_RATE, MAX_RATE = 0.3, 3.0
@@ -58,7 +57,7 @@ class Synthesizer:
         engine_name: str | None = None,
         voice: str | None = None,
         cache: ClipCache | None = None,
-        target_lufs: float = TARGET_LUFS,
+        target_lufs: float = MixLevels().speech_lufs,
     ) -> None:
         self.engine: Engine = get_engine(engine_name)
         self.voice = voice or self.engine.default_voice()

@@ -85,6 +85,8 @@ class AudioBackend(ABC):
     description: str = ""
     #: How long (wall seconds) each block the player writes should last.
     block_s: float = 0.02
+    #: Wall time (of the backend's clock) of the session's first frame: None until it played.
+    t0: float | None = None
 
     @classmethod
     @abstractmethod

@@ -28,6 +28,18 @@ _MARKUP = str.maketrans({"[": "(", "]": ")", "<": "(", ">": ")"})
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def package_version(distribution: str) -> str:
+    """The installed version of a Python package (as in an engine's identity), or 'unknown'."""
+    # start-up time: importlib.metadata pulls in email, zipfile and csv (~8 ms), and only an
+    # engine's identity needs it
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def plain_text(text: str) -> str:
     """`text` as every engine must receive it: words and punctuation only, never markup that
     could change the voice, insert silence or switch to phonemes. (It goes to an engine's input,

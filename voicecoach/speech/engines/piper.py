@@ -21,7 +21,7 @@ from voicecoach.fsutil import write_text_atomic
 from voicecoach.paths import data_dir
 from voicecoach.sound.clip import Clip, trim_silence
 from voicecoach.speech.cache import default_cache_dir
-from voicecoach.speech.engines.base import Availability, Engine, plain_text
+from voicecoach.speech.engines.base import Availability, Engine, package_version, plain_text
 
 if TYPE_CHECKING:
     from piper import PiperVoice
@@ -91,25 +91,8 @@ def _store_hashes(known: dict[str, list[Any]]) -> None:
         pass
 
 
-def loaded_models() -> list[str]:
-    """Paths of the models loaded in this process (tests use it to prove the cache skips loading)."""
-    with _models_lock:
-        return list(_models)
-
-
-def unload_models() -> None:
-    """Forget every loaded model (they load again on the next synthesis)."""
-    with _models_lock:
-        _models.clear()
-
-
 def _piper_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("piper-tts")
-    except PackageNotFoundError:
-        return "unknown"
+    return package_version("piper-tts")
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from voicecoach.errors import EngineError, UsageError
@@ -65,8 +66,6 @@ def engines_report() -> dict[str, Any]:
 
 def engines_table(report: dict[str, Any]) -> str:
     """`engines_report()` as text for a person: each engine, its state or its fix, its voices."""
-    import textwrap
-
     lines = []
     for row in report["engines"]:
         default = " (default)" if row["name"] == report["default_engine"] else ""

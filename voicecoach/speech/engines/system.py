@@ -21,8 +21,8 @@ import numpy as np
 
 from voicecoach.errors import EngineError, SoundFileError
 from voicecoach.sound.clip import Clip, trim_silence
-from voicecoach.sound.wav import read_wav
-from voicecoach.speech.engines.base import Availability, Engine, plain_text
+from voicecoach.sound.wav import from_int16, read_wav
+from voicecoach.speech.engines.base import Availability, Engine, package_version, plain_text
 
 WORKER = Path(__file__).with_name("_pyttsx3_worker.py")
 PROBE_TIMEOUT_S = 30.0
@@ -88,12 +88,7 @@ def _probe() -> _Probe:
 
 
 def _pyttsx3_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("pyttsx3")
-    except PackageNotFoundError:
-        return "unknown"
+    return package_version("pyttsx3")
 
 
 class SystemEngine(Engine):
@@ -180,5 +175,4 @@ def _read_audio(path: str) -> Clip:
         except Exception as exc:
             detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise EngineError(f"the driver wrote audio that cannot be read ({first}; {detail})") from exc
-        data = np.array(seg.get_array_of_samples(), dtype=np.float32) / 32768.0
-        return Clip(data, seg.frame_rate)
+        return Clip(from_int16(np.asarray(seg.get_array_of_samples(), dtype=np.int16)), seg.frame_rate)

@@ -1,5 +1,5 @@
-"""Per-clip loudness: every spoken line levelled alike for the mix (`mix.mixer.level_speech`, which the
-synthesizer applies to each clip), its peaks limited, short lines and silence handled."""
+"""Per-clip loudness: every spoken line levelled alike for the mix (`sound.levels.level_speech`, which
+the synthesizer applies to each clip), its peaks limited, short lines and silence handled."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import pytest
 from scipy.signal import resample_poly
 
 from voicecoach.sound.clip import Clip
+from voicecoach.sound.kweight import BLOCK_HOPS, HOP_S
 from voicecoach.sound.levels import MixLevels, level_speech, mix_ready
 from voicecoach.sound.loudness import clip_loudness
 from voicecoach.speech.engines.espeak import EspeakEngine
-from voicecoach.speech.loudness import MIN_GATED_S, TARGET_LUFS
 
 SR = 22050
-LEVELS = MixLevels(speech_lufs=TARGET_LUFS)
+LEVELS = MixLevels()
+TARGET_LUFS = LEVELS.speech_lufs
 CEILING_DB = LEVELS.speech_lufs + LEVELS.speech_peak_to_loudness_db
 
 
@@ -46,7 +47,7 @@ def test_a_spike_is_limited_rather_than_the_whole_clip_turned_down() -> None:
 
 def test_a_short_clip_is_levelled_by_its_ungated_loudness() -> None:
     short = noise_burst(0.25, 0.02)
-    assert short.duration_s < MIN_GATED_S
+    assert short.duration_s < BLOCK_HOPS * HOP_S  # shorter than one gating block
     out = level_speech(short.samples, SR, LEVELS)
     assert len(out) == len(short.samples)
     assert clip_loudness(out, SR) == pytest.approx(TARGET_LUFS, abs=0.2)
