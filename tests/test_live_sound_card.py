@@ -7,7 +7,9 @@ quarter second by quarter second, with `voicecoach export` of the same session.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -74,23 +76,47 @@ def test_live_play_is_the_export_sample_for_sample(sound_card, tmp_path, backend
     assert result.spread_ms() <= 0.2  # one steady offset: nothing dropped, doubled or moved
 
 
-def test_a_sound_server_lost_mid_session_stops_play_where_it_got_to(sound_card, tmp_path):
-    routine = tmp_path / "short.yaml"
+def play_until_killed(server: SoundServer, folder: Path, backend: str) -> tuple[str, int, float, Path]:
+    """Play the short session into `server` and kill the server a few events in: (stderr, exit code,
+    where the session had got to when it was killed (s, from the log), the log)."""
+    routine = folder / "short.yaml"
     routine.write_text(SHORT, encoding="utf-8")
     assert run_voicecoach("plan", str(routine), "--engine", "espeak").returncode == 0  # a warm cache
-    log = tmp_path / "log.jsonl"
-    env = {**os.environ, **sound_card.env, "PYTHONPATH": str(REPO)}
+    log = folder / "log.jsonl"
+    env = {**os.environ, **server.env, "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "voicecoach", "play", str(routine), "--engine", "espeak"]
-    command += ["--backend", "sounddevice", "--log", str(log)]
+    command += ["--backend", backend, "--log", str(log)]
     with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as play:
-        end = time.monotonic() + 30
-        while not (log.exists() and len(log.read_text().splitlines()) >= 4):
+        end, seen = time.monotonic() + 30, (0, 0.0, 0.0)  # (lines, last started_s, when it was seen)
+        while seen[0] < 4:
             assert play.poll() is None and time.monotonic() < end, "play did not get going"
-            time.sleep(0.05)
-        sound_card.kill()
+            lines = log.read_text().splitlines() if log.exists() else []
+            if len(lines) > seen[0] and lines[-1].endswith("}"):
+                seen = (len(lines), json.loads(lines[-1])["started_s"], time.monotonic())
+            time.sleep(0.02)
+        server.kill()
+        at_s = seen[1] + time.monotonic() - seen[2]
         _, stderr = play.communicate(timeout=30)
-    assert play.returncode == 1, stderr
-    assert "Traceback" not in stderr, stderr
+    return stderr, play.returncode, at_s, log
+
+
+@pytest.mark.parametrize("backend", ["sounddevice", "simpleaudio"])
+def test_a_sound_server_lost_mid_session_stops_play_where_it_got_to(sound_card, tmp_path, backend):
+    stderr, returncode, killed_at_s, log = play_until_killed(sound_card, tmp_path, backend)
+    assert returncode == 1, stderr
+    assert "Traceback" not in stderr and "completed" not in stderr, stderr
+    if backend == "simpleaudio":  # ALSA's own messages ("underrun occurred") are kept quiet
+        assert "ALSA" not in stderr, stderr
     last = stderr.strip().splitlines()[-1]  # PortAudio prints its own failed checks before it
-    assert last.startswith("error: the sounddevice sound output failed"), last
+    print(f"{backend}: killed at {killed_at_s:.2f} s: {last}")
+    assert last.startswith(f"error: the {backend} sound output failed"), last
     assert "of the session, in step" in last and "voicecoach history" in last
+    # It stopped where the server went: the message, the history and the log agree, within a second.
+    said = re.search(r"at (\d+):(\d\d) of the session", last)
+    assert said, last
+    assert abs(int(said[1]) * 60 + int(said[2]) - killed_at_s) <= 1.5, (last, killed_at_s)
+    [entry] = json.loads(run_voicecoach("history", "--json").stdout)["sessions"]
+    assert entry["completed"] is False
+    assert abs(entry["minutes_played"] * 60 - killed_at_s) <= 1.0, (entry, killed_at_s)
+    heard = [json.loads(line) for line in log.read_text().splitlines()]
+    assert max(d["started_s"] for d in heard) <= killed_at_s + 1.0, (heard[-1], killed_at_s)

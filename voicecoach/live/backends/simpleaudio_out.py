@@ -31,7 +31,7 @@ from voicecoach.errors import DeviceError
 from voicecoach.live.backends.base import Chunk, ClockedBackend
 from voicecoach.sound.wav import to_int16
 from voicecoach.speech.engines.base import Availability
-from voicecoach.speech.playback import quiet_stderr
+from voicecoach.speech.playback import quiet_alsa_errors, quiet_stderr
 
 PIP_HINT = "pip install 'voicecoach[live]'"
 
@@ -98,6 +98,7 @@ class SimpleaudioBackend(ClockedBackend):
         import simpleaudio  # the `live` extra: imported only when this output is used
 
         self._sa = simpleaudio
+        quiet_alsa_errors()  # a lost server is reported once, by the player, not by ALSA mid-status-line
         self._out_rate = int(round(min(self.rate, 192000)))
         self._segment: _Segment | None = None
         self._retired: list[_Segment] = []  # earlier segments still playing their last part
@@ -145,8 +146,11 @@ class SimpleaudioBackend(ClockedBackend):
         try:
             with quiet_stderr():
                 segment.play = self._sa.play_buffer(segment.memory, 1, 2, self._out_rate)
-        except Exception as exc:
-            raise DeviceError(f"simpleaudio could not play: {exc}") from None
+        except (
+            Exception
+        ) as exc:  # simpleaudio's message ends in the system's: "... -- MSG: Connection refused"
+            detail = str(exc).rsplit("MSG:", 1)[-1].strip() or type(exc).__name__
+            raise DeviceError(f"simpleaudio could not open the sound output ({detail})") from None
         if segment.t0 is None:
             segment.t0 = time.monotonic()
 
@@ -156,6 +160,7 @@ class SimpleaudioBackend(ClockedBackend):
             now = time.monotonic()
             if segment.play is None and now >= segment.t0:
                 self._start(segment)
+            self._check_playing(segment)
             wait = segment.end_s(self._out_rate) - self.ahead_s - now
             if segment.play is None:
                 wait = min(wait, segment.t0 - now)
@@ -163,6 +168,13 @@ class SimpleaudioBackend(ClockedBackend):
                 return
             time.sleep(min(wait, 0.05))
             self._retire_played()
+
+    def _check_playing(self, segment: _Segment) -> None:
+        """DeviceError if the segment's output has stopped by itself: it plays its whole memory, silence
+        included, until it is stopped here, so it ends early only when the card or the sound server
+        went away (simpleaudio's thread gives up without a word)."""
+        if segment.play is not None and not segment.play.is_playing():
+            raise DeviceError("its output stopped by itself (the sound server or the sound card went away)")
 
     def _should_roll(self, segment: _Segment, quiet: list[tuple[int, int]], length: int) -> bool:
         if segment.t0 is None:
@@ -211,6 +223,7 @@ class SimpleaudioBackend(ClockedBackend):
         assert segment.t0 is not None
         time.sleep(max(0.0, segment.end_s(self._out_rate) + 0.05 - time.monotonic()))
         self._retired.append(segment)
+        self._check_playing(segment)  # the end of the session was heard only if it still plays
         self._stop_all(wait_s=0.5)
 
     def _stop_all(self, wait_s: float) -> None:
