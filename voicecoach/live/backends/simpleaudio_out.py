@@ -174,7 +174,7 @@ class SimpleaudioBackend(ClockedBackend):
         included, until it is stopped here, so it ends early only when the card or the sound server
         went away (simpleaudio's thread gives up without a word)."""
         if segment.play is not None and not segment.play.is_playing():
-            raise DeviceError("its output stopped by itself (the sound server or the sound card went away)")
+            raise DeviceError("playback stopped by itself: the sound server or the sound card went away")
 
     def _should_roll(self, segment: _Segment, quiet: list[tuple[int, int]], length: int) -> bool:
         if segment.t0 is None:
