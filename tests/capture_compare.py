@@ -132,3 +132,24 @@ def compare(
     if _rms(outside) > SOUNDING and np.max(np.abs(outside)) > 10 * SOUNDING:
         windows.append(Window(-1.0, False, 0.0, 0.0, 0.0, float(np.max(np.abs(outside)))))
     return Comparison((lag / rate), gain, windows)
+
+
+def segments(result: Comparison, seams: Sequence[int], fade: int, rate: int = RATE) -> list[list[Window]]:
+    """The sounding windows of each segment of an output that hands over at `seams` (export samples)
+    with a crossfade of `fade` samples (windows end at each seam and its crossfade's end, see
+    `compare`'s cuts; those of the crossfades are left out)."""
+    bounds = [0, *seams, 10**12]
+    return [
+        [
+            w
+            for w in result.sounding
+            if bounds[k] + (fade if k else 0) <= round(w.start_s * rate) < bounds[k + 1]
+        ]
+        for k in range(len(bounds) - 1)
+    ]
+
+
+def seam_jumps(groups: Sequence[Sequence[Window]]) -> list[float]:
+    """How far (ms) each segment's offset is from the one before it (segments with no sound left out)."""
+    offsets = [float(np.median([w.offset_ms for w in g])) for g in groups if g]
+    return [round(b - a, 3) for a, b in itertools.pairwise(offsets)]

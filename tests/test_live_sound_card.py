@@ -15,10 +15,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
-from capture_compare import Comparison, compare
+from capture_compare import RATE, Comparison, compare, seam_jumps, segments
 from conftest import REPO, run_voicecoach
 from sound_server import SoundServer, missing_tools, read_wav
+
+from voicecoach.live.backends import SimpleaudioBackend
 
 pytestmark = pytest.mark.realtime  # played, recorded or signalled against the wall clock: run alone
 
@@ -48,8 +51,10 @@ def sound_card(tmp_path: Path):
     assert server.process is None
 
 
-def capture(server: SoundServer, folder: Path, backend: str, options: list[str]) -> Comparison:
-    """Play the short session through `backend` into the card and compare it with its export."""
+def play_recorded(
+    server: SoundServer, folder: Path, backend: str, options: list[str], env: dict[str, str] | None = None
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Play the short session through `backend` into the card: (the recording, the export, play's stderr)."""
     routine = folder / "short.yaml"
     routine.write_text(SHORT, encoding="utf-8")
     exported = folder / "export.wav"
@@ -58,10 +63,23 @@ def capture(server: SoundServer, folder: Path, backend: str, options: list[str])
     recorded = folder / f"{backend}.wav"
     with server.recording(recorded):
         played = run_voicecoach(
-            "play", str(routine), "--engine", "espeak", "--backend", backend, *options, env=server.env
+            "play",
+            str(routine),
+            "--engine",
+            "espeak",
+            "--backend",
+            backend,
+            *options,
+            env={**server.env, **(env or {})},
         )
     assert played.returncode == 0 and "completed" in played.stderr, played.stderr
-    return compare(read_wav(recorded), read_wav(exported))
+    return read_wav(recorded), read_wav(exported), played.stderr
+
+
+def capture(server: SoundServer, folder: Path, backend: str, options: list[str]) -> Comparison:
+    """Play the short session through `backend` into the card and compare it with its export."""
+    recording, export, _ = play_recorded(server, folder, backend, options)
+    return compare(recording, export)
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -74,6 +92,46 @@ def test_live_play_is_the_export_sample_for_sample(sound_card, tmp_path, backend
     assert not result.failures(), result.failures()[:5]  # every window matches, silence stays silence
     assert result.min_ncc >= 0.9
     assert result.spread_ms() <= 0.2  # one steady offset: nothing dropped, doubled or moved
+
+
+#: simpleaudio's segments for the seam test: 9 s, each ending after 6 s at a quiet place, so the
+#: short session crosses three seams (four with the bedtime tail).
+SEGMENT_S = "9"
+#: How far a new segment's output may land from where the previous one's frames put it (measured:
+#: 0 to 1.6 ms, see the README; its start is only known to a few ms).
+MAX_SEAM_MS = 10.0
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_simpleaudio_crosses_seams_without_a_gap_or_an_overlap(sound_card, tmp_path, profile):
+    recording, export, stderr = play_recorded(
+        sound_card,
+        tmp_path,
+        "simpleaudio",
+        PROFILES[profile],
+        env={SimpleaudioBackend.SEGMENT_VARIABLE: SEGMENT_S},
+    )
+    said = re.search(r"segments handed over at \[([\d., ]*)\] s", stderr)
+    assert said, stderr
+    seams = [round(float(x) * RATE) for x in said[1].split(",")]
+    fade = round(SimpleaudioBackend.crossfade_s * RATE)
+    result = compare(recording, export, cuts=[c for s in seams for c in (s, s + fade)])
+    groups = segments(result, seams, fade)
+    jumps = seam_jumps(groups)
+    print(f"simpleaudio {profile}: {result.summary()}; seams at {said[1]} s, jumps (ms) {jumps}")
+    assert 2 <= len(seams) <= 4 and len(result.sounding) > 40
+    if profile == "guided":  # no bed: each cut, crossfade included, is in silence
+        assert all(np.max(np.abs(export[s : s + fade])) < 1e-3 for s in seams), seams
+    # Outside the crossfades every window matches and silence stays silent; in a crossfade the bed
+    # plays from both outputs, a few ms apart: it need not match, but it must not double or gap.
+    fading = {w for w in result.sounding if any(s <= round(w.start_s * RATE) < s + fade for s in seams)}
+    assert not [w for w in result.failures() if w not in fading], result.failures()[:5]
+    levels = {w: 20 * np.log10(w.recording_rms / w.export_rms) for w in result.sounding}
+    assert all(-1.5 <= db <= 1.5 for w, db in levels.items() if w not in fading), levels
+    assert all(-3.5 <= levels[w] <= 1.5 for w in fading), [levels[w] for w in fading]
+    # Sample-exact inside each segment; each new segment within MAX_SEAM_MS of where it belongs.
+    assert all(result.spread_ms(g) <= 0.2 for g in groups if g), [result.spread_ms(g) for g in groups]
+    assert all(abs(j) <= MAX_SEAM_MS for j in jumps), jumps
 
 
 def play_until_killed(server: SoundServer, folder: Path, backend: str) -> tuple[str, int, float, Path]:

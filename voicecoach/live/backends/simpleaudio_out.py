@@ -21,14 +21,17 @@ goes on, which is one reason it is tried first.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from voicecoach.errors import DeviceError
+from voicecoach.errors import DeviceError, UsageError
 from voicecoach.live.backends.base import Chunk, ClockedBackend
+from voicecoach.live.clock import Clock
 from voicecoach.sound.wav import to_int16
 from voicecoach.speech.engines.base import Availability
 from voicecoach.speech.playback import quiet_alsa_errors, quiet_stderr
@@ -71,6 +74,8 @@ class SimpleaudioBackend(ClockedBackend):
     #: What a segment holds before its output starts (it reads the first of it at once).
     start_fill_s = 0.3
     _availability: Availability | None = None
+    #: The variable that shortens the segments, to hear (and test) seams within a short session.
+    SEGMENT_VARIABLE = "VOICECOACH_SIMPLEAUDIO_SEGMENT_S"
 
     @classmethod
     def is_available(cls) -> Availability:
@@ -94,6 +99,21 @@ class SimpleaudioBackend(ClockedBackend):
             return Availability(False, f"no sound device found ({detail})")
         return Availability(True)
 
+    def __init__(self, clock: Clock | None = None) -> None:
+        super().__init__(clock)
+        # VOICECOACH_SIMPLEAUDIO_SEGMENT_S=N: segments of N seconds, each ending after two thirds of
+        # it (as 40 of 60 s): a short session crosses seams, so they can be heard and measured.
+        value = os.environ.get(self.SEGMENT_VARIABLE)
+        self._segment_note = value or None
+        if value:
+            try:
+                seconds = float(value)
+            except ValueError:
+                seconds = 0.0
+            if not 4.0 <= seconds <= 600.0:
+                raise UsageError(f"{self.SEGMENT_VARIABLE}={value}: give the seconds of a segment, 4 to 600")
+            self.segment_s, self.roll_after_s = seconds, seconds * 2 / 3
+
     def _open_device(self) -> None:
         import simpleaudio  # the `live` extra: imported only when this output is used
 
@@ -103,7 +123,8 @@ class SimpleaudioBackend(ClockedBackend):
         self._segment: _Segment | None = None
         self._retired: list[_Segment] = []  # earlier segments still playing their last part
         self._piece_quiet: list[tuple[int, int]] | None = None  # of the piece `_output` gets next
-        self.seams: list[int] = []  # session frames where a segment ended and the next began
+        self._piece_at = 0  # the timeline sample where that piece starts
+        self.seams: list[int] = []  # timeline samples where a segment ended and the next began
 
     def _take(self) -> Chunk | None:
         quiet = self._queue[0][0].quiet  # the head's, from its start (where the piece starts)
@@ -111,6 +132,7 @@ class SimpleaudioBackend(ClockedBackend):
         if piece is not None:  # kept for `_output`, the next call on this thread
             n = len(piece.samples)
             self._piece_quiet = [(a, min(n, b)) for a, b in quiet if a < n]
+            self._piece_at = piece.position
         return piece
 
     # -- the device thread ---------------------------------------------------------------------
@@ -200,7 +222,7 @@ class SimpleaudioBackend(ClockedBackend):
         new[:fade] *= ramp
         self._write(segment, old)
         start = segment.written - fade
-        self.seams.append(self._frames + cut)
+        self.seams.append((self._piece_at + cut) if self._piece_at >= 0 else self._frames + cut)
         self._retired.append(segment)
         self._segment = _Segment(np.zeros_like(segment.memory), t0=segment.t0 + start / self._out_rate)
         return new
@@ -242,3 +264,12 @@ class SimpleaudioBackend(ClockedBackend):
             self._retired.append(self._segment)
             self._segment = None
         self._stop_all(wait_s=0.0)
+
+    def _close_device(self) -> None:
+        if self._segment_note is not None:  # where to listen for the seams (and where tests look)
+            at = ", ".join(f"{seam / self.sample_rate:.3f}" for seam in getattr(self, "seams", []))
+            print(
+                f"simpleaudio ({self.SEGMENT_VARIABLE}={self._segment_note}): "
+                f"segments handed over at [{at}] s of the session",
+                file=sys.stderr,
+            )
