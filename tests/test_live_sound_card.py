@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from capture_compare import RATE, Comparison, compare, seam_jumps, segments
 from conftest import REPO, run_voicecoach
-from sound_server import SoundServer, missing_tools, read_wav
+from sound_server import SoundServer, first_sound_s, missing_tools, read_wav
 
 from voicecoach.live.backends import SimpleaudioBackend
 
@@ -178,3 +178,32 @@ def test_a_sound_server_lost_mid_session_stops_play_where_it_got_to(sound_card, 
     assert abs(entry["minutes_played"] * 60 - killed_at_s) <= 1.0, (entry, killed_at_s)
     heard = [json.loads(line) for line in log.read_text().splitlines()]
     assert max(d["started_s"] for d in heard) <= killed_at_s + 1.0, (heard[-1], killed_at_s)
+
+
+def listed_outputs(env: dict[str, str]) -> dict[str, tuple[bool, bool]]:
+    """`voicecoach play --backend list`: each output's (works here, plays by default)."""
+    listed = run_voicecoach("play", "--backend", "list", env=env)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    return {
+        head.split(":")[0].split(" ")[0]: (detail.strip() == "works here", "(default)" in head.split(":")[0])
+        for head, detail in zip(lines[::2], lines[1::2], strict=True)
+    }
+
+
+def test_play_picks_sounddevice_and_falls_back_to_simpleaudio_without_it(sound_card, tmp_path):
+    outputs = listed_outputs(sound_card.env)
+    assert outputs["sounddevice"] == (True, True) and outputs["simpleaudio"] == (True, False), outputs
+    # Without sounddevice (as if only simpleaudio were installed), simpleaudio is the default, and plays.
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "sounddevice.py").write_text("raise ImportError('not installed')\n", encoding="utf-8")
+    env = {**sound_card.env, "PYTHONPATH": f"{shadow}{os.pathsep}{REPO}"}
+    outputs = listed_outputs(env)
+    assert outputs["sounddevice"] == (False, False) and outputs["simpleaudio"] == (True, True), outputs
+    routine = tmp_path / "hello.yaml"
+    routine.write_text("title: Hello\nsteps:\n  - talk: Lie down.\n", encoding="utf-8")
+    with sound_card.recording(tmp_path / "fallback.wav"):
+        played = run_voicecoach("play", str(routine), "--engine", "espeak", env=env)
+    assert played.returncode == 0 and "completed" in played.stderr, played.stderr
+    assert first_sound_s(tmp_path / "fallback.wav") is not None
