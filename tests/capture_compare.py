@@ -98,7 +98,10 @@ def compare(
     `cuts` are export samples where the recording may change offset (where an output that plays
     in separate buffers hands over): windows end there, so each is found at one lag.
     """
-    lag = session_offset(recording, export)
+    # Aligned on the first segment only: with segments a few ms apart, the whole session's
+    # correlation can peak a pitch period away from all of them, outside every window's search.
+    head = min(cuts, default=len(export))
+    lag = session_offset(recording, export[:head] if head >= rate else export)
     size, search = int(WINDOW_S * rate), int(SEARCH_S * rate)
     padded = np.concatenate([np.zeros(search), recording, np.zeros(len(export) + search)])
     if lag < 0:
