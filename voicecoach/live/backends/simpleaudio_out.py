@@ -10,8 +10,13 @@ into it ahead of the card, as into a stream: within a segment the sound is sampl
 A segment ends (and the next one starts, on the first one's clock) only every `segment_s` or so,
 at a quiet place of the session (no speech, no cue: the `quiet` spans the player marks), with a
 short crossfade: in silence the cut is not heard at all, under a bed the bed goes on. Only the
-new output's start is uncertain there, by a few milliseconds. The old output is stopped once its
-part has played, and before any new one starts after a pause: never two sounding at once.
+new output's start is uncertain there, by a few milliseconds (on PulseAudio one step of its 5 ms
+clock). The old output is stopped once its part has played, and before any new one starts after
+a pause: never two sounding at once. VOICECOACH_SIMPLEAUDIO_SEGMENT_S shortens the segments, to
+hear and test the seams in a short session.
+
+A segment's output plays its whole memory until it is stopped here, so one that stops by itself
+means the sound server or the card went away: that is a DeviceError, as a failed stream is.
 
 What this cannot change: simpleaudio's own output buffer is a fixed 100 ms. On a machine busy
 enough to keep its playback thread waiting longer than that, the output runs dry and recovers a
