@@ -98,7 +98,10 @@ def compare(
     `cuts` are export samples where the recording may change offset (where an output that plays
     in separate buffers hands over): windows end there, so each is found at one lag.
     """
-    lag = session_offset(recording, export)
+    # Aligned on the first segment only: with segments a few ms apart, the whole session's
+    # correlation can peak a pitch period away from all of them, outside every window's search.
+    head = min(cuts, default=len(export))
+    lag = session_offset(recording, export[:head] if head >= rate else export)
     size, search = int(WINDOW_S * rate), int(SEARCH_S * rate)
     padded = np.concatenate([np.zeros(search), recording, np.zeros(len(export) + search)])
     if lag < 0:
@@ -132,3 +135,24 @@ def compare(
     if _rms(outside) > SOUNDING and np.max(np.abs(outside)) > 10 * SOUNDING:
         windows.append(Window(-1.0, False, 0.0, 0.0, 0.0, float(np.max(np.abs(outside)))))
     return Comparison((lag / rate), gain, windows)
+
+
+def segments(result: Comparison, seams: Sequence[int], fade: int, rate: int = RATE) -> list[list[Window]]:
+    """The sounding windows of each segment of an output that hands over at `seams` (export samples)
+    with a crossfade of `fade` samples (windows end at each seam and its crossfade's end, see
+    `compare`'s cuts; those of the crossfades are left out)."""
+    bounds = [0, *seams, 10**12]
+    return [
+        [
+            w
+            for w in result.sounding
+            if bounds[k] + (fade if k else 0) <= round(w.start_s * rate) < bounds[k + 1]
+        ]
+        for k in range(len(bounds) - 1)
+    ]
+
+
+def seam_jumps(groups: Sequence[Sequence[Window]]) -> list[float]:
+    """How far (ms) each segment's offset is from the one before it (segments with no sound left out)."""
+    offsets = [float(np.median([w.offset_ms for w in g])) for g in groups if g]
+    return [round(b - a, 3) for a, b in itertools.pairwise(offsets)]

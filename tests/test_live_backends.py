@@ -12,7 +12,7 @@ from conftest import REPO, run_voicecoach
 from live_support import ManualClock, wait_until, write_tiny
 
 from voicecoach.errors import UsageError
-from voicecoach.live.backends import Chunk, NullBackend, get_backend
+from voicecoach.live.backends import Chunk, NullBackend, SimpleaudioBackend, get_backend
 
 RATE = 48000
 SPEED = 10.0
@@ -195,3 +195,15 @@ def test_backend_list_says_which_outputs_work_here():
     names = [line.split(":")[0].split(" ")[0] for line in heads]
     assert names == ["sounddevice", "simpleaudio", "null"]
     assert "null: plays into nothing" in result.stdout and result.stdout.rstrip().endswith("works here")
+
+
+def test_simpleaudio_segments_can_be_shortened_to_hear_the_seams(monkeypatch):
+    monkeypatch.setenv("VOICECOACH_SIMPLEAUDIO_SEGMENT_S", "9")
+    backend = SimpleaudioBackend()
+    assert (backend.segment_s, backend.roll_after_s) == (9.0, 6.0)
+    for wrong in ("nine", "1", "1e6"):
+        monkeypatch.setenv("VOICECOACH_SIMPLEAUDIO_SEGMENT_S", wrong)
+        with pytest.raises(UsageError, match=f"VOICECOACH_SIMPLEAUDIO_SEGMENT_S={wrong}: give the seconds"):
+            SimpleaudioBackend()
+    monkeypatch.delenv("VOICECOACH_SIMPLEAUDIO_SEGMENT_S")
+    assert (SimpleaudioBackend().segment_s, SimpleaudioBackend().roll_after_s) == (60.0, 40.0)

@@ -7,16 +7,21 @@ quarter second by quarter second, with `voicecoach export` of the same session.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
-from capture_compare import Comparison, compare
+from capture_compare import RATE, Comparison, compare, seam_jumps, segments
 from conftest import REPO, run_voicecoach
-from sound_server import SoundServer, missing_tools, read_wav
+from sound_server import SoundServer, first_sound_s, missing_tools, read_wav
+
+from voicecoach.live.backends import SimpleaudioBackend
 
 pytestmark = pytest.mark.realtime  # played, recorded or signalled against the wall clock: run alone
 
@@ -46,8 +51,10 @@ def sound_card(tmp_path: Path):
     assert server.process is None
 
 
-def capture(server: SoundServer, folder: Path, backend: str, options: list[str]) -> Comparison:
-    """Play the short session through `backend` into the card and compare it with its export."""
+def play_recorded(
+    server: SoundServer, folder: Path, backend: str, options: list[str], env: dict[str, str] | None = None
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Play the short session through `backend` into the card: (the recording, the export, play's stderr)."""
     routine = folder / "short.yaml"
     routine.write_text(SHORT, encoding="utf-8")
     exported = folder / "export.wav"
@@ -56,10 +63,23 @@ def capture(server: SoundServer, folder: Path, backend: str, options: list[str])
     recorded = folder / f"{backend}.wav"
     with server.recording(recorded):
         played = run_voicecoach(
-            "play", str(routine), "--engine", "espeak", "--backend", backend, *options, env=server.env
+            "play",
+            str(routine),
+            "--engine",
+            "espeak",
+            "--backend",
+            backend,
+            *options,
+            env={**server.env, **(env or {})},
         )
     assert played.returncode == 0 and "completed" in played.stderr, played.stderr
-    return compare(read_wav(recorded), read_wav(exported))
+    return read_wav(recorded), read_wav(exported), played.stderr
+
+
+def capture(server: SoundServer, folder: Path, backend: str, options: list[str]) -> Comparison:
+    """Play the short session through `backend` into the card and compare it with its export."""
+    recording, export, _ = play_recorded(server, folder, backend, options)
+    return compare(recording, export)
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -74,23 +94,116 @@ def test_live_play_is_the_export_sample_for_sample(sound_card, tmp_path, backend
     assert result.spread_ms() <= 0.2  # one steady offset: nothing dropped, doubled or moved
 
 
-def test_a_sound_server_lost_mid_session_stops_play_where_it_got_to(sound_card, tmp_path):
-    routine = tmp_path / "short.yaml"
+#: simpleaudio's segments for the seam test: 9 s, each ending after 6 s at a quiet place, so the
+#: short session crosses three seams (four with the bedtime tail).
+SEGMENT_S = "9"
+#: How far a new segment's output may land from where the previous one's frames put it (measured:
+#: 0 to 1.6 ms, see the README; its start is only known to a few ms).
+MAX_SEAM_MS = 10.0
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_simpleaudio_crosses_seams_without_a_gap_or_an_overlap(sound_card, tmp_path, profile):
+    recording, export, stderr = play_recorded(
+        sound_card,
+        tmp_path,
+        "simpleaudio",
+        PROFILES[profile],
+        env={SimpleaudioBackend.SEGMENT_VARIABLE: SEGMENT_S},
+    )
+    said = re.search(r"segments handed over at \[([\d., ]*)\] s", stderr)
+    assert said, stderr
+    seams = [round(float(x) * RATE) for x in said[1].split(",")]
+    fade = round(SimpleaudioBackend.crossfade_s * RATE)
+    result = compare(recording, export, cuts=[c for s in seams for c in (s, s + fade)])
+    groups = segments(result, seams, fade)
+    jumps = seam_jumps(groups)
+    print(f"simpleaudio {profile}: {result.summary()}; seams at {said[1]} s, jumps (ms) {jumps}")
+    assert 2 <= len(seams) <= 4 and len(result.sounding) > 40
+    if profile == "guided":  # no bed: each cut, crossfade included, is in silence
+        assert all(np.max(np.abs(export[s : s + fade])) < 1e-3 for s in seams), seams
+    # Outside the crossfades every window matches and silence stays silent; in a crossfade the bed
+    # plays from both outputs, a few ms apart: it need not match, but it must not double or gap.
+    fading = {w for w in result.sounding if any(s <= round(w.start_s * RATE) < s + fade for s in seams)}
+    assert not [w for w in result.failures() if w not in fading], result.failures()[:5]
+    levels = {w: 20 * np.log10(w.recording_rms / w.export_rms) for w in result.sounding}
+    assert all(-1.5 <= db <= 1.5 for w, db in levels.items() if w not in fading), levels
+    assert all(-3.5 <= levels[w] <= 1.5 for w in fading), [levels[w] for w in fading]
+    # Sample-exact inside each segment; each new segment within MAX_SEAM_MS of where it belongs.
+    assert all(result.spread_ms(g) <= 0.2 for g in groups if g), [result.spread_ms(g) for g in groups]
+    assert all(abs(j) <= MAX_SEAM_MS for j in jumps), jumps
+
+
+def play_until_killed(server: SoundServer, folder: Path, backend: str) -> tuple[str, int, float, Path]:
+    """Play the short session into `server` and kill the server a few events in: (stderr, exit code,
+    where the session had got to when it was killed (s, from the log), the log)."""
+    routine = folder / "short.yaml"
     routine.write_text(SHORT, encoding="utf-8")
     assert run_voicecoach("plan", str(routine), "--engine", "espeak").returncode == 0  # a warm cache
-    log = tmp_path / "log.jsonl"
-    env = {**os.environ, **sound_card.env, "PYTHONPATH": str(REPO)}
+    log = folder / "log.jsonl"
+    env = {**os.environ, **server.env, "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "voicecoach", "play", str(routine), "--engine", "espeak"]
-    command += ["--backend", "sounddevice", "--log", str(log)]
+    command += ["--backend", backend, "--log", str(log)]
     with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as play:
-        end = time.monotonic() + 30
-        while not (log.exists() and len(log.read_text().splitlines()) >= 4):
+        end, seen = time.monotonic() + 30, (0, 0.0, 0.0)  # (lines, last started_s, when it was seen)
+        while seen[0] < 4:
             assert play.poll() is None and time.monotonic() < end, "play did not get going"
-            time.sleep(0.05)
-        sound_card.kill()
+            lines = log.read_text().splitlines() if log.exists() else []
+            if len(lines) > seen[0] and lines[-1].endswith("}"):
+                seen = (len(lines), json.loads(lines[-1])["started_s"], time.monotonic())
+            time.sleep(0.02)
+        server.kill()
+        at_s = seen[1] + time.monotonic() - seen[2]
         _, stderr = play.communicate(timeout=30)
-    assert play.returncode == 1, stderr
-    assert "Traceback" not in stderr, stderr
+    return stderr, play.returncode, at_s, log
+
+
+@pytest.mark.parametrize("backend", ["sounddevice", "simpleaudio"])
+def test_a_sound_server_lost_mid_session_stops_play_where_it_got_to(sound_card, tmp_path, backend):
+    stderr, returncode, killed_at_s, log = play_until_killed(sound_card, tmp_path, backend)
+    assert returncode == 1, stderr
+    assert "Traceback" not in stderr and "completed" not in stderr, stderr
+    if backend == "simpleaudio":  # ALSA's own messages ("underrun occurred") are kept quiet
+        assert "ALSA" not in stderr, stderr
     last = stderr.strip().splitlines()[-1]  # PortAudio prints its own failed checks before it
-    assert last.startswith("error: the sounddevice sound output failed"), last
+    print(f"{backend}: killed at {killed_at_s:.2f} s: {last}")
+    assert last.startswith(f"error: the {backend} sound output failed"), last
     assert "of the session, in step" in last and "voicecoach history" in last
+    # It stopped where the server went: the message, the history and the log agree, within a second.
+    said = re.search(r"at (\d+):(\d\d) of the session", last)
+    assert said, last
+    assert abs(int(said[1]) * 60 + int(said[2]) - killed_at_s) <= 1.5, (last, killed_at_s)
+    [entry] = json.loads(run_voicecoach("history", "--json").stdout)["sessions"]
+    assert entry["completed"] is False
+    assert abs(entry["minutes_played"] * 60 - killed_at_s) <= 1.0, (entry, killed_at_s)
+    heard = [json.loads(line) for line in log.read_text().splitlines()]
+    assert max(d["started_s"] for d in heard) <= killed_at_s + 1.0, (heard[-1], killed_at_s)
+
+
+def listed_outputs(env: dict[str, str]) -> dict[str, tuple[bool, bool]]:
+    """`voicecoach play --backend list`: each output's (works here, plays by default)."""
+    listed = run_voicecoach("play", "--backend", "list", env=env)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    return {
+        head.split(":")[0].split(" ")[0]: (detail.strip() == "works here", "(default)" in head.split(":")[0])
+        for head, detail in zip(lines[::2], lines[1::2], strict=True)
+    }
+
+
+def test_play_picks_sounddevice_and_falls_back_to_simpleaudio_without_it(sound_card, tmp_path):
+    outputs = listed_outputs(sound_card.env)
+    assert outputs["sounddevice"] == (True, True) and outputs["simpleaudio"] == (True, False), outputs
+    # Without sounddevice (as if only simpleaudio were installed), simpleaudio is the default, and plays.
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "sounddevice.py").write_text("raise ImportError('not installed')\n", encoding="utf-8")
+    env = {**sound_card.env, "PYTHONPATH": f"{shadow}{os.pathsep}{REPO}"}
+    outputs = listed_outputs(env)
+    assert outputs["sounddevice"] == (False, False) and outputs["simpleaudio"] == (True, True), outputs
+    routine = tmp_path / "hello.yaml"
+    routine.write_text("title: Hello\nsteps:\n  - talk: Lie down.\n", encoding="utf-8")
+    with sound_card.recording(tmp_path / "fallback.wav"):
+        played = run_voicecoach("play", str(routine), "--engine", "espeak", env=env)
+    assert played.returncode == 0 and "completed" in played.stderr, played.stderr
+    assert first_sound_s(tmp_path / "fallback.wav") is not None

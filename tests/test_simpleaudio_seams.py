@@ -9,12 +9,11 @@ session itself.
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import numpy as np
 import pytest
-from capture_compare import Comparison, Window, compare
+from capture_compare import compare, seam_jumps, segments
 from scipy.signal import butter, sosfilt
 from sound_server import SoundServer, missing_tools, read_wav
 
@@ -71,20 +70,6 @@ def play(server: SoundServer, folder: Path, samples: np.ndarray, quiet: list[tup
     return backend.seams
 
 
-def segments(result: Comparison, seams: list[int], fade: int) -> list[list[Window]]:
-    """The sounding windows of each segment (windows end at each seam and its crossfade's end;
-    those of the crossfades are left out)."""
-    bounds = [0, *seams, 10**12]
-    return [
-        [
-            w
-            for w in result.sounding
-            if bounds[k] + (fade if k else 0) <= round(w.start_s * RATE) < bounds[k + 1]
-        ]
-        for k in range(len(bounds) - 1)
-    ]
-
-
 @pytest.mark.parametrize("bed", [False, True], ids=["silence", "bed"])
 def test_simpleaudio_hands_over_between_segments_in_quiet_places(tmp_path, monkeypatch, bed):
     missing = missing_tools()
@@ -101,8 +86,7 @@ def test_simpleaudio_hands_over_between_segments_in_quiet_places(tmp_path, monke
     cuts = [c for s in seams for c in (s, s + fade)]
     result = compare(read_wav(tmp_path / "card.wav"), samples.astype(np.float64), cuts=cuts)
     groups = [g for g in segments(result, seams, fade) if g]
-    offsets = [float(np.median([w.offset_ms for w in g])) for g in groups]
-    jumps = [round(b - a, 3) for a, b in itertools.pairwise(offsets)]
+    jumps = seam_jumps(groups)
     print(
         f"bed={bed}: {result.summary()}; seams at {[round(s / RATE, 3) for s in seams]} s, jumps (ms) {jumps}"
     )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from voicecoach.errors import DeviceError, ExportError
 from voicecoach.fsutil import atomic_output
@@ -33,6 +36,29 @@ def quiet_stderr() -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(sink)
+
+
+#: ALSA's error handler while `quiet_alsa_errors` is on (kept here: C holds a pointer to it).
+_alsa_handler: Any = None
+
+
+def quiet_alsa_errors() -> None:
+    """From now on, drop the messages ALSA prints to stderr by itself ("underrun occurred", "Unable
+    to connect"): a sound output's thread prints them mid-session, over the status line, when the
+    failure they come from is reported once, in words, by the player. Linux only; a no-op without ALSA."""
+    global _alsa_handler
+    if _alsa_handler is not None or not sys.platform.startswith("linux"):
+        return
+    try:
+        alsa = ctypes.CDLL(ctypes.util.find_library("asound") or "libasound.so.2")
+    except OSError:
+        return
+    # void handler(const char *file, int line, const char *function, int err, const char *fmt, ...)
+    handler_type = ctypes.CFUNCTYPE(
+        None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
+    )
+    _alsa_handler = handler_type(lambda *_: None)
+    alsa.snd_lib_error_set_handler(_alsa_handler)
 
 
 def play_clip(clip: Clip) -> None:

@@ -10,8 +10,13 @@ into it ahead of the card, as into a stream: within a segment the sound is sampl
 A segment ends (and the next one starts, on the first one's clock) only every `segment_s` or so,
 at a quiet place of the session (no speech, no cue: the `quiet` spans the player marks), with a
 short crossfade: in silence the cut is not heard at all, under a bed the bed goes on. Only the
-new output's start is uncertain there, by a few milliseconds. The old output is stopped once its
-part has played, and before any new one starts after a pause: never two sounding at once.
+new output's start is uncertain there, by a few milliseconds (on PulseAudio one step of its 5 ms
+clock). The old output is stopped once its part has played, and before any new one starts after
+a pause: never two sounding at once. VOICECOACH_SIMPLEAUDIO_SEGMENT_S shortens the segments, to
+hear and test the seams in a short session.
+
+A segment's output plays its whole memory until it is stopped here, so one that stops by itself
+means the sound server or the card went away: that is a DeviceError, as a failed stream is.
 
 What this cannot change: simpleaudio's own output buffer is a fixed 100 ms. On a machine busy
 enough to keep its playback thread waiting longer than that, the output runs dry and recovers a
@@ -21,17 +26,20 @@ goes on, which is one reason it is tried first.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from voicecoach.errors import DeviceError
+from voicecoach.errors import DeviceError, UsageError
 from voicecoach.live.backends.base import Chunk, ClockedBackend
+from voicecoach.live.clock import Clock
 from voicecoach.sound.wav import to_int16
 from voicecoach.speech.engines.base import Availability
-from voicecoach.speech.playback import quiet_stderr
+from voicecoach.speech.playback import quiet_alsa_errors, quiet_stderr
 
 PIP_HINT = "pip install 'voicecoach[live]'"
 
@@ -71,6 +79,8 @@ class SimpleaudioBackend(ClockedBackend):
     #: What a segment holds before its output starts (it reads the first of it at once).
     start_fill_s = 0.3
     _availability: Availability | None = None
+    #: The variable that shortens the segments, to hear (and test) seams within a short session.
+    SEGMENT_VARIABLE = "VOICECOACH_SIMPLEAUDIO_SEGMENT_S"
 
     @classmethod
     def is_available(cls) -> Availability:
@@ -94,15 +104,32 @@ class SimpleaudioBackend(ClockedBackend):
             return Availability(False, f"no sound device found ({detail})")
         return Availability(True)
 
+    def __init__(self, clock: Clock | None = None) -> None:
+        super().__init__(clock)
+        # VOICECOACH_SIMPLEAUDIO_SEGMENT_S=N: segments of N seconds, each ending after two thirds of
+        # it (as 40 of 60 s): a short session crosses seams, so they can be heard and measured.
+        value = os.environ.get(self.SEGMENT_VARIABLE)
+        self._segment_note = value or None
+        if value:
+            try:
+                seconds = float(value)
+            except ValueError:
+                seconds = 0.0
+            if not 4.0 <= seconds <= 600.0:
+                raise UsageError(f"{self.SEGMENT_VARIABLE}={value}: give the seconds of a segment, 4 to 600")
+            self.segment_s, self.roll_after_s = seconds, seconds * 2 / 3
+
     def _open_device(self) -> None:
         import simpleaudio  # the `live` extra: imported only when this output is used
 
         self._sa = simpleaudio
+        quiet_alsa_errors()  # a lost server is reported once, by the player, not by ALSA mid-status-line
         self._out_rate = int(round(min(self.rate, 192000)))
         self._segment: _Segment | None = None
         self._retired: list[_Segment] = []  # earlier segments still playing their last part
         self._piece_quiet: list[tuple[int, int]] | None = None  # of the piece `_output` gets next
-        self.seams: list[int] = []  # session frames where a segment ended and the next began
+        self._piece_at = 0  # the timeline sample where that piece starts
+        self.seams: list[int] = []  # timeline samples where a segment ended and the next began
 
     def _take(self) -> Chunk | None:
         quiet = self._queue[0][0].quiet  # the head's, from its start (where the piece starts)
@@ -110,6 +137,7 @@ class SimpleaudioBackend(ClockedBackend):
         if piece is not None:  # kept for `_output`, the next call on this thread
             n = len(piece.samples)
             self._piece_quiet = [(a, min(n, b)) for a, b in quiet if a < n]
+            self._piece_at = piece.position
         return piece
 
     # -- the device thread ---------------------------------------------------------------------
@@ -145,8 +173,11 @@ class SimpleaudioBackend(ClockedBackend):
         try:
             with quiet_stderr():
                 segment.play = self._sa.play_buffer(segment.memory, 1, 2, self._out_rate)
-        except Exception as exc:
-            raise DeviceError(f"simpleaudio could not play: {exc}") from None
+        except (
+            Exception
+        ) as exc:  # simpleaudio's message ends in the system's: "... -- MSG: Connection refused"
+            detail = str(exc).rsplit("MSG:", 1)[-1].strip() or type(exc).__name__
+            raise DeviceError(f"simpleaudio could not open the sound output ({detail})") from None
         if segment.t0 is None:
             segment.t0 = time.monotonic()
 
@@ -156,6 +187,7 @@ class SimpleaudioBackend(ClockedBackend):
             now = time.monotonic()
             if segment.play is None and now >= segment.t0:
                 self._start(segment)
+            self._check_playing(segment)
             wait = segment.end_s(self._out_rate) - self.ahead_s - now
             if segment.play is None:
                 wait = min(wait, segment.t0 - now)
@@ -163,6 +195,13 @@ class SimpleaudioBackend(ClockedBackend):
                 return
             time.sleep(min(wait, 0.05))
             self._retire_played()
+
+    def _check_playing(self, segment: _Segment) -> None:
+        """DeviceError if the segment's output has stopped by itself: it plays its whole memory, silence
+        included, until it is stopped here, so it ends early only when the card or the sound server
+        went away (simpleaudio's thread gives up without a word)."""
+        if segment.play is not None and not segment.play.is_playing():
+            raise DeviceError("playback stopped by itself: the sound server or the sound card went away")
 
     def _should_roll(self, segment: _Segment, quiet: list[tuple[int, int]], length: int) -> bool:
         if segment.t0 is None:
@@ -188,7 +227,7 @@ class SimpleaudioBackend(ClockedBackend):
         new[:fade] *= ramp
         self._write(segment, old)
         start = segment.written - fade
-        self.seams.append(self._frames + cut)
+        self.seams.append((self._piece_at + cut) if self._piece_at >= 0 else self._frames + cut)
         self._retired.append(segment)
         self._segment = _Segment(np.zeros_like(segment.memory), t0=segment.t0 + start / self._out_rate)
         return new
@@ -211,6 +250,7 @@ class SimpleaudioBackend(ClockedBackend):
         assert segment.t0 is not None
         time.sleep(max(0.0, segment.end_s(self._out_rate) + 0.05 - time.monotonic()))
         self._retired.append(segment)
+        self._check_playing(segment)  # the end of the session was heard only if it still plays
         self._stop_all(wait_s=0.5)
 
     def _stop_all(self, wait_s: float) -> None:
@@ -229,3 +269,12 @@ class SimpleaudioBackend(ClockedBackend):
             self._retired.append(self._segment)
             self._segment = None
         self._stop_all(wait_s=0.0)
+
+    def _close_device(self) -> None:
+        if self._segment_note is not None:  # where to listen for the seams (and where tests look)
+            at = ", ".join(f"{seam / self.sample_rate:.3f}" for seam in getattr(self, "seams", []))
+            print(
+                f"simpleaudio ({self.SEGMENT_VARIABLE}={self._segment_note}): "
+                f"segments handed over at [{at}] s of the session",
+                file=sys.stderr,
+            )
