@@ -166,7 +166,7 @@ def measure_synthesis_speed() -> dict[str, dict[str, float]]:
 
 
 LIMIT_CASES = {
-    "a syntax error after 1 MB": "title: x\nsteps:\n" + ("- " + "x y " * 240 + "\n") * 1000 + "]\n",
+    "a syntax error after 0.96 MB": "title: x\nsteps:\n" + ("- " + "x y " * 240 + "\n") * 1000 + "]\n",
     "a file over 1 MB": "#" * 1_000_000 + "\n",
     "501 steps": "title: x\nsteps:\n" + "  - rest: 1s\n" * 501,
     "250,000 list items": "title: x\nsteps:\n" + "- x\n" * 249_000,

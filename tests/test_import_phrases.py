@@ -250,6 +250,12 @@ def test_cautions():
         ("Long days in a chair add up.", []),
         ("You don't need a strap for this one.", []),
         ("Using the opposite arm, pull your knee in.", []),
+        # a "need" after the prop, or a negated one elsewhere, does not cancel a "use" (review regressions)
+        ("Use a strap if needed.", ["strap"]),
+        ("Use a towel as needed.", ["towel"]),
+        ("You don't need to push hard; use a strap.", ["strap"]),
+        ("Rest your hands on a block, or use a strap if you need to.", ["strap"]),
+        ("You'll need a mat, but you can do it without a strap.", ["mat"]),
     ],
 )
 def test_props(sentence, props):

@@ -121,3 +121,24 @@ def test_props_from_one_sentence_are_quoted_beside_the_line(tmp_path):
         'doorstop or a kettlebell."  # article: "You\'ll need a chair or a sturdy block, and a heavy object, '
         'such as a doorstop or a kettlebell."'
     ) in found.yaml_text.splitlines()
+
+
+def test_a_prop_is_quoted_where_the_article_first_names_it(tmp_path):
+    """Regression: a prop named again in a later step was quoted from that step, not from 'You'll need'."""
+    hamstring = "## 4. Hamstring\n\nGrab a strap and loop it over your heel. Hold for 30 seconds.\n"
+    article = PROPS_ARTICLE.replace("Hold for 2 minutes.\n", "Hold for 2 minutes.\n\n" + hamstring)
+    found = imported(tmp_path, article)
+    lines = found.yaml_text.splitlines()
+    assert '  # a strap and a yoga mat: article: "You\'ll need a strap and a yoga mat."' in lines
+
+
+def test_a_stretch_on_each_side_with_reps_and_no_hold_stays_a_stretch(tmp_path):
+    """Regression: 'Repeat 3 times on each side' with no hold said became a flow and lost its sides."""
+    found = imported(
+        tmp_path,
+        "# Two\n\n## 1. Knee Hug\n\nHug your right knee to your chest. Repeat 3 times on each side.\n\n"
+        "## 2. Glute Bridge\n\nLift your hips. Do 2 sets of 10 reps.\n",
+    )
+    hug, bridge = found.steps
+    assert hug.kind == "stretch" and hug.sides is not None and hug.reps is not None and hug.reps.value == 3
+    assert bridge.kind == "flow"

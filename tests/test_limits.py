@@ -117,11 +117,11 @@ LIMITS = {
         "more than 50,000 values",
     ),
 }
-SYNTAX_ERROR_AFTER_1_MB = steps(1000, "- " + "x y " * 240 + "\n") + "]\n"
+SYNTAX_ERROR_NEAR_1_MB = steps(1000, "- " + "x y " * 240 + "\n") + "]\n"
 
 
-def test_a_syntax_error_after_1_mb_of_text_is_located():
-    found = refused(SYNTAX_ERROR_AFTER_1_MB)
+def test_a_syntax_error_after_nearly_1_mb_of_text_is_located():
+    found = refused(SYNTAX_ERROR_NEAR_1_MB)
     assert found[0].startswith("r.yaml:1003:1: not valid YAML")
 
 

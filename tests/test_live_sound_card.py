@@ -98,7 +98,7 @@ def test_live_play_is_the_export_sample_for_sample(sound_card, tmp_path, backend
 #: short session crosses three seams (four with the bedtime tail).
 SEGMENT_S = "9"
 #: How far a new segment's output may land from where the previous one's frames put it (measured:
-#: 0 to 1.6 ms, see the README; its start is only known to a few ms).
+#: 0 to 6.5 ms, one step of the server's 5 ms clock included; see the README).
 MAX_SEAM_MS = 10.0
 
 

@@ -212,28 +212,20 @@ def find_props(sentence: str) -> list[str]:
     """
     text = re.sub(r"\([^)]*\)", " ", normalise(sentence))
     matches = list(_PROP.finditer(text))
-    need = _NEED.search(text)
-    if need and _NOT_NEEDED.search(text):
-        return []
-    if need:
-        firsts = [
-            i
-            for i, m in enumerate(matches)
-            if m.start() >= need.end() and not _WHERE.search(text[: m.start()])
-        ]
-    else:
-        objects = set()
-        for verb in _USE.finditer(text):
-            det = _DET_AT.match(text, verb.end())
-            objects.add(det.end() if det else verb.end())
-        firsts = [i for i, m in enumerate(matches) if m.start() in objects]
-        for i in range(len(matches) - 1):  # "grab two yoga blocks and a cushion": the list goes on
-            between = (text, matches[i].end(), matches[i + 1].start())
-            if i in firsts and (_AND.fullmatch(*between) or _ALTERNATIVE.fullmatch(*between)):
-                firsts.append(i + 1)  # an alternative joins the prop before it below
+    needed = (i for i, m in enumerate(matches) if _needed_at(text, m.start()))
+    firsts = {i for i in needed if not _WHERE.search(text[: matches[i].start()])}
+    objects = set()
+    for verb in _USE.finditer(text):
+        det = _DET_AT.match(text, verb.end())
+        objects.add(det.end() if det else verb.end())
+    used = [i for i, m in enumerate(matches) if m.start() in objects]
+    for i in range(len(matches) - 1):  # "grab two yoga blocks and a cushion": the list goes on
+        between = (text, matches[i].end(), matches[i + 1].start())
+        if i in used and (_AND.fullmatch(*between) or _ALTERNATIVE.fullmatch(*between)):
+            used.append(i + 1)  # an alternative joins the prop before it below
     found: list[str] = []
     taken: set[int] = set()
-    for first in firsts:
+    for first in sorted(firsts | set(used)):
         if first in taken:
             continue
         parts = [_counted(text, matches[first])]
@@ -248,6 +240,14 @@ def find_props(sentence: str) -> list[str]:
         taken.update(range(first, n + 1))
         found.append(" ".join(parts))
     return list(dict.fromkeys(found))
+
+
+def _needed_at(text: str, at: int) -> bool:
+    """Whether a prop at `at` follows a "need" that is not negated ("you'll need a mat" but not
+    "you don't need a block", "without a strap"); a "need" after it ("use a strap if needed") is not its."""
+    last_need = max((m.end() for m in _NEED.finditer(text, 0, at)), default=None)
+    last_not = max((m.end() for m in _NOT_NEEDED.finditer(text, 0, at)), default=-1)
+    return last_need is not None and last_not < last_need
 
 
 def _counted(text: str, m: re.Match[str]) -> str:

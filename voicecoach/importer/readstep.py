@@ -180,17 +180,19 @@ def _spoken_part(sentence: str, is_hold: bool) -> str:
 
 
 def _finish(section: Section, r: _Reading) -> FoundStep:
+    if r.sides is None and re.search(r"\((?:each|per) (?:side|leg)\)", section.head.raw, re.I):
+        r.sides = Sides("right", section.head.raw)
     kind = "stretch"
     if r.breath is not None and re.search(r"\bbreath", section.name, re.I):
         kind = "breathe"
-    elif r.flow or (r.hold is None and r.reps is not None):
-        kind = "flow"  # repetitions with nothing held ("Lift your hips. Do 2 sets of 10 reps.") are moved
+    elif r.flow or (r.hold is None and r.reps is not None and (r.reps.sets > 1 or r.sides is None)):
+        # Sets of repetitions with nothing held ("Lift your hips. Do 2 sets of 10 reps.") are moved;
+        # a stretch done on each side with no hold said is still a stretch held the default time.
+        kind = "flow"
     if kind != "stretch" and r.rounds is None and r.reps is not None:
         r.rounds, r.reps = r.reps, None
     if kind == "breathe" and r.rounds is None:
         r.rounds = r.counted  # the rounds of a breathing exercise in a sentence of their own
-    if r.sides is None and re.search(r"\((?:each|per) (?:side|leg)\)", section.head.raw, re.I):
-        r.sides = Sides("right", section.head.raw)
     if r.sides is not None:
         first = _SIDE_WORDS.search(" ".join(r.setup))
         if first and (first.group(1) or first.group(2)).lower() == "left":

@@ -131,7 +131,10 @@ def _flow_keys(step: FoundStep) -> list[str]:
 
 def routine_text(title: str, source: str, article: str, steps: list[FoundStep], needed: list[Quoted]) -> str:
     """The whole routine file; `needed` are the props the article names outside its steps."""
-    props = list({p.text: p for p in needed + [p for s in steps for p in s.props]}.values())
+    first_said: dict[str, Quoted] = {}
+    for prop in needed + [p for s in steps for p in s.props]:
+        first_said.setdefault(prop.text, prop)  # each prop quoted where the article first names it
+    props = list(first_said.values())
     lines = [
         f"# Drafted by `voicecoach import` from {article}. Each value has the article's sentence beside it;",
         "# lines marked `# check:` are what the article did not say: look at them before you use this.",
