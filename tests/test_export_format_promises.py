@@ -128,3 +128,36 @@ def test_a_codec_that_overshoots_its_headroom_is_encoded_again_under_a_lower_cei
     assert measured[0] > -1.0 and len(measured) >= 2, measured  # it did overshoot, and was redone
     assert measured[-1] <= -1.0 and result.true_peak_db <= -1.0
     assert ebur128(tmp_path / "x.m4a")[1] <= -1.0
+
+
+@pytest.mark.parametrize("suffix", [".m4a", ".opus"])
+def test_each_part_of_a_split_export_is_checked_and_encoded_again_when_it_overshoots(
+    monkeypatch, tmp_path, suffix
+):
+    """As for a whole session, but per part of `--split` (which had no decoded check): a headroom far
+    too small overshoots -1 dBTP in some part; that part is limited lower and encoded again."""
+    from dataclasses import replace
+
+    from voicecoach import app
+    from voicecoach.export import encoders
+    from voicecoach.export.track import ExportOptions
+
+    spec = encoders.FORMATS[suffix]
+    bare = {q: replace(setting, headroom_db=-1.0) for q, setting in spec.settings.items()}
+    monkeypatch.setitem(encoders.FORMATS, suffix, replace(spec, settings=bare))
+    (tmp_path / "check.yaml").write_text(ROUTINE, encoding="utf-8")
+    first = encoders.decoded_true_peak_db
+    measured: list[float] = []
+    monkeypatch.setattr(
+        encoders, "decoded_true_peak_db", lambda *a: measured.append(first(*a)) or measured[-1]
+    )
+    result = app.export_routine_split(
+        str(tmp_path / "check.yaml"),
+        app.SessionOptions(engine="espeak", intro=False),
+        str(tmp_path / "parts"),
+        ExportOptions(format=suffix, target_lufs=-10.0),  # loud: the limiter works on every line
+    )
+    assert max(measured) > -1.0, measured  # some part did overshoot
+    assert len(measured) > len(result.files), measured  # and was measured again after encoding again
+    for path in result.files:
+        assert ebur128(path)[1] <= -1.0, path

@@ -19,6 +19,8 @@ from voicecoach.errors import ExportError
 from voicecoach.export import encoders, tags
 from voicecoach.export.progress import mix_costs_s
 from voicecoach.export.track import (
+    PEAK_ATTEMPTS,
+    PEAK_MARGIN_DB,
     ExportOptions,
     PassProgress,
     block_samples_for,
@@ -32,6 +34,7 @@ from voicecoach.export.track import (
 )
 from voicecoach.fsutil import atomic_output, write_text_atomic
 from voicecoach.plan.timeline import Timeline
+from voicecoach.sound import loudness
 from voicecoach.sound.clip import Clip
 
 
@@ -92,6 +95,39 @@ def _playlist(title: str, entries: list[tuple[str, float, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _encode_part(
+    tmp: Path,
+    spec: encoders.FormatSpec,
+    options: ExportOptions,
+    info: tags.TrackInfo,
+    blocks: Iterable[np.ndarray],
+    ceiling_db: float,
+    progress: PassProgress,
+) -> None:
+    """Encode one part into `tmp`. A lossy format whose decoded true peak passes the promise is
+    limited under a lower ceiling and encoded again, as `export_session` does for a whole session
+    (the part is kept in memory for that: one step, minutes at most)."""
+    kept: list[np.ndarray] = []
+    with encoded_file(tmp, spec, options, info, []) as encoder:
+        for block in blocks:
+            encoder.write(block)
+            progress.add(len(block), 2)
+            if spec.check_peaks:
+                kept.append(block)
+    if not spec.check_peaks:
+        return
+    part = np.concatenate(kept) if kept else np.zeros(0, dtype=np.float32)
+    for attempt in range(1, PEAK_ATTEMPTS + 1):
+        decoded_db = encoders.decoded_true_peak_db(tmp, options.sample_rate)
+        if decoded_db <= options.true_peak_db or attempt == PEAK_ATTEMPTS:
+            return
+        ceiling_db -= decoded_db - options.true_peak_db + PEAK_MARGIN_DB  # the codec overshot
+        limited = loudness.normalise([part], options.sample_rate, 0.0, ceiling_db)
+        with encoded_file(tmp, spec, options, info, []) as encoder:
+            for block in limited:
+                encoder.write(block)
+
+
 def export_split(
     timeline: Timeline,
     clips: Mapping[str, Clip],
@@ -131,10 +167,8 @@ def export_split(
                 length_s=(end - start) / options.sample_rate,
                 track=f"{number}/{len(parts)}",
             )
-            with atomic_output(folder / name) as tmp, encoded_file(tmp, spec, options, info, []) as encoder:
-                for block in cutter.take(end - start):
-                    encoder.write(block)
-                    progress.add(len(block), 2)
+            with atomic_output(folder / name) as tmp:
+                _encode_part(tmp, spec, options, info, cutter.take(end - start), ceiling, progress)
             written.append(folder / name)
             entries.append((name, (end - start) / options.sample_rate, title))
         playlist = folder / f"{safe_filename(folder.resolve().name, safe_filename(timeline.title))}.m3u8"
