@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import replace
 
 import pytest
 from audio_helpers import ebur128
 from conftest import run_voicecoach
+
+from voicecoach import app
+from voicecoach.export import encoders
+from voicecoach.export.track import ExportOptions
 
 ROUTINE = """title: Format Check
 defaults: {hold: 4s, transition: 1s, rest: 1s}
@@ -100,30 +105,33 @@ def test_phone_quality_bitrates_are_the_readmes(session):
         assert low <= _speech_kbps(path, session[2]) <= high, suffix
 
 
-def test_a_codec_that_overshoots_its_headroom_is_encoded_again_under_a_lower_ceiling(monkeypatch, tmp_path):
-    """A headroom far too small (the limiter aiming at 0 dBTP, a loud session) overshoots -1 dBTP:
-    the decoded file is measured and the session encoded again under a ceiling lowered by the
-    overshoot."""
-    from dataclasses import replace
-
-    from voicecoach import app
-    from voicecoach.export import encoders
-    from voicecoach.export.track import ExportOptions
-
-    spec = encoders.FORMATS[".m4a"]
+def overshooting(monkeypatch: pytest.MonkeyPatch, suffix: str) -> list[float]:
+    """Give `suffix` a headroom far too small (the limiter aiming at 0 dBTP) and record every
+    decoded true peak the export measures; the list fills as the export runs."""
+    spec = encoders.FORMATS[suffix]
     bare = {q: replace(setting, headroom_db=-1.0) for q, setting in spec.settings.items()}
-    monkeypatch.setitem(encoders.FORMATS, ".m4a", replace(spec, settings=bare))
-    (tmp_path / "check.yaml").write_text(ROUTINE, encoding="utf-8")
-    first = encoders.decoded_true_peak_db  # measured twice when the first encoding overshoots
+    monkeypatch.setitem(encoders.FORMATS, suffix, replace(spec, settings=bare))
+    first = encoders.decoded_true_peak_db
     measured: list[float] = []
     monkeypatch.setattr(
         encoders, "decoded_true_peak_db", lambda *a: measured.append(first(*a)) or measured[-1]
     )
+    return measured
+
+
+LOUD = ExportOptions(target_lufs=-10.0)  # loud: the limiter works on every line
+
+
+def test_a_codec_that_overshoots_its_headroom_is_encoded_again_under_a_lower_ceiling(monkeypatch, tmp_path):
+    """A headroom far too small, a loud session: the file overshoots -1 dBTP; it is decoded,
+    measured and the session encoded again under a ceiling lowered by the overshoot."""
+    measured = overshooting(monkeypatch, ".m4a")
+    (tmp_path / "check.yaml").write_text(ROUTINE, encoding="utf-8")
     result = app.export_routine(
         str(tmp_path / "check.yaml"),
         app.SessionOptions(engine="espeak", intro=False),
         str(tmp_path / "x.m4a"),
-        ExportOptions(target_lufs=-10.0),  # loud: the limiter works on every line
+        LOUD,
     )
     assert measured[0] > -1.0 and len(measured) >= 2, measured  # it did overshoot, and was redone
     assert measured[-1] <= -1.0 and result.true_peak_db <= -1.0
@@ -134,28 +142,14 @@ def test_a_codec_that_overshoots_its_headroom_is_encoded_again_under_a_lower_cei
 def test_each_part_of_a_split_export_is_checked_and_encoded_again_when_it_overshoots(
     monkeypatch, tmp_path, suffix
 ):
-    """As for a whole session, but per part of `--split` (which had no decoded check): a headroom far
-    too small overshoots -1 dBTP in some part; that part is limited lower and encoded again."""
-    from dataclasses import replace
-
-    from voicecoach import app
-    from voicecoach.export import encoders
-    from voicecoach.export.track import ExportOptions
-
-    spec = encoders.FORMATS[suffix]
-    bare = {q: replace(setting, headroom_db=-1.0) for q, setting in spec.settings.items()}
-    monkeypatch.setitem(encoders.FORMATS, suffix, replace(spec, settings=bare))
+    """As for a whole session, but per part of `--split` (which had no decoded check)."""
+    measured = overshooting(monkeypatch, suffix)
     (tmp_path / "check.yaml").write_text(ROUTINE, encoding="utf-8")
-    first = encoders.decoded_true_peak_db
-    measured: list[float] = []
-    monkeypatch.setattr(
-        encoders, "decoded_true_peak_db", lambda *a: measured.append(first(*a)) or measured[-1]
-    )
     result = app.export_routine_split(
         str(tmp_path / "check.yaml"),
         app.SessionOptions(engine="espeak", intro=False),
         str(tmp_path / "parts"),
-        ExportOptions(format=suffix, target_lufs=-10.0),  # loud: the limiter works on every line
+        replace(LOUD, format=suffix),
     )
     assert max(measured) > -1.0, measured  # some part did overshoot
     assert len(measured) > len(result.files), measured  # and was measured again after encoding again
