@@ -20,8 +20,11 @@ SPEED = 15.0
 SHORT_END = TINY.replace("title: Tiny", "title: Short End") + "  - talk: Well done.\n"
 
 
-def last_line(child) -> str:
-    """The last line the command printed (the status line's escapes left out)."""
+def ending_line(child) -> str:
+    """Wait for the command to end (exit 0); the last line it printed (the status line's escapes left out)."""
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
     out = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", child.before).replace("\r", "\n")
     return [line for line in out.splitlines() if line.strip()][-1].strip()
 
@@ -37,10 +40,7 @@ def test_pressing_n_through_the_session_is_not_completed(tmp_path):
     for step in (1, 2, 3):
         child.expect(f"step {step}/3")
         child.send("n")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
-    last = last_line(child)
+    last = ending_line(child)
     total = format_duration(timeline.duration_s)
     assert re.fullmatch(rf"ended: \d+:\d\d of {re.escape(total)} played, 3 steps skipped", last), last
     found = history()
@@ -55,10 +55,7 @@ def test_skipping_only_the_short_last_step_still_completes(tmp_path):
     child = spawn_play(routine, tmp_path / "log.jsonl", speed=SPEED)
     child.expect("step 4/4")
     child.send("n")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
-    last = last_line(child)
+    last = ending_line(child)
     total = format_duration(timeline.duration_s)
     assert re.fullmatch(rf"completed: \d+:\d\d of {re.escape(total)} played, 1 step skipped", last), last
     found = history()
