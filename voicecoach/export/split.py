@@ -19,12 +19,11 @@ from voicecoach.errors import ExportError
 from voicecoach.export import encoders, tags
 from voicecoach.export.progress import mix_costs_s
 from voicecoach.export.track import (
-    PEAK_ATTEMPTS,
-    PEAK_MARGIN_DB,
     ExportOptions,
     PassProgress,
     block_samples_for,
     ceiling_db_for,
+    encode_within_peak,
     encoded_file,
     levelled,
     make_mixer,
@@ -104,28 +103,25 @@ def _encode_part(
     ceiling_db: float,
     progress: PassProgress,
 ) -> None:
-    """Encode one part into `tmp`. A lossy format whose decoded true peak passes the promise is
-    limited under a lower ceiling and encoded again, as `export_session` does for a whole session
-    (the part is kept in memory for that: one step, minutes at most)."""
+    """Encode one part into `tmp`, held to the true-peak promise as a whole session is
+    (`encode_within_peak`). The blocks come limited under `ceiling_db`; an encoding again limits
+    the part, kept in memory for that (one step, minutes at most), under the lowered ceiling."""
     kept: list[np.ndarray] = []
-    with encoded_file(tmp, spec, options, info, []) as encoder:
-        for block in blocks:
-            encoder.write(block)
-            progress.add(len(block), 2)
-            if spec.check_peaks:
-                kept.append(block)
-    if not spec.check_peaks:
-        return
-    part = np.concatenate(kept) if kept else np.zeros(0, dtype=np.float32)
-    for attempt in range(1, PEAK_ATTEMPTS + 1):
-        decoded_db = encoders.decoded_true_peak_db(tmp, options.sample_rate)
-        if decoded_db <= options.true_peak_db or attempt == PEAK_ATTEMPTS:
-            return
-        ceiling_db -= decoded_db - options.true_peak_db + PEAK_MARGIN_DB  # the codec overshot
-        limited = loudness.normalise([part], options.sample_rate, 0.0, ceiling_db)
+
+    def encode(ceiling: float) -> None:
+        again = ceiling < ceiling_db  # only a codec's overshoot lowers the ceiling
+        source = blocks
+        if again:
+            source = loudness.normalise([np.concatenate(kept)], options.sample_rate, 0.0, ceiling)
         with encoded_file(tmp, spec, options, info, []) as encoder:
-            for block in limited:
+            for block in source:
                 encoder.write(block)
+                if not again:
+                    progress.add(len(block), 2)
+                    if spec.check_peaks:
+                        kept.append(block)
+
+    encode_within_peak(tmp, spec, options, ceiling_db, encode)
 
 
 def export_split(

@@ -267,6 +267,27 @@ PEAK_ATTEMPTS = 3
 PEAK_MARGIN_DB = 0.3
 
 
+def encode_within_peak(
+    tmp: Path,
+    spec: encoders.FormatSpec,
+    options: ExportOptions,
+    ceiling_db: float,
+    encode: Callable[[float], object],
+) -> float | None:
+    """`encode(ceiling_db)` into `tmp`; for a lossy format (`spec.check_peaks`) decode it, measure its
+    true peak, and while that passes the promise encode again under a ceiling lowered by the
+    overshoot (at most PEAK_ATTEMPTS encodings). The last decoded peak; None when not checked."""
+    for attempt in range(1, PEAK_ATTEMPTS + 1):
+        encode(ceiling_db)
+        if not spec.check_peaks:
+            return None
+        decoded_db = encoders.decoded_true_peak_db(tmp, options.sample_rate)
+        if decoded_db <= options.true_peak_db or attempt == PEAK_ATTEMPTS:
+            return decoded_db
+        ceiling_db -= decoded_db - options.true_peak_db + PEAK_MARGIN_DB  # the codec overshot
+    return None  # not reached: the last attempt returns
+
+
 class PassProgress:
     """Samples done as a 0..1 fraction of the export's work, each pass weighted by its expected cost
     (see export/progress.py); 1.0 once the file is complete."""
@@ -310,18 +331,20 @@ def export_session(
     chapters = tags.chapters_for(timeline)
     info = track_info(timeline, options)
     try:
+        encoded: list[tuple[Levels, int, float]] = []  # each encoding's levels, samples and peak
         with atomic_output(out) as tmp:
-            for attempt in range(1, PEAK_ATTEMPTS + 1):
-                levels, samples, peak_db = _encode(
-                    tmp, spec, options, info, chapters, mixer, ceiling_db, progress
-                )
-                if not spec.check_peaks:
-                    break
-                decoded_db = encoders.decoded_true_peak_db(tmp, options.sample_rate)
-                peak_db = max(peak_db, decoded_db)
-                if decoded_db <= options.true_peak_db or attempt == PEAK_ATTEMPTS:
-                    break
-                ceiling_db -= decoded_db - options.true_peak_db + PEAK_MARGIN_DB  # the codec overshot
+            decoded_db = encode_within_peak(
+                tmp,
+                spec,
+                options,
+                ceiling_db,
+                lambda ceiling: encoded.append(
+                    _encode(tmp, spec, options, info, chapters, mixer, ceiling, progress)
+                ),
+            )
+        levels, samples, peak_db = encoded[-1]
+        if decoded_db is not None:
+            peak_db = max(peak_db, decoded_db)
         extra = _write_timed_text(timeline, out, options)
         progress.pass_done(2)
     except OSError as exc:
