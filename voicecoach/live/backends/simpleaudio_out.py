@@ -44,6 +44,11 @@ from voicecoach.speech.playback import quiet_alsa_errors, quiet_stderr
 PIP_HINT = "pip install 'voicecoach[live]'"
 
 
+def _detail(exc: Exception) -> str:
+    """What simpleaudio's error says, without its own prefix ("... -- MSG: Connection refused")."""
+    return str(exc).rsplit("MSG:", 1)[-1].strip() or type(exc).__name__
+
+
 @dataclass
 class _Segment:
     """One `play_buffer` output: its memory, the frames written, and when its frame 0 sounds."""
@@ -98,7 +103,7 @@ class SimpleaudioBackend(ClockedBackend):
             with quiet_stderr():
                 simpleaudio.play_buffer(np.zeros(480, dtype="<i2").tobytes(), 1, 2, 48000).wait_done()
         except Exception as exc:  # simpleaudio raises its own error kind per platform
-            detail = str(exc).rsplit("MSG:", 1)[-1].strip() or type(exc).__name__
+            detail = _detail(exc)
             if "refused" in detail.lower():
                 return Availability(False, f"the sound server refused the connection ({detail})")
             return Availability(False, f"no sound device found ({detail})")
@@ -106,6 +111,9 @@ class SimpleaudioBackend(ClockedBackend):
 
     def __init__(self, clock: Clock | None = None) -> None:
         super().__init__(clock)
+        self._segment: _Segment | None = None
+        self._retired: list[_Segment] = []  # earlier segments still playing their last part
+        self.seams: list[int] = []  # timeline samples where a segment ended and the next began
         # VOICECOACH_SIMPLEAUDIO_SEGMENT_S=N: segments of N seconds, each ending after two thirds of
         # it (as 40 of 60 s): a short session crosses seams, so they can be heard and measured.
         value = os.environ.get(self.SEGMENT_VARIABLE)
@@ -125,11 +133,9 @@ class SimpleaudioBackend(ClockedBackend):
         self._sa = simpleaudio
         quiet_alsa_errors()  # a lost server is reported once, by the player, not by ALSA mid-status-line
         self._out_rate = int(round(min(self.rate, 192000)))
-        self._segment: _Segment | None = None
-        self._retired: list[_Segment] = []  # earlier segments still playing their last part
+        self._segment, self._retired, self.seams = None, [], []
         self._piece_quiet: list[tuple[int, int]] | None = None  # of the piece `_output` gets next
         self._piece_at = 0  # the timeline sample where that piece starts
-        self.seams: list[int] = []  # timeline samples where a segment ended and the next began
 
     def _take(self) -> Chunk | None:
         quiet = self._queue[0][0].quiet  # the head's, from its start (where the piece starts)
@@ -173,11 +179,8 @@ class SimpleaudioBackend(ClockedBackend):
         try:
             with quiet_stderr():
                 segment.play = self._sa.play_buffer(segment.memory, 1, 2, self._out_rate)
-        except (
-            Exception
-        ) as exc:  # simpleaudio's message ends in the system's: "... -- MSG: Connection refused"
-            detail = str(exc).rsplit("MSG:", 1)[-1].strip() or type(exc).__name__
-            raise DeviceError(f"simpleaudio could not open the sound output ({detail})") from None
+        except Exception as exc:  # simpleaudio raises its own error kind per platform
+            raise DeviceError(f"simpleaudio could not open the sound output ({_detail(exc)})") from None
         if segment.t0 is None:
             segment.t0 = time.monotonic()
 
@@ -264,15 +267,14 @@ class SimpleaudioBackend(ClockedBackend):
             time.sleep(0.01)
 
     def _stop_output(self) -> None:
-        if getattr(self, "_segment", None) is not None:
-            assert self._segment is not None
+        if self._segment is not None:
             self._retired.append(self._segment)
             self._segment = None
         self._stop_all(wait_s=0.0)
 
     def _close_device(self) -> None:
         if self._segment_note is not None:  # where to listen for the seams (and where tests look)
-            at = ", ".join(f"{seam / self.sample_rate:.3f}" for seam in getattr(self, "seams", []))
+            at = ", ".join(f"{seam / self.sample_rate:.3f}" for seam in self.seams)
             print(
                 f"simpleaudio ({self.SEGMENT_VARIABLE}={self._segment_note}): "
                 f"segments handed over at [{at}] s of the session",
