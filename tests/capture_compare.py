@@ -5,6 +5,10 @@ then every 250 ms window of the export after its first sound is found again in t
 near that offset: the best lag, and the normalised cross-correlation there. A window that sounds
 in the export must match (a missing, doubled or moved buffer does not); a window that is silent
 in the export must be silent in the recording too (doubled audio is not).
+
+An output that plays in segments (simpleaudio's) may start each one a few milliseconds from
+where it belongs: given where they hand over (`cuts`), each segment is first aligned as a whole,
+within SEAM_SEARCH_S of the one before, and its windows are found near that.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from scipy.signal import correlate
 
 RATE = 48000
 WINDOW_S = 0.25
-SEARCH_S = 0.01  # how far from the session's offset a window is looked for
+SEARCH_S = 0.01  # how far from the session's (or its segment's) offset a window is looked for
+SEAM_SEARCH_S = 0.05  # how far from the segment before a segment is looked for
 SOUNDING = 10 ** (-60 / 20)  # a window's RMS above this sounds (int16 noise is ~-101 dBFS)
 
 
@@ -90,26 +95,43 @@ def _best_lag(window: np.ndarray, around: np.ndarray) -> tuple[float, float]:
     return refined, float(ncc[k])
 
 
+def _segment_shifts(
+    padded: np.ndarray, export: np.ndarray, base: int, cuts: Sequence[int], rate: int
+) -> list[tuple[int, int]]:
+    """(export sample where a segment starts, its lag from the session's offset), for each segment:
+    one that holds a second or more of sound is aligned as a whole within SEAM_SEARCH_S of the
+    one before (a whole segment of speech has one clear peak; a window of a chime may not)."""
+    wide = int(SEAM_SEARCH_S * rate)
+    shifts, shift = [(0, 0)], 0
+    bounds = sorted({c for c in cuts if 0 < c < len(export)})
+    for c, d in itertools.pairwise([*bounds, len(export)]):
+        part = export[c:d]
+        if d - c >= rate and _rms(part) > SOUNDING:
+            around = padded[base + c + shift - wide : base + d + shift + wide]
+            shift += int(np.argmax(correlate(around, part, mode="valid", method="fft"))) - wide
+        shifts.append((c, shift))
+    return shifts
+
+
 def compare(
     recording: np.ndarray, export: np.ndarray, rate: int = RATE, cuts: Sequence[int] = ()
 ) -> Comparison:
     """Align `recording` with `export` and compare every window after the export's first sound.
 
     `cuts` are export samples where the recording may change offset (where an output that plays
-    in separate buffers hands over): windows end there, so each is found at one lag.
+    in separate buffers hands over): windows end there, so each is found at one lag, near its
+    segment's.
     """
     # Aligned on the first segment only: with segments a few ms apart, the whole session's
     # correlation can peak a pitch period away from all of them, outside every window's search.
     head = min(cuts, default=len(export))
     lag = session_offset(recording, export[:head] if head >= rate else export)
     size, search = int(WINDOW_S * rate), int(SEARCH_S * rate)
-    padded = np.concatenate([np.zeros(search), recording, np.zeros(len(export) + search)])
-    if lag < 0:
-        padded = np.concatenate([np.zeros(-lag), padded])
-        base = search
-    else:
-        base = search + lag
-    aligned = padded[base : base + len(export)]
+    margin = search + (int(SEAM_SEARCH_S * rate) * (len(cuts) + 1) if cuts else 0)
+    pad = margin + max(0, -lag)
+    padded = np.concatenate([np.zeros(pad), recording, np.zeros(len(export) + margin)])
+    base = pad + lag  # where the export's sample 0 is in `padded`
+    shifts = _segment_shifts(padded, export, base, cuts, rate)
     loud = np.flatnonzero(np.abs(export) > SOUNDING)
     first = int(loud[0]) if len(loud) else len(export)
     starts = list(range(first, len(export) - size + 1, size))
@@ -118,12 +140,20 @@ def compare(
     found = []
     for a, b in itertools.pairwise(bounds):
         e = export[a:b]
+        at = base + a + next(shift for c, shift in reversed(shifts) if c <= a)
         if _rms(e) <= SOUNDING:
-            found.append((a, e, aligned[a:b], 0.0, 1.0))
+            found.append((a, e, padded[at : at + len(e)], 0.0, 1.0))
             continue
-        k, ncc = _best_lag(e, padded[base + a - search : base + b + search])
-        at = base + a + int(round(k)) - search
-        found.append((a, e, padded[at : at + len(e)], (k - search) / rate * 1000, ncc))
+        k, ncc = _best_lag(e, padded[at - search : at + len(e) + search])
+        found.append(
+            (
+                a,
+                e,
+                padded[at + int(round(k)) - search :][: len(e)],
+                (at - base - a + k - search) / rate * 1000,
+                ncc,
+            )
+        )
     levels = [_rms(r) / _rms(e) for _, e, r, _, _ in found if _rms(e) > SOUNDING]
     gain = float(np.median(levels)) if levels else 1.0  # robust to a few windows doubled or missing
     windows = [
@@ -131,7 +161,8 @@ def compare(
         for a, e, r, offset, ncc in found
     ]
     # The recording outside the session must be silent (no audio doubled past either end).
-    outside = np.concatenate([padded[: max(0, base - search)], padded[base + len(export) + search :]])
+    last = base + len(export) + shifts[-1][1]
+    outside = np.concatenate([padded[: max(0, base - search)], padded[last + search :]])
     if _rms(outside) > SOUNDING and np.max(np.abs(outside)) > 10 * SOUNDING:
         windows.append(Window(-1.0, False, 0.0, 0.0, 0.0, float(np.max(np.abs(outside)))))
     return Comparison((lag / rate), gain, windows)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from capture_compare import RATE, Comparison, compare
+from capture_compare import RATE, Comparison, compare, seam_jumps, segments
 from conftest import run_voicecoach
 from sound_server import read_wav
 from test_live_sound_card import SHORT
@@ -89,3 +89,32 @@ def test_two_buffers_on_top_of_each_other_fail(export: np.ndarray):
     early = np.concatenate([export[:at], export[at : at + half] + export[at + half : at + 2 * half]])
     broken = np.concatenate([early, export[at + 2 * half :], np.zeros(half)])
     assert fails(compare(played(broken), export))
+
+
+def quiet_at(session: np.ndarray, after_s: float, length_s: float = 0.1) -> int:
+    """A sample at or after `after_s` where `length_s` of the session is silent."""
+    n = int(length_s * RATE)
+    for at in range(int(after_s * RATE), len(session) - n, n // 4):
+        if np.max(np.abs(session[at : at + n])) < 1e-4:
+            return at
+    raise AssertionError("no such silence after that")
+
+
+def test_segments_that_land_apart_are_each_found_and_their_jumps_measured(export: np.ndarray):
+    # As simpleaudio's output plays with short segments: 15 ms late from the first seam, then 3 ms
+    # early from the second (from the first segment: 12 ms), each seam in silence.
+    seams = [quiet_at(export, 6.0), quiet_at(export, 12.0)]
+    moved = np.concatenate(
+        [
+            export[: seams[0]],
+            np.zeros(RATE * 15 // 1000),
+            export[seams[0] : seams[1]],
+            export[seams[1] + RATE * 3 // 1000 :],
+        ]
+    )
+    result = compare(played(moved), export, cuts=seams)
+    groups = segments(result, seams, fade=0)
+    assert not result.failures() and all(result.spread_ms(g) <= 0.05 for g in groups), result.summary()
+    assert np.allclose(seam_jumps(groups), [15.0, -3.0], atol=0.05), seam_jumps(groups)
+    # Told nothing of the seams, the comparison fails there: it looks only near the session's offset.
+    assert fails(compare(played(moved), export))

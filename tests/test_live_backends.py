@@ -13,6 +13,7 @@ from live_support import ManualClock, wait_until, write_tiny
 
 from voicecoach.errors import UsageError
 from voicecoach.live.backends import Chunk, NullBackend, SimpleaudioBackend, get_backend
+from voicecoach.live.backends.simpleaudio_out import _Segment
 
 RATE = 48000
 SPEED = 10.0
@@ -206,4 +207,29 @@ def test_simpleaudio_segments_can_be_shortened_to_hear_the_seams(monkeypatch):
         with pytest.raises(UsageError, match=f"VOICECOACH_SIMPLEAUDIO_SEGMENT_S={wrong}: give the seconds"):
             SimpleaudioBackend()
     monkeypatch.delenv("VOICECOACH_SIMPLEAUDIO_SEGMENT_S")
-    assert (SimpleaudioBackend().segment_s, SimpleaudioBackend().roll_after_s) == (60.0, 40.0)
+    assert (SimpleaudioBackend().segment_s, SimpleaudioBackend().roll_after_s) == (1200.0, 1080.0)
+
+
+def anonymous_memory_mb() -> float:
+    """What this process holds in anonymous memory (Linux), in MB."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        line = next(line for line in status if line.startswith("RssAnon:"))
+    return int(line.split()[1]) / 1024
+
+
+def test_a_simpleaudio_segment_costs_what_is_written_and_gives_back_what_has_played():
+    # 20 minutes at 48 kHz are 110 MB of int16: held whole, a long session would sit on all of it.
+    before = anonymous_memory_mb()
+    segment = _Segment.of(SimpleaudioBackend.segment_s, RATE, t0=100.0)
+    assert len(segment.memory) == 1200 * RATE and not segment.memory.any()
+    assert anonymous_memory_mb() - before < 4
+    segment.memory[: 60 * RATE] = 1000  # a minute written: 5.5 MB
+    segment.written = 60 * RATE
+    assert 5 < anonymous_memory_mb() - before < 9
+    segment.release_played(now=100.0 + 30.0, rate=RATE)  # the card is 30 s in: 25 s given back
+    assert 2 < anonymous_memory_mb() - before < 5.5
+    assert (
+        segment.memory[25 * RATE - 4096 :].min() == 0 and segment.memory[30 * RATE : 60 * RATE].min() == 1000
+    )
+    segment.release_played(now=100.0 + 70.0, rate=RATE)  # all of it played
+    assert anonymous_memory_mb() - before < 1.5

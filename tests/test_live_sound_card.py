@@ -85,7 +85,7 @@ def capture(server: SoundServer, folder: Path, backend: str, options: list[str])
 @pytest.mark.parametrize("profile", PROFILES)
 @pytest.mark.parametrize("backend", ["sounddevice", "simpleaudio"])
 def test_live_play_is_the_export_sample_for_sample(sound_card, tmp_path, backend, profile):
-    # A segment of simpleaudio's holds a minute: this session plays in one (its seams: below).
+    # A segment of simpleaudio's holds 20 minutes: this session plays in one (its seams: below).
     result = capture(sound_card, tmp_path, backend, PROFILES[profile])
     print(f"{backend} {profile}: {result.summary()}")
     assert len(result.sounding) > 40
@@ -97,9 +97,12 @@ def test_live_play_is_the_export_sample_for_sample(sound_card, tmp_path, backend
 #: simpleaudio's segments for the seam test: 9 s, each ending after 6 s at a quiet place, so the
 #: short session crosses three seams (four with the bedtime tail).
 SEGMENT_S = "9"
-#: How far a new segment's output may land from where the previous one's frames put it (measured:
-#: 0 to 6.5 ms, one step of the server's 5 ms clock included; see the README).
-MAX_SEAM_MS = 10.0
+#: How far a new segment's output may land from where the previous one's frames put it. Measured
+#: 0 to 6.5 ms on a quiet machine (one step of the server's 5 ms clock included; see the README),
+#: 12 ms once on a loaded one. The bound is what keeps a seam unheard: under half the 50 ms
+#: crossfade (the two outputs still overlap, so a bed neither gaps nor doubles), a fifth of
+#: simpleaudio's 100 ms period (a write dropped or doubled there fails).
+MAX_SEAM_MS = 20.0
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -1,19 +1,23 @@
-"""The `simpleaudio` output: one long buffer per minute or so, filled while it plays.
+"""The `simpleaudio` output: one long buffer handed to the card once and filled while it plays.
 
 simpleaudio has no stream, only `play_buffer`, and each call opens a new output whose first
-sample lands a few milliseconds earlier or later than asked: cut the session into many buffers
-and every cut is a click, a gap or a doubled word. But simpleaudio does not copy the buffer: its
-playback thread reads the memory it was given a tenth of a second ahead of the sound card. So a
-segment here is a long block of silence handed to `play_buffer` once, and the session is written
-into it ahead of the card, as into a stream: within a segment the sound is sample-exact.
+sample lands a few milliseconds earlier or later than asked (on PulseAudio, one step of its 5 ms
+clock, more when the machine is busy): cut the session into many buffers and every cut is a
+click, a gap or a doubled word. But simpleaudio does not copy the buffer: its playback thread
+reads the memory it was given a tenth of a second ahead of the sound card. So a segment here is a
+long block of silence handed to `play_buffer` once, and the session is written into it ahead of
+the card, as into a stream: within a segment the sound is sample-exact.
 
-A segment ends (and the next one starts, on the first one's clock) only every `segment_s` or so,
-at a quiet place of the session (no speech, no cue: the `quiet` spans the player marks), with a
-short crossfade: in silence the cut is not heard at all, under a bed the bed goes on. Only the
-new output's start is uncertain there, by a few milliseconds (on PulseAudio one step of its 5 ms
-clock). The old output is stopped once its part has played, and before any new one starts after
-a pause: never two sounding at once. VOICECOACH_SIMPLEAUDIO_SEGMENT_S shortens the segments, to
-hear and test the seams in a short session.
+A segment holds 20 minutes, so most sessions play in one, without a seam. Its memory costs only
+what has been written: it is an anonymous memory map whose untouched pages are not allocated, and
+whose pages the card has played are given back. A longer session hands over to a new segment
+after 18 minutes, at a quiet place (no speech, no cue: the `quiet` spans the player marks), with a
+short crossfade: in silence the cut is not heard at all, under a bed the bed goes on; only the new
+output's start is uncertain there, by the milliseconds above. The old output is stopped once its
+part has played, and before any new one starts after a pause: never two sounding at once.
+VOICECOACH_SIMPLEAUDIO_SEGMENT_S shortens the segments, to hear and test the seams in a short
+session. A segment is not longer because a real card's clock and the computer's drift apart (up
+to about 0.1 ms a second): over 20 minutes that stays well inside what is written ahead.
 
 A segment's output plays its whole memory until it is stopped here, so one that stops by itself
 means the sound server or the card went away: that is a DeviceError, as a failed stream is.
@@ -26,6 +30,7 @@ goes on, which is one reason it is tried first.
 
 from __future__ import annotations
 
+import mmap
 import os
 import sys
 import time
@@ -49,14 +54,41 @@ def _detail(exc: Exception) -> str:
     return str(exc).rsplit("MSG:", 1)[-1].strip() or type(exc).__name__
 
 
+def _silence(frames: int) -> tuple[np.ndarray, mmap.mmap]:
+    """`frames` of int16 silence in an anonymous memory map: a page costs memory once written."""
+    size = max(1, frames) * 2
+    if hasattr(mmap, "MAP_PRIVATE"):  # private: a shared map's pages are not given back by madvise
+        pages = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    else:  # Windows
+        pages = mmap.mmap(-1, size)
+    return np.frombuffer(pages, dtype="<i2", count=frames), pages
+
+
 @dataclass
 class _Segment:
     """One `play_buffer` output: its memory, the frames written, and when its frame 0 sounds."""
 
     memory: np.ndarray  # int16, what the output plays from start to end
+    pages: mmap.mmap  # the memory's own map, to give back what has played
     written: int = 0
-    t0: float | None = None  # wall time of frame 0 (planned before the output starts)
+    t0: float | None = None  # wall time at which frame 0 is handed over (planned before the start)
     play: Any = None  # simpleaudio's PlayObject once started
+    released: int = 0  # bytes at the memory's start given back
+
+    @classmethod
+    def of(cls, seconds: float, rate: int, t0: float | None = None) -> _Segment:
+        memory, pages = _silence(int(seconds * rate))
+        return cls(memory, pages, t0=t0)
+
+    def release_played(self, now: float, rate: int) -> None:
+        """Give back the pages the card has played, a few seconds behind it (they read as silence)."""
+        if self.t0 is None or not hasattr(self.pages, "madvise"):  # no madvise on Windows
+            return
+        played = int((now - self.t0 - 5.0) * rate) * 2
+        upto = min(played, len(self.memory) * 2) // mmap.PAGESIZE * mmap.PAGESIZE
+        if upto - self.released >= 256 * mmap.PAGESIZE:
+            self.pages.madvise(mmap.MADV_DONTNEED, self.released, upto - self.released)
+            self.released = upto
 
     def end_s(self, rate: float) -> float:
         """Wall time at which what is written has played."""
@@ -74,8 +106,8 @@ class SimpleaudioBackend(ClockedBackend):
     buffer_s = 1.0
     device_paced = True  # `_output` waits until the card wants more
     #: A segment's memory; it ends at the first quiet place after `roll_after_s`, at the latest near its end.
-    segment_s = 60.0
-    roll_after_s = 40.0
+    segment_s = 1200.0
+    roll_after_s = 1080.0
     crossfade_s = 0.05
     #: How far ahead of the card the session is written: what a stalled device thread has in hand.
     ahead_s = 0.5
@@ -162,7 +194,7 @@ class SimpleaudioBackend(ClockedBackend):
         self._wait_for_room(segment)
 
     def _new_segment(self) -> _Segment:
-        return _Segment(np.zeros(int(self.segment_s * self._out_rate), dtype="<i2"))
+        return _Segment.of(self.segment_s, self._out_rate)
 
     def _write(self, segment: _Segment, data: np.ndarray) -> None:
         if segment.t0 is not None:  # what the output has read already is lost: skip it (an underrun)
@@ -176,13 +208,18 @@ class SimpleaudioBackend(ClockedBackend):
             self._start(segment)
 
     def _start(self, segment: _Segment) -> None:
+        """Hand the segment to a new output. Every output is timed from the moment it is asked for,
+        the first as the planned ones; one asked for late (a busy machine) starts as far into its
+        memory as it is late, so its frames still sound where the plan puts them."""
+        now = time.monotonic()
+        if segment.t0 is None:
+            segment.t0 = now
+        late = min(max(0, int((now - segment.t0) * self._out_rate)), segment.written)
         try:
             with quiet_stderr():
-                segment.play = self._sa.play_buffer(segment.memory, 1, 2, self._out_rate)
+                segment.play = self._sa.play_buffer(segment.memory[late:], 1, 2, self._out_rate)
         except Exception as exc:  # simpleaudio raises its own error kind per platform
             raise DeviceError(f"simpleaudio could not open the sound output ({_detail(exc)})") from None
-        if segment.t0 is None:
-            segment.t0 = time.monotonic()
 
     def _wait_for_room(self, segment: _Segment) -> None:
         """Wait until the card is within `ahead_s` of what is written, starting a planned segment on time."""
@@ -198,6 +235,7 @@ class SimpleaudioBackend(ClockedBackend):
                 return
             time.sleep(min(wait, 0.05))
             self._retire_played()
+            segment.release_played(time.monotonic(), self._out_rate)
 
     def _check_playing(self, segment: _Segment) -> None:
         """DeviceError if the segment's output has stopped by itself: it plays its whole memory, silence
@@ -232,7 +270,7 @@ class SimpleaudioBackend(ClockedBackend):
         start = segment.written - fade
         self.seams.append((self._piece_at + cut) if self._piece_at >= 0 else self._frames + cut)
         self._retired.append(segment)
-        self._segment = _Segment(np.zeros_like(segment.memory), t0=segment.t0 + start / self._out_rate)
+        self._segment = _Segment.of(self.segment_s, self._out_rate, t0=segment.t0 + start / self._out_rate)
         return new
 
     def _retire_played(self) -> None:
