@@ -108,3 +108,24 @@ def test_help_names_the_options():
     assert done.returncode == 0
     for option in ("--host", "--port", "--new-token", "--profile", "--engine"):
         assert option in done.stdout
+
+
+def test_a_second_serve_on_the_same_sessions_folder_is_exit_1_and_leaves_the_first_serving(tmp_path):
+    routine = write_tiny(tmp_path)
+    first = _start(str(routine), "--host", "127.0.0.1", "--port", "0", *ESPEAK, cwd=tmp_path)
+    try:
+        page = next(line.split()[1] for line in _wait_for_urls(first) if line.startswith("page: "))
+        second = run_voicecoach("serve", str(routine), "--host", "127.0.0.1", "--port", "0", *ESPEAK)
+        assert second.returncode == 1, second.stderr
+        sessions = os.path.join(os.environ["VOICECOACH_DATA_DIR"], "sessions")
+        assert second.stderr.strip() == (
+            f"error: another `voicecoach serve` (pid {first.pid}) is serving from {sessions}; "
+            "stop it first, or give this one its own data folder with VOICECOACH_DATA_DIR"
+        )
+        with urllib.request.urlopen(page, timeout=30) as resp:
+            assert resp.status == 200 and b"Tiny Serve Test" in resp.read()
+    finally:
+        first.kill()  # as a crash would: the lock goes with the process
+        first.communicate(timeout=30)
+    lines, _, code = _serve_once(tmp_path)
+    assert code == 0 and "tiny: up to date" in "".join(lines)

@@ -2,6 +2,7 @@
 
     sessions/
       index.json                      what is published: one entry per session (atomic replace)
+      .serving                        locked by the `serve` that uses the folder (its pid inside)
       reclining-hip-release-3f2a.../  one folder per export, named by its key
         session.mp3  session.m4b  cover.png  chapters.json
 
@@ -22,7 +23,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,9 +34,10 @@ from voicecoach.fsutil import write_text_atomic
 from voicecoach.plan.timeline import Timeline
 from voicecoach.routine.model import Routine
 from voicecoach.serve import cover
-from voicecoach.serve.errors import PublishError
+from voicecoach.serve.errors import PublishError, ServeError
 
 INDEX = "index.json"
+SERVING = ".serving"
 MP3, M4B, COVER, CHAPTERS = "session.mp3", "session.m4b", "cover.png", "chapters.json"
 #: The only names a session folder can hold, and so the only ones ever served from it.
 SESSION_FILES = (MP3, M4B, COVER, CHAPTERS)
@@ -382,3 +384,34 @@ def publish_all(
             report(Progress(n, len(args), slug, exported, time.perf_counter() - start, item))
     publisher.write_index(done)
     return done
+
+
+@contextlib.contextmanager
+def serving(root: Path) -> Iterator[None]:
+    """Hold the sessions folder `root` for one `serve`: a second one there would rewrite the index
+    under the first and prune the exports it serves. The lock goes with the process, however it ends."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: not guarded
+        yield
+        return
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        handle = open(root / SERVING, "a+", encoding="ascii")  # noqa: SIM115 (held until the end)
+    except OSError as exc:
+        raise PublishError(f"cannot write in {root}: {exc.strerror or exc}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            pid = handle.read().strip() or "?"
+            raise ServeError(
+                f"another `voicecoach serve` (pid {pid}) is serving from {root}; stop it first, "
+                "or give this one its own data folder with VOICECOACH_DATA_DIR"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voicecoach.routine.durations import format_duration
 from voicecoach.serve import netaddr, publish, server, token
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 SESSIONS_DIR = "sessions"
 DEFAULT_PORT = 8765
@@ -77,20 +83,32 @@ def run(request: ServeRequest, toolkit: publish.Toolkit, echo: Callable[[str], N
     names = check_routines(request.routines, toolkit)
     host = request.host or netaddr.lan_address()
     sock = server.bind(host, request.port)
-    try:
-        access = token.load_or_create(request.data_dir, renew=request.new_token)
-        items = prepare_sessions(ServeRequest(tuple(names), request.data_dir), toolkit, echo)
-        port = sock.getsockname()[1]
-        url = base_url(host, port, access)
-        addresses = Addresses(url, url + "feed.xml", port)
-        app = server.make_app(request.data_dir / SESSIONS_DIR, access, url)
-        echo(f"serving {len(items)} session{'s' if len(items) != 1 else ''} on {host}:{port} (Ctrl-C stops)")
-        echo(f"page: {addresses.page_url}")
-        echo(f"feed: {addresses.feed_url}")
-        echo("scan with the phone's camera (same network):\n" + qr_text(addresses.page_url))
-    except BaseException:
-        sock.close()
-        raise
-    server.serve_forever(app, sock, request.max_connections)
+    with contextlib.ExitStack() as held:
+        held.callback(sock.close)
+        held.enter_context(publish.serving(request.data_dir / SESSIONS_DIR))
+        addresses, app = _ready(request, names, host, sock, toolkit, echo)
+        server.serve_forever(app, sock, request.max_connections)
     echo("stopped")
     return addresses
+
+
+def _ready(
+    request: ServeRequest,
+    names: list[str],
+    host: str,
+    sock: socket.socket,
+    toolkit: publish.Toolkit,
+    echo: Callable[[str], None],
+) -> tuple[Addresses, web.Application]:
+    """Publish the sessions and print where they are: (the addresses, the app that serves them)."""
+    access = token.load_or_create(request.data_dir, renew=request.new_token)
+    items = prepare_sessions(ServeRequest(tuple(names), request.data_dir), toolkit, echo)
+    port = sock.getsockname()[1]
+    url = base_url(host, port, access)
+    addresses = Addresses(url, url + "feed.xml", port)
+    app = server.make_app(request.data_dir / SESSIONS_DIR, access, url)
+    echo(f"serving {len(items)} session{'s' if len(items) != 1 else ''} on {host}:{port} (Ctrl-C stops)")
+    echo(f"page: {addresses.page_url}")
+    echo(f"feed: {addresses.feed_url}")
+    echo("scan with the phone's camera (same network):\n" + qr_text(addresses.page_url))
+    return addresses, app
