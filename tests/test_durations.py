@@ -106,3 +106,41 @@ def test_breathing_patterns(text, phases, cycle_s):
 def test_bad_breathing_patterns(text, words):
     with pytest.raises(DurationError, match=words):
         parse_breath(text)
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        # a number with no unit beside others was taken as seconds and added
+        (
+            "1 30s",
+            r"1 has no unit \(give each number its unit, such as 1m 30s, or write one number, such as 90s\)",
+        ),
+        ("20 30 seconds", "20 has no unit"),
+        ("1m 30", "30 has no unit"),
+        # a unit given twice was added up
+        (
+            "30s 30s",
+            r"seconds are given twice \(give each unit once, such as 1m 30s; for their sum, write 60s\)",
+        ),
+        ("1m 1m", "minutes are given twice .*write 2m"),
+        ("1 min 2 minutes", "minutes are given twice"),
+        ("1h 30m 1h", "hours are given twice"),
+        # a malformed number was read as two (1.5 and .2)
+        ("1.5.2 minutes", r"'1.5.2' is not a number \(write a number with one decimal point at most"),
+        ("1..5s", "'1..5' is not a number"),
+        ("30.", "'30.' is not a number"),
+    ],
+)
+def test_typos_are_refused_not_summed(text, words):
+    with pytest.raises(DurationError, match=f"^'{text}' is not a duration: {words}"):
+        parse_duration(text)
+    with pytest.raises(DurationError, match=words):
+        parse_hold(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["1 min 30 s", "1h 30m 10s", "0m 30s", "1 min. 30 secs.", ".5m", "1 minute 30 seconds"]
+)
+def test_each_unit_once_still_adds_up(text):
+    assert parse_duration(text) > 0

@@ -103,3 +103,11 @@ def test_a_bad_byte_after_a_bom_is_found_where_it_is():
     assert problems(b"\xef\xbb\xbfformat: 1\nt\x80itle: x\n") == [
         "r.yaml:2:2: byte 0x80 is not UTF-8 text: save the routine as UTF-8 text"
     ]
+
+
+@pytest.mark.parametrize("hold", ["1 30s", "20 30 seconds", "1.5.2 minutes", "30s 30s", "1m 1m"])
+def test_a_typo_in_a_hold_is_located_not_summed(hold):
+    with pytest.raises(RoutineError) as info:
+        parse_routine(f"title: x\nsteps:\n  - stretch: A\n    hold: {hold}\n", "r.yaml")
+    [problem] = info.value.problems
+    assert str(problem).startswith(f"r.yaml:4:11: hold: '{hold}' is not a duration: ")

@@ -27,7 +27,7 @@ _UNITS = {
     "hours": 3600.0,
 }
 _NUMBER = r"(\d+(?:\.\d+)?|\.\d+)"
-_PART = re.compile(rf"\s*{_NUMBER}\s*([a-z]+\.?|)\s*")  # `sec.`: an abbreviation's dot
+_PART = re.compile(r"\s*([\d.]+)\s*([a-z]+\.?|)\s*")  # `sec.`: an abbreviation's dot
 #: `1:30` (minutes and seconds) or `1:02:30` (hours, minutes and seconds), as on a clock.
 _CLOCK = re.compile(r"^(\d+):([0-5]\d)(?::([0-5]\d))?$")
 _BREATHS = re.compile(rf"^\s*{_NUMBER}\s*(breath|breaths)\s*$")
@@ -111,21 +111,61 @@ def parse_duration(text: str, hint: str = DURATION_HINT) -> float:
         assert first is not None and second is not None
         total_s = first * 60 + second if third is None else first * 3600 + second * 60 + third
         return _check_range(text, float(total_s))
-    pos, total = 0, 0.0
-    seen: list[str] = []
+    parts = _parts(text, raw, hint)
+    if not parts:
+        raise DurationError(f"an empty value is not a duration ({hint})")
+    _check_parts(text, parts)
+    return _check_range(text, sum(float(number) * _UNITS[unit] for number, unit in parts))
+
+
+def _parts(text: str, raw: str, hint: str) -> list[tuple[str, str]]:
+    """The (number, unit) parts of `1m 30s`; a number as written, so `1.5.2` is seen whole."""
+    pos, parts = 0, []
     while pos < len(raw):
         m = _PART.match(raw, pos)
-        unit = m.group(2).removesuffix(".") if m else ""
-        if not m or m.end() == pos or unit not in _UNITS:
+        if not m or m.end() == pos:
             raise DurationError(f"{_quoted(text)} is not a duration ({hint})")
-        if seen and unit == "":  # "1m 30" is ambiguous
+        number, unit = m.group(1), m.group(2).removesuffix(".")
+        if not re.fullmatch(_NUMBER, number):
+            raise DurationError(
+                f"{_quoted(text)} is not a duration: {number!r} is not a number "
+                f"(write a number with one decimal point at most and digits after it, "
+                f"such as 90 or 1.5; {hint})"
+            )
+        if unit not in _UNITS:
             raise DurationError(f"{_quoted(text)} is not a duration ({hint})")
-        seen.append(unit)
-        total += float(m.group(1)) * _UNITS[unit]
+        parts.append((number, unit))
         pos = m.end()
-    if not seen:
-        raise DurationError(f"an empty value is not a duration ({hint})")
-    return _check_range(text, total)
+    return parts
+
+
+_UNIT_WORDS = {1.0: ("seconds", "s"), 60.0: ("minutes", "m"), 3600.0: ("hours", "h")}
+
+
+def _check_parts(text: str, parts: list[tuple[str, str]]) -> None:
+    """Refuse typos that would otherwise be summed: `1 30s`, `20 30 seconds` (a number without
+    its unit beside others), `30s 30s`, `1m 1m` (a unit given twice)."""
+    if len(parts) < 2:
+        return
+    total_s = sum(float(number) * _UNITS[unit] for number, unit in parts)
+    for number, unit in parts:
+        if unit == "":
+            raise DurationError(
+                f"{_quoted(text)} is not a duration: {number} has no unit (give each number its "
+                f"unit, such as 1m 30s, or write one number, such as 90s)"
+            )
+    seen: set[float] = set()
+    for _number, unit in parts:
+        scale = _UNITS[unit]
+        if scale in seen:
+            word = _UNIT_WORDS[scale][0]
+            smallest = min(_UNITS[u] for _n, u in parts)
+            total = f"{total_s / smallest:g}{_UNIT_WORDS[smallest][1]}"
+            raise DurationError(
+                f"{_quoted(text)} is not a duration: {word} are given twice (give each unit once, "
+                f"such as 1m 30s; for their sum, write {total})"
+            )
+        seen.add(scale)
 
 
 def _check_range(text: str, seconds: float) -> float:
