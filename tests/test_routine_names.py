@@ -113,3 +113,30 @@ def test_serve_offers_your_routines_by_name_with_the_builtins():
     assert names[0] == "evening-hips" and "desk-reset" in names
     assert toolkit.load("evening-hips").title == "Evening Hips"
     assert toolkit.source("evening-hips") == routines_dir() / "evening-hips.yaml"
+
+
+def test_validate_takes_a_name_as_every_command_does(tmp_path, monkeypatch):
+    """`export desk-reset --split; validate desk-reset` said "this is a folder", and `new evening-hips;
+    validate evening-hips` "cannot read the file": validate read a bare name as a file here."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "desk-reset").mkdir()  # what `export desk-reset --split` leaves
+    mine = _mine("evening-hips", "Evening Hips")
+    result = CliRunner().invoke(main, ["validate", "desk-reset", "evening-hips", "Evening-Hips"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].startswith("desk-reset: ok, ")
+    assert result.stdout.splitlines()[1].startswith("evening-hips: ok, 2 steps")
+    mine.write_text("title: x\nsteps:\n  - rest: 1 30s\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "evening-hips"])
+    assert result.exit_code == 2 and result.stderr.startswith(f"{mine}:3:11: rest: '1 30s' is not a duration")
+
+
+def test_validate_still_checks_paths_and_says_what_a_name_is_not(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "desk-reset").mkdir()
+    (tmp_path / "notes.txt").write_text("hello\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "./desk-reset", "nope", "notes.txt"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    folder, unknown, notes = result.stderr.splitlines()
+    assert folder.startswith("./desk-reset:1:1: this is a folder, not a routine file (give a .yaml file")
+    assert unknown.startswith("nope:1:1: no routine called 'nope'")
+    assert notes.startswith("notes.txt:1:1: routine: expected keys and values")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -108,9 +109,14 @@ def parse_sleep_after(text: str | None) -> float | None:
 
 def load(routine_arg: str) -> Routine:
     """A routine from a file path or a routine's name (yours, else a built-in)."""
-    path = resolve_routine(routine_arg)
-    shown = routine_arg if path == Path(routine_arg) else str(path)
+    path, shown = _resolved(routine_arg)
     return load_routine(path, display=shown, profiles=profile_names)
+
+
+def _resolved(routine_arg: str) -> tuple[Path, str]:
+    """A ROUTINE argument's file, and how messages name it (the argument when it is the path)."""
+    path = resolve_routine(routine_arg)
+    return path, routine_arg if path == Path(routine_arg) else str(path)
 
 
 def profile_names() -> list[str]:
@@ -213,23 +219,37 @@ def _known_lengths() -> Callable[[str, float], float | None] | None:
 
 
 def validate_files(paths: list[str]) -> tuple[list[Problem], list[str]]:
-    """Every problem in the files, and a one-line summary for each good one."""
+    """Every problem in the routines (files, or names as every command takes them), and a one-line
+    summary for each good one."""
     problems: list[Problem] = []
     summaries: list[str] = []
     for path in paths:
         try:
-            routine = load_routine(path, profiles=profile_names)
+            file, shown = _validated(path)
+            routine = load_routine(file, display=shown, profiles=profile_names)
             options = CompileOptions(profile=get_profile(routine.profile))
             timeline = compile_routine(routine, options, EstimatedDurations(), estimated=True)
         except RoutineError as exc:
             problems.extend(exc.problems)
             continue
         except UsageError as exc:
-            problems.append(Problem(path, 1, 1, str(exc)))
+            problems.append(Problem(path, 1, 1, str(exc).removeprefix(f"{path}: ")))
             continue
         count, length = len(routine.steps), format_duration(timeline.duration_s)
         summaries.append(f"{path}: ok, {count} step{'' if count == 1 else 's'}, about {length}")
     return problems, summaries
+
+
+def _validated(routine_arg: str) -> tuple[Path, str]:
+    """What `validate ARG` checks: the routine ARG names, as for every command; else a file of that
+    name here (`validate notes.txt` says what is wrong with it rather than that no routine has the name)."""
+    try:
+        return _resolved(routine_arg)
+    except UsageError:
+        here = Path(routine_arg)
+        if is_routine_name(routine_arg) and os.path.lexists(here) and not here.is_dir():
+            return here, routine_arg
+        raise
 
 
 def describe(routine_arg: str) -> dict[str, Any]:
