@@ -48,3 +48,21 @@ def test_new_template_validates(tmp_path):
     assert result.exit_code == 0
     assert "title: Evening Hips" in out.read_text()
     assert run_voicecoach("validate", str(out)).returncode == 0
+
+
+def test_new_prints_commands_that_work_as_pasted(tmp_path, monkeypatch):
+    """`new "my hips"` suggested `voicecoach plan my hips` (two routines); `new Bar` suggested `bar`'s
+    command as `Bar` while `list` shows `bar`; `validate` was given the full path."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["new", "my hips"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("then `voicecoach validate 'my hips'` and `voicecoach plan 'my hips'`\n")
+    result = CliRunner().invoke(main, ["new", "Bar"])
+    assert result.stdout.endswith("then `voicecoach validate bar` and `voicecoach plan bar`\n")
+    listed = [row["name"] for row in json.loads(CliRunner().invoke(main, ["list", "--json"]).output)]
+    assert "bar" in listed and "my hips" in listed
+    result = CliRunner().invoke(main, ["new", "x", "-o", "two words.yaml"])
+    assert result.stdout.endswith("`voicecoach plan 'two words.yaml'`\n")
+    for handle in ("my hips", "bar", "two words.yaml"):
+        assert CliRunner().invoke(main, ["plan", handle, "--estimate"]).exit_code == 0
+        assert CliRunner().invoke(main, ["validate", handle]).exit_code == 0

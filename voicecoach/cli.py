@@ -21,6 +21,7 @@ from voicecoach.history import history_report, render_history
 from voicecoach.plan.text import plan_table, render_description
 from voicecoach.profiles.model import CUE_STYLES, settings
 from voicecoach.profiles.store import all_profiles
+from voicecoach.routine.builtin import routine_handle
 from voicecoach.routine.durations import format_duration
 from voicecoach.speech.cache import CacheWarning, ClipCache
 from voicecoach.speech.engines.registry import engines_report, engines_table
@@ -192,15 +193,17 @@ def list_cmd(as_json: bool) -> None:
         click.echo("(~ estimated: exact once a routine has been played, planned or exported)")
 
 
-@main.command(short_help="Check routine files: every problem as FILE:LINE:COL.")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
+@main.command(short_help="Check routines: every problem as FILE:LINE:COL.")
+@click.argument("files", nargs=-1, required=True, metavar="ROUTINE...")
 @handle_errors
 def validate(files: tuple[str, ...]) -> None:
-    """Check routine files; print every problem as FILE:LINE:COL: message (exit 2 if any).
+    """Check each ROUTINE (a routine's name, as every command takes it, or a .yaml file); print
+    every problem as FILE:LINE:COL: message (exit 2 if any).
 
     \b
-    Example:
+    Examples:
       voicecoach validate my-routines/*.yaml
+      voicecoach validate evening-hips
     """
     problems, summaries = app.validate_files(list(files))
     for line in summaries:
@@ -285,16 +288,17 @@ def new(name: str, output: str | None, force: bool) -> None:
     """Start a routine: a copy of the built-in NAME, or a template titled NAME.
 
     A bare NAME is written into your routines folder (the `routines` folder of the config folder;
-    VOICECOACH_CONFIG_DIR moves it), where every command finds it by name; a path is written as
-    given.
+    VOICECOACH_CONFIG_DIR moves it), where every command finds it by name (in any case: `list`
+    shows it in lower case); a path is written as given. What is printed to run next can be pasted
+    as it is.
 
     \b
     Example:
       voicecoach new evening-hips && voicecoach play evening-hips
     """
     path = app.new_routine(name, output, force)
-    handle = name if output is None and "/" not in name and not name.endswith((".yaml", ".yml")) else path
-    click.echo(f"wrote {path}: edit it, then `voicecoach validate {path}` and `voicecoach plan {handle}`")
+    handle = routine_handle(path)
+    click.echo(f"wrote {path}: edit it, then `voicecoach validate {handle}` and `voicecoach plan {handle}`")
 
 
 @main.command(short_help="The speech engines and voices here, and which work.")

@@ -4,6 +4,7 @@ shipped inside the package. A bare name never means a file or folder in the curr
 from __future__ import annotations
 
 import difflib
+import shlex
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -88,6 +89,22 @@ def named_path(name: str) -> Path:
 def is_routine_name(text: str) -> bool:
     """Whether an argument is a routine's name (no folder part, no YAML suffix) rather than a path."""
     return not ("/" in text or "\\" in text or text.lower().endswith(_SUFFIXES))
+
+
+def routine_handle(path: str | Path) -> str:
+    """How a command line names the routine file `path` so that ROUTINE finds that very file,
+    quoted for a shell where it needs it: its name (as `voicecoach list` shows it) when it is in
+    your routines folder, else the path (`./physio` for a bare file name, which would be a name)."""
+    path = Path(path)
+    stem = _strip_suffix(path.name)
+    mine = path.parent.resolve() == routines_dir().resolve() and stem != path.name
+    if mine and is_routine_name(stem) and named_path(stem).resolve() == path.resolve():
+        text = stem.lower()
+    else:
+        text = str(path)
+        if is_routine_name(text) or text.startswith("-"):
+            text = f"./{text}"
+    return shlex.quote(text)
 
 
 def resolve_routine(arg: str | Path) -> Path:
