@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,54 @@ def test_the_importer_stays_in_its_layer():
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("voicecoach"):
                 allowed = ("voicecoach.errors", "voicecoach.routine", "voicecoach.importer")
                 assert node.module.startswith(allowed), f"{source.name} imports {node.module}"
+
+
+def test_json_with_an_output_file_is_refused_not_ignored(tmp_path, monkeypatch):
+    """`import calf.txt --json -o calfj.yaml` printed the JSON and wrote nothing, exit 0."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        main, ["import", str(ARTICLES / "runners-cooldown.txt"), "--json", "-o", "calfj.yaml"]
+    )
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        "error: --json prints what was found, -o writes the routine: give one of them "
+        "(for the JSON in a file: --json > found.json)\n"
+    )
+    assert not (tmp_path / "calfj.yaml").exists()
+    assert "Not with --json" in " ".join(CliRunner().invoke(main, ["import", "--help"]).output.split())
+
+
+@pytest.mark.parametrize(
+    "out, said",
+    [
+        (
+            "out.mp3",
+            "error: out.mp3: a routine is written as YAML: use .yaml, such as -o out.yaml "
+            "(.mp3 is for audio, which `voicecoach export` writes)\n",
+        ),
+        ("out.txt", "error: out.txt: a routine is written as YAML: use .yaml, such as -o out.yaml\n"),
+    ],
+)
+def test_an_output_that_is_not_yaml_is_refused(tmp_path, monkeypatch, out, said):
+    """`import physio.txt -o out.mp3` wrote YAML into an .mp3 file."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["import", str(ARTICLES / "runners-cooldown.txt"), "-o", out])
+    assert result.exit_code == 2 and result.stderr == said
+    assert not (tmp_path / out).exists()
+
+
+@pytest.mark.parametrize("out, handle", [("physio", "./physio"), ("my calf.YML", "'my calf.YML'")])
+def test_the_suggested_command_works_and_counts_steps_as_validate_does(tmp_path, monkeypatch, out, handle):
+    """`-o physio` suggested `voicecoach plan physio` (a routine's name: no such routine), and its
+    "(5 steps)" disagreed with validate's "7 steps" (the talk and rest the importer adds)."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["import", str(ARTICLES / "runners-cooldown.txt"), "-o", out])
+    assert result.exit_code == 0, result.output
+    last = result.stderr.splitlines()[-1]
+    assert (
+        last
+        == f"wrote {out} (7 steps, 5 from the article): check it with `voicecoach plan {handle} --estimate`"
+    )
+    assert CliRunner().invoke(main, ["plan", shlex.split(handle)[0], "--estimate"]).exit_code == 0
+    validated = CliRunner().invoke(main, ["validate", shlex.split(handle)[0]])
+    assert validated.stdout.startswith(f"{shlex.split(handle)[0]}: ok, 7 steps")

@@ -140,7 +140,7 @@ def test_seed_import_exports_with_the_real_command(tmp_path):
     mine = tmp_path / "mine.yaml"
     proc = run_voicecoach("import", str(ARTICLES / "seed-one-stretch.html"), "-o", str(mine))
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.startswith(f"wrote {mine} (1 step)")
+    assert proc.stderr.startswith(f"wrote {mine} (2 steps, 1 from the article)")  # as validate counts
     proc = run_voicecoach("export", str(mine), "--engine", "espeak", "-o", str(tmp_path / "mine.mp3"))
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "mine.mp3").stat().st_size > 10_000

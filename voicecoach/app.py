@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voicecoach.errors import Problem, RoutineError, UsageError, VoicecoachError
-from voicecoach.export.encoders import format_for
+from voicecoach.export.encoders import FORMATS, format_for
 from voicecoach.export.progress import MODEL_LOAD_S, ExportProgress, mix_costs_s, synthesis_cost_s
 from voicecoach.export.split import SplitResult, export_split
 from voicecoach.export.track import (
@@ -322,6 +322,30 @@ def new_routine(name: str, out: str | None = None, force: bool = False) -> Path:
         raise UsageError(f"{path} already exists: choose another name with -o, or use --force to replace it")
     write_text_atomic(path, text)
     return path
+
+
+def check_import_output(output: str | None, force: bool, as_json: bool) -> None:
+    """Refuse an `import -o FILE` that would not leave a routine file to use: with --json (which
+    prints what was found, not the routine), a name with a suffix other than .yaml or .yml (an
+    .mp3 given YAML), or a file that is there (a routine you may have edited) unless `force`."""
+    if output is None:
+        return
+    if as_json:
+        raise UsageError(
+            "--json prints what was found, -o writes the routine: give one of them "
+            "(for the JSON in a file: --json > found.json)"
+        )
+    suffix = Path(output).suffix.lower()
+    if suffix and suffix not in (".yaml", ".yml"):
+        audio = f" ({suffix} is for audio, which `voicecoach export` writes)" if suffix in FORMATS else ""
+        raise UsageError(
+            f"{output}: a routine is written as YAML: use .yaml, such as -o "
+            f"{Path(output).with_suffix('.yaml')}{audio}"
+        )
+    if not force and os.path.lexists(output):
+        raise UsageError(
+            f"{output} already exists: choose another file with -o, or use --force to replace it"
+        )
 
 
 class SessionClips(Mapping[str, Clip]):

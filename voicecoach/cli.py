@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from voicecoach import __version__, app
-from voicecoach.errors import RoutineError, UsageError, VoicecoachError
+from voicecoach.errors import RoutineError, VoicecoachError
 from voicecoach.export.split import SplitResult
 from voicecoach.export.track import ExportOptions, ExportResult
 from voicecoach.fsutil import write_text_atomic
@@ -588,7 +587,8 @@ def history(as_json: bool, limit: int) -> None:
     "--output",
     type=click.Path(dir_okay=False),
     default=None,
-    help="The routine file to write (default: print it). An existing file is kept unless --force.",
+    help="The routine file to write, ending in .yaml (default: print it). An existing file is kept "
+    "unless --force. Not with --json.",
 )
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 @click.option(
@@ -596,15 +596,16 @@ def history(as_json: bool, limit: int) -> None:
     "as_json",
     is_flag=True,
     help="Print what was found (steps, holds as ranges, sides, "
-    "reps, where each came from) instead of the routine.",
+    "reps, where each came from) instead of the routine; to keep it, redirect it (> found.json).",
 )
 @handle_errors
 def import_cmd(article: str, output: str | None, force: bool, as_json: bool) -> None:
     """Draft a routine from ARTICLE: a saved web page (.html), Markdown (.md), text (.txt) or - (stdin).
 
     Each value in the routine has the article's sentence beside it; what the article did not say is
-    marked `# check:` and warned about on stderr. Exit 2 when the article has no stretches, or when
-    the -o file exists (a routine you may have edited): --force replaces it.
+    marked `# check:` and warned about on stderr. Exit 2 when the article has no stretches, when
+    the -o file exists (a routine you may have edited: --force replaces it), when -o does not end
+    in .yaml or .yml, or when -o is given with --json (which prints what was found, not a routine).
 
     \b
     Example:
@@ -612,10 +613,7 @@ def import_cmd(article: str, output: str | None, force: bool, as_json: bool) -> 
     """
     from voicecoach.importer import ArticleError, import_article  # start-up time: only `import`
 
-    if output is not None and not as_json and not force and os.path.lexists(output):
-        raise UsageError(
-            f"{output} already exists: choose another file with -o, or use --force to replace it"
-        )
+    app.check_import_output(output, force, as_json)
     try:
         found = import_article(article)
     except ArticleError as exc:
@@ -631,8 +629,12 @@ def import_cmd(article: str, output: str | None, force: bool, as_json: bool) -> 
         click.echo(found.yaml_text, nl=False)
     else:
         write_text_atomic(output, found.yaml_text)
-        count = f"{len(found.steps)} step{'s' if len(found.steps) != 1 else ''}"
-        click.echo(f"wrote {output} ({count}): check it with `voicecoach plan {output} --estimate`", err=True)
+        count = f"{found.routine_steps} step{'s' if found.routine_steps != 1 else ''}"
+        click.echo(
+            f"wrote {output} ({count}, {len(found.steps)} from the article): "
+            f"check it with `voicecoach plan {routine_handle(output)} --estimate`",
+            err=True,
+        )
 
 
 @main.command(short_help="A page and a podcast feed of sessions for your phone.")

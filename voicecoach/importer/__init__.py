@@ -44,14 +44,22 @@ def import_article(article: str) -> Found:
     needed = _needed(blocks)
     text = routine_text(document.title, document.source, article, steps, needed)
     try:
-        parse_routine(text, "<imported routine>")
+        routine = parse_routine(text, "<imported routine>")
     except RoutineError as exc:  # a bug of the importer, not of the article
         raise VoicecoachError(
             f"{article}: the routine written from it does not validate "
             f"({exc.problems[0]}); please report this"
         ) from exc
     return Found(
-        article, document.title, document.source, document.form, tuple(steps), warnings, text, tuple(needed)
+        article,
+        document.title,
+        document.source,
+        document.form,
+        tuple(steps),
+        warnings,
+        text,
+        tuple(needed),
+        routine_steps=len(routine.steps),
     )
 
 

@@ -151,6 +151,9 @@ class Found:
     warnings: tuple[str, ...]
     yaml_text: str = ""
     props: tuple[Quoted, ...] = ()  # named outside the steps ("You'll need a strap")
+    routine_steps: int = (
+        0  # the steps of the routine written, as `validate` counts them (its talk and rest too)
+    )
 
     def to_json(self) -> dict[str, Any]:
         return {
