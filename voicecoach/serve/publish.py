@@ -391,7 +391,7 @@ def serving(root: Path) -> Iterator[None]:
     """Hold the sessions folder `root` for one `serve`: a second one there would rewrite the index
     under the first and prune the exports it serves. The lock goes with the process, however it ends."""
     try:
-        import fcntl
+        import fcntl  # POSIX only: on Windows the folder is not guarded
     except ImportError:  # Windows: not guarded
         yield
         return
