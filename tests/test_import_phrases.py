@@ -136,6 +136,9 @@ def test_a_range_of_breaths_becomes_a_whole_number_of_breaths_inside_it(a, b, da
         ("Hold for 1 minute 30 seconds.", 90, 90, "s"),
         ("Stay for a minute and a half.", 90, 90, "s"),
         ("Maintain the stretch for four to five deep breaths.", 4, 5, "breaths"),
+        ("Hold for 1 and a half minutes.", 90, 90, "s"),
+        ("Stay here for two and a half minutes.", 150, 150, "s"),
+        ("Hold for a count of ten.", 10, 10, "s"),
     ],
 )
 def test_the_phrasings_the_issue_lists(sentence, low, high, unit):

@@ -142,3 +142,20 @@ def test_a_stretch_on_each_side_with_reps_and_no_hold_stays_a_stretch(tmp_path):
     hug, bridge = found.steps
     assert hug.kind == "stretch" and hug.sides is not None and hug.reps is not None and hug.reps.value == 3
     assert bridge.kind == "flow"
+
+
+def test_a_count_is_read_as_seconds_with_a_check_and_said_once(tmp_path):
+    """Regression: 'Hold for a count of 10.' was spoken in the setup and the default 30 s held after it."""
+    found = imported(
+        tmp_path,
+        "# Two\n\n## 1. Knee Hug\n\nLie on your back and hug your knee. Hold for a count of 10.\n\n"
+        "## 2. Figure Four Stretch\n\nLie down. Hold for 1 and a half minutes.\n",
+    )
+    hug, four = found.steps
+    assert hug.hold is not None and (hug.hold.value, hug.hold.qualifier) == (10, "a count of")
+    assert hug.setup == ("Lie on your back and hug your knee.",) and hug.cues == ()
+    assert hug.checks == ('"a count of 10" read as 10 s, one second a count: "Hold for a count of 10."',)
+    assert any('"Knee Hug": "a count of 10" read as 10 s' in w for w in found.warnings)
+    steps = yaml.safe_load(found.yaml_text)["steps"]
+    assert steps[0]["hold"] == "10s" and steps[1]["hold"] == "1m30s"
+    assert four.checks == () and four.setup == ("Lie down.",)

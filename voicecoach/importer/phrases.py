@@ -12,6 +12,7 @@ from text_to_num import alpha2digit
 
 from voicecoach.importer.model import Count, Hold, Quoted
 
+COUNTED = "a count of"  # the qualifier of a hold given as a count ("hold for a count of 10")
 NUM = r"\d+(?:\.\d+)?"
 _SEC = r"(?:seconds?|secs?|s)"
 _MIN = r"(?:minutes?|mins?|m)"
@@ -28,10 +29,13 @@ _DURATION = re.compile(
 _BREATHS = re.compile(rf"{_QUAL}(?P<a>\d+)(?:{_TO}(?P<b>\d+))?\s+{_BREATH_WORDS}\b")
 _HALF_MINUTE = re.compile(rf"{_QUAL}half (?:a|1) minute\b")
 _A_MINUTE = re.compile(rf"{_QUAL}(?:a|one|1) (?:full )?minute(?: and a half)?\b")
+_AND_A_HALF = re.compile(rf"{_QUAL}(?P<n>\d+) and a half\s+(?P<u>{_UNIT})\b")  # "1 and a half minutes"
+# "Hold for a count of 10": one second a count, the usual reading (the step says it read it so).
+_COUNT_OF = re.compile(r"\b(?:a |the )?(?:slow )?count (?:of|to) (?P<n>\d+)\b")
 
 _HOLD_VERBS = re.compile(
     r"\b(hold|holding|held|stay|staying|remain|remaining|maintain|maintaining|"
-    r"breathe|breathing|rest|resting|relax|relaxing|keep|sit|lie|take|for|do|rounds?)\b"
+    r"breathe|breathing|rest|resting|relax|relaxing|keep|sit|lie|take|for|do|rounds?|count)\b"
 )
 
 _SIDES = re.compile(
@@ -117,6 +121,9 @@ def find_holds(sentence: str) -> list[Hold]:
         if not any(m.start() < end and start < m.end() for (start, end), _ in found):
             found.append(((m.start(), m.end()), Hold(low, high, unit, sentence, m.group("q") or "")))
 
+    for m in _AND_A_HALF.finditer(text):
+        value = _seconds(m.group("n"), m.group("u")) + _seconds("0.5", m.group("u"))
+        add(m, value, value, "s")
     for m in _DURATION.finditer(text):
         if m.group("cm") is not None:
             value = _seconds(m.group("cm"), "m") + _seconds(m.group("cs"), "s")
@@ -129,6 +136,10 @@ def find_holds(sentence: str) -> list[Hold]:
             add(m, _seconds(m.group("a"), m.group("ua") or unit_b), _seconds(m.group("b"), unit_b), "s")
     for m in _BREATHS.finditer(text):
         add(m, int(m.group("a")), int(m.group("b") or m.group("a")), "breaths")
+    for m in _COUNT_OF.finditer(text):
+        if not any(m.start() < end and start < m.end() for (start, end), _ in found):
+            n = float(m.group("n"))
+            found.append(((m.start(), m.end()), Hold(n, n, "s", sentence, COUNTED)))
     for m in _HALF_MINUTE.finditer(text):
         add(m, 30.0, 30.0, "s")
     for m in _A_MINUTE.finditer(text):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from voicecoach.importer.findsteps import Section
 from voicecoach.importer.model import Count, FoundStep, Hold, Quoted, Sides
 from voicecoach.importer.phrases import (
+    COUNTED,
     find_holds,
     find_pattern,
     find_props,
@@ -223,6 +224,9 @@ def _checks(kind: str, r: _Reading) -> list[str]:
     checks = []
     if kind == "stretch" and r.hold is None:
         checks.append(f"no hold time found, used the default {DEFAULT_HOLD_S} s")
+    if r.hold is not None and r.hold.qualifier == COUNTED:
+        n = f"{r.hold.low:g}"
+        checks.append(f'"a count of {n}" read as {n} s, one second a count: {_said(r.hold.quote)}')
     if kind == "flow" and r.rounds is None and r.hold is None:
         checks.append(f"no number of rounds found, used {DEFAULT_FLOW_ROUNDS}")
     if kind == "breathe" and r.rounds is None:
@@ -242,6 +246,12 @@ def _checks(kind: str, r: _Reading) -> list[str]:
             "(copy the step for the other side)"
         )
     return checks
+
+
+def _said(sentence: str) -> str:
+    """The article's sentence in quotes, on one line and cut short, for a check."""
+    text = " ".join(sentence.split())
+    return '"' + (text if len(text) <= 120 else text[:117] + "...") + '"'
 
 
 def flow_rounds(step: FoundStep) -> tuple[int, str]:
