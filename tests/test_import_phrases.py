@@ -16,6 +16,7 @@ from voicecoach.importer.phrases import (
     find_sides,
     is_caution,
     is_flow,
+    sides_said,
     split_sentences,
     spoken_prop,
 )
@@ -171,10 +172,34 @@ def test_no_hold_where_there_is_none(sentence):
         ("Bring both knees to your chest.", False),
         ("Cross one ankle over the opposite knee.", False),
         ("Rotate your knees from side to side.", False),
+        ("Repeat with the left leg.", True),
+        ("Hold for 30 seconds, then the other side.", True),
+        ("Do the other side.", True),
+        ("Now do the other leg.", True),
+        ("Then switch to the right leg and hold again.", True),
+        ("The other leg stays straight.", False),
+        ("Place your hand on the other knee.", False),
+        ("Keep your left leg straight.", False),
     ],
 )
 def test_sides(sentence, both):
     assert find_sides(sentence) is both
+    said = sides_said(sentence)
+    assert (said is not None and not said.terse) is both
+
+
+@pytest.mark.parametrize(
+    "sentence, second, terse",
+    [
+        ("Repeat with the left leg.", "left", False),
+        ("Now do the other leg.", "", False),
+        ("Now the left leg.", "left", True),
+        ("Other side.", "", True),
+    ],
+)
+def test_the_side_a_sentence_repeats_with(sentence, second, terse):
+    said = sides_said(sentence)
+    assert said is not None and (said.second, said.terse) == (second, terse)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from voicecoach.importer import import_article
@@ -159,3 +160,62 @@ def test_a_count_is_read_as_seconds_with_a_check_and_said_once(tmp_path):
     steps = yaml.safe_load(found.yaml_text)["steps"]
     assert steps[0]["hold"] == "10s" and steps[1]["hold"] == "1m30s"
     assert four.checks == () and four.setup == ("Lie down.",)
+
+
+OTHER_SIDE = (
+    "# T\n\n## 1. Knee Hug Stretch\n\nLie on your back and hug your {k} knee. Hold for 30 seconds. {said}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Repeat with the left leg.",
+        "Do the other side.",
+        "Now do the other leg.",
+        "Switch sides.",
+        "Repeat on the other side.",
+    ],
+)
+def test_the_other_side_gives_both_sides_and_is_not_spoken(tmp_path, said):
+    """Regression: 'Repeat with the left leg.' was lost, 'Do the other side.' spoken during the first side."""
+    found = imported(tmp_path, OTHER_SIDE.format(k="right", said=said))
+    hug = found.steps[0]
+    assert hug.sides is not None and hug.sides.first == "right" and hug.sides.quote == said
+    assert hug.cues == () and hug.release == "" and said not in hug.setup
+    assert yaml.safe_load(found.yaml_text)["steps"][0]["sides"] == "both"
+
+
+def test_then_the_other_side_in_the_hold_sentence(tmp_path):
+    text = OTHER_SIDE.format(k="", said="").replace(
+        "Hold for 30 seconds. ", "Hold for 30 seconds, then the other side."
+    )
+    hug = imported(tmp_path, text).steps[0]
+    assert hug.sides is not None and hug.hold is not None and hug.hold.value == 30 and hug.cues == ()
+
+
+def test_the_side_repeated_with_sets_the_first(tmp_path):
+    """'Repeat with the right leg' after a setup naming no side: the left was held first."""
+    found = imported(tmp_path, OTHER_SIDE.format(k="", said="Repeat with the right leg."))
+    assert found.steps[0].sides.first == "left" and found.steps[0].checks == ()
+    assert yaml.safe_load(found.yaml_text)["steps"][0]["sides"] == ["left", "right"]
+
+
+def test_an_other_side_clause_is_cut_and_the_rest_spoken(tmp_path):
+    text = OTHER_SIDE.format(k="", said="Repeat on the other side, keeping your hips square.")
+    hug = imported(tmp_path, text).steps[0]
+    assert hug.sides is not None and hug.cues == ("Keeping your hips square.",)
+
+
+@pytest.mark.parametrize(
+    "k, said, check",
+    [
+        ("", "Now the left leg.", 'read as the other side (sides: both): "Now the left leg."'),
+        ("right", "Repeat with the right leg.", "starts with the right side and repeats with the right"),
+    ],
+)
+def test_an_unclear_side_is_checked(tmp_path, k, said, check):
+    found = imported(tmp_path, OTHER_SIDE.format(k=k, said=said))
+    hug = found.steps[0]
+    assert hug.sides is not None and hug.cues == ()
+    assert any(check in c for c in hug.checks) and any(check in w for w in found.warnings)

@@ -7,6 +7,7 @@ as its quote. Number words become digits through text2num, not a table of our ow
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from text_to_num import alpha2digit
 
@@ -38,12 +39,24 @@ _HOLD_VERBS = re.compile(
     r"breathe|breathing|rest|resting|relax|relaxing|keep|sit|lie|take|for|do|rounds?|count)\b"
 )
 
+_LIMB = r"(?:side|leg|arm|foot|knee|hip|hand)s?\b"
+_OTHER = rf"(?:the|your)\s+(?:other|opposite)\s+{_LIMB}"
 _SIDES = re.compile(
     r"\b(?:each|per|every) (?:side|leg|arm|direction)\b|\bboth sides\b"
     r"|\b(?:switch(?:ing|es)?|swap(?:ping|s)?|chang(?:e|es|ing)|alternat(?:e|es|ing))\s+(?:to\s+)?(?:the\s+)?"
     r"(?:sides?|legs?|arms?|feet|(?:opposite|other) (?:side|leg|arm|foot|knee))\b"
     r"|\b(?:repeat|do the same|mirror)\b[^.]*\b(?:other|opposite) (?:side|leg|arm|foot)\b"
     r"|\bon the other side\b"
+    # "then the other side", "Do the other side.", "Now do the other leg."
+    rf"|\b(?:then|now|do)\s+(?:do\s+)?(?:it\s+|this\s+|the same\s+)?(?:on\s+|with\s+|for\s+)?{_OTHER}"
+    # "Repeat with the left leg": the side named is the second one
+    rf"|\b(?:repeat|do the same|mirror|switch|swap|change)\b[^.]*?\b(?:with|on|using|for|to)\s+"
+    rf"(?:the|your)\s+(?P<second>left|right)\s+{_LIMB}"
+)
+# A sentence that only names the next side ("Now the left leg.", "Other side."): read as both, with a check.
+_SIDE_LEAD = re.compile(
+    rf"^(?:then|now|next|and)?\s*(?:on\s+|with\s+|to\s+)?(?:the\s+|your\s+)?(?:other|opposite|"
+    rf"(?P<second>left|right))\s+{_LIMB}\s*(?:next|too|now|as well)?\s*(?:[.!:,;]|$)"
 )
 _SETS = re.compile(
     rf"(?P<s>\d+)\s+sets?\s+of\s+(?P<a>\d+)(?:{_TO}(?P<b>\d+))?\s*(?:reps|repetitions|times)?\b"
@@ -156,6 +169,28 @@ def is_hold_sentence(sentence: str) -> bool:
 def find_sides(sentence: str) -> bool:
     """Whether the sentence says the stretch is done on both sides."""
     return bool(_SIDES.search(normalise(sentence)))
+
+
+@dataclass(frozen=True)
+class SidesSaid:
+    """How a sentence says 'both sides': the side it names as the second one, what else it says."""
+
+    second: str  # "left" or "right" when it names the side to repeat with ("Repeat with the left leg")
+    rest: str  # the sentence without the sides phrase ("Now do the other leg." -> "now .")
+    terse: bool  # only names the next side ("Now the left leg."): read as both sides, to be checked
+
+
+def sides_said(sentence: str) -> SidesSaid | None:
+    """The sides phrase of a sentence that says the stretch is done on both sides, or None."""
+    text = normalise(sentence).strip()
+    m = _SIDES.search(text)
+    terse = False
+    if m is None:
+        m = _SIDE_LEAD.match(text)
+        terse = True
+    if m is None:
+        return None
+    return SidesSaid(m.group("second") or "", text[: m.start()] + text[m.end() :], terse)
 
 
 def find_reps(sentence: str) -> Count | None:

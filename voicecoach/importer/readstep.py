@@ -14,11 +14,11 @@ from voicecoach.importer.phrases import (
     find_props,
     find_reps,
     find_rounds,
-    find_sides,
     is_caution,
     is_flow,
     is_hold_sentence,
     normalise,
+    sides_said,
     split_sentences,
 )
 
@@ -95,6 +95,8 @@ class _Reading:
     breath: Quoted | None = None
     flow: bool = False
     counted: Count | None = None  # the first count of rounds in any sentence ("Do 5 rounds.")
+    second: str = ""  # the side the article repeats with, when it names it ("Repeat with the left leg")
+    side_checks: list[str] = field(default_factory=list)
 
 
 def tidy(sentence: str) -> str:
@@ -136,8 +138,13 @@ def _find_hold(r: _Reading, sentences: list[str]) -> int | None:
 
 
 def _read_sentence(r: _Reading, sentence: str, after_hold: bool, is_hold: bool) -> None:
-    if find_sides(sentence) and r.sides is None:
-        r.sides = Sides("right", sentence)
+    said = sides_said(sentence)
+    if said is not None and (after_hold or not said.terse):
+        if r.sides is None:
+            r.sides = Sides("right", sentence)
+            r.second = said.second
+        if said.terse:
+            r.side_checks.append(f"read as the other side (sides: both): {_said(sentence)}")
     r.reps = r.reps or find_reps(sentence)
     pattern = find_pattern(sentence)
     r.breath = r.breath or pattern
@@ -149,7 +156,7 @@ def _read_sentence(r: _Reading, sentence: str, after_hold: bool, is_hold: bool) 
     if is_caution(sentence):
         r.cautions.append(Quoted(tidy(sentence), sentence))
         return
-    spoken = _spoken_part(sentence, is_hold)
+    spoken = _spoken_part(sentence, is_hold, after_hold)
     if not spoken or pattern:
         return
     if _INHALE.match(spoken) and not r.inhale:
@@ -164,12 +171,12 @@ def _read_sentence(r: _Reading, sentence: str, after_hold: bool, is_hold: bool) 
         r.setup.append(spoken)
 
 
-def _spoken_part(sentence: str, is_hold: bool) -> str:
+def _spoken_part(sentence: str, is_hold: bool, after_hold: bool = False) -> str:
     """What of a sentence a coach says aloud: not the hold (voicecoach says it), sides or benefits."""
     text = _LEAD_IN.sub("", sentence.strip())
     if _DESCRIBES.match(text) or (_BENEFIT.search(text) and not is_hold):
         return ""
-    if _ONLY_SIDES.match(text) or _ONLY_REPS.match(text):
+    if (_ONLY_SIDES.match(text) and sides_said(text) is None) or _ONLY_REPS.match(text):
         return ""
     if is_hold or (find_holds(text) and is_hold_sentence(text)):
         if _HOLD_START.match(text):
@@ -177,7 +184,22 @@ def _spoken_part(sentence: str, is_hold: bool) -> str:
         text = _HOLD_CLAUSE.sub("", text)
         if len(text.split()) < 3 or find_holds(text):
             return ""
-    return tidy(text)
+    return tidy(_without_sides(text, after_hold))
+
+
+def _without_sides(text: str, after_hold: bool) -> str:
+    """A sentence without its clauses that say 'the other side' (voicecoach does the sides itself):
+    'Repeat on the other side, keeping your hips square.' -> 'Keeping your hips square'."""
+    clauses = re.split(r"\s*[,;:]\s+|\s+-\s+", text)
+    kept = []
+    for clause in clauses:
+        said = sides_said(clause)
+        if said is None or (said.terse and not after_hold):
+            kept.append(clause)
+    if len(kept) == len(clauses):
+        return text
+    rest = ", ".join(kept).strip(" ,.")
+    return rest if len(rest.split()) >= 3 else ""
 
 
 def _finish(section: Section, r: _Reading) -> FoundStep:
@@ -195,8 +217,16 @@ def _finish(section: Section, r: _Reading) -> FoundStep:
     if kind == "breathe" and r.rounds is None:
         r.rounds = r.counted  # the rounds of a breathing exercise in a sentence of their own
     if r.sides is not None:
-        first = _SIDE_WORDS.search(" ".join(r.setup))
-        if first and (first.group(1) or first.group(2)).lower() == "left":
+        named = _SIDE_WORDS.search(" ".join(r.setup))
+        first = (named.group(1) or named.group(2)).lower() if named else ""
+        if first and first == r.second:
+            r.side_checks.append(
+                f"the article starts with the {first} side and repeats with the {r.second}: "
+                f"check which side comes first ({_said(r.sides.quote)})"
+            )
+        elif not first and r.second:
+            first = "left" if r.second == "right" else "right"
+        if first == "left":
             r.sides = Sides("left", r.sides.quote)
     return FoundStep(
         name=section.name,
@@ -236,6 +266,7 @@ def _checks(kind: str, r: _Reading) -> list[str]:
             "the text names a left or right side; on the second side it is spoken as written "
             "(write {side} where it should follow the side)"
         )
+    checks += r.side_checks
     counted = r.reps if kind == "stretch" else r.rounds
     if counted is not None and counted.sets > 1:
         what = "holds" if kind == "stretch" else "rounds"
