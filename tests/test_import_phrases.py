@@ -210,6 +210,8 @@ def test_the_side_a_sentence_repeats_with(sentence, second, terse):
         ("Do 3 rounds of 30 seconds.", 3, 3, 1),
         ("Repeat twice.", 2, 2, 1),
         ("Repeat it three times.", 3, 3, 1),
+        ("Repeat 3 sets.", 3, 3, 1),
+        ("Do two to three sets", 2, 3, 1),
     ],
 )
 def test_repetitions(sentence, low, high, sets):

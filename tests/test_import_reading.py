@@ -219,3 +219,18 @@ def test_an_unclear_side_is_checked(tmp_path, k, said, check):
     hug = found.steps[0]
     assert hug.sides is not None and hug.cues == ()
     assert any(check in c for c in hug.checks) and any(check in w for w in found.warnings)
+
+
+def test_sets_after_a_hold_are_reps(tmp_path):
+    """Regression: 'Repeat 3 sets.' after a hold was dropped: no reps, no check."""
+    found = imported(
+        tmp_path,
+        "# Two\n\n## 1. Knee Hug\n\nHug your knee. Hold for 30 seconds on each side. Repeat 3 sets.\n\n"
+        "## 2. Hip Rocks\n\nLie on your back and rock side to side. Do 3 sets.\n",
+    )
+    hug, rocks = found.steps
+    assert hug.reps is not None and hug.reps.value == 3 and hug.reps.quote == "Repeat 3 sets."
+    assert hug.checks == () and hug.cues == ()
+    assert yaml.safe_load(found.yaml_text)["steps"][0]["reps"] == 3
+    assert rocks.kind == "flow" and rocks.cycles is not None and rocks.cycles.value == 3
+    assert rocks.checks == ("3 sets with no count in each read as 3 rounds",)

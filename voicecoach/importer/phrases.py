@@ -61,6 +61,8 @@ _SIDE_LEAD = re.compile(
 _SETS = re.compile(
     rf"(?P<s>\d+)\s+sets?\s+of\s+(?P<a>\d+)(?:{_TO}(?P<b>\d+))?\s*(?:reps|repetitions|times)?\b"
 )
+# "Repeat 3 sets." with no count in each: a set of a held stretch is one hold.
+_BARE_SETS = re.compile(rf"(?P<a>\d+)(?:{_TO}(?P<b>\d+))?\s*sets?\b(?!\s+of\b)")
 _REPS = re.compile(rf"(?P<a>\d+)(?:{_TO}(?P<b>\d+))?\s*(?:times|reps|repetitions)\b")
 _ROUNDS = re.compile(rf"(?P<a>\d+)(?:{_TO}(?P<b>\d+))?\s*(?:rounds|cycles|circles|rolls|rocks|repeats)\b")
 _FLOW = re.compile(
@@ -200,11 +202,17 @@ def find_reps(sentence: str) -> Count | None:
     if m:
         low = int(m.group("a"))
         return Count(low, int(m.group("b") or low), sentence, sets=int(m.group("s")))
-    m = _REPS.search(text) or _rounds_of_hold(text)
+    m = _REPS.search(text) or _rounds_of_hold(text) or _BARE_SETS.search(text)
     if m:
         low = int(m.group("a"))
         return Count(low, int(m.group("b") or low), sentence)
     return None
+
+
+def bare_sets(sentence: str) -> bool:
+    """Whether the sentence counts sets with no count in each ("Do 3 sets.")."""
+    text = normalise(sentence)
+    return bool(_BARE_SETS.search(text)) and not _SETS.search(text) and not _REPS.search(text)
 
 
 def _rounds_of_hold(text: str) -> re.Match[str] | None:

@@ -9,6 +9,7 @@ from voicecoach.importer.findsteps import Section
 from voicecoach.importer.model import Count, FoundStep, Hold, Quoted, Sides
 from voicecoach.importer.phrases import (
     COUNTED,
+    bare_sets,
     find_holds,
     find_pattern,
     find_props,
@@ -271,6 +272,8 @@ def _checks(kind: str, r: _Reading) -> list[str]:
     if counted is not None and counted.sets > 1:
         what = "holds" if kind == "stretch" else "rounds"
         checks.append(f"{counted.sets} sets of {counted.value} read as {counted.sets * counted.value} {what}")
+    if kind == "flow" and r.rounds is not None and bare_sets(r.rounds.quote):
+        checks.append(f"{r.rounds.value} sets with no count in each read as {r.rounds.value} rounds")
     if kind != "stretch" and r.sides is not None:
         checks.append(
             "the article does this on each side, but a flow has no sides: it is done once here "
