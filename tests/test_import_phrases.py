@@ -16,6 +16,7 @@ from voicecoach.importer.phrases import (
     find_sides,
     is_caution,
     is_flow,
+    labelled,
     sides_said,
     split_sentences,
     spoken_prop,
@@ -313,3 +314,30 @@ def test_sentences_split_where_a_reader_would():
         "Hold e.g. 30 s.",
         "Then 2.5 more!",
     ]
+
+
+@pytest.mark.parametrize(
+    "sentence, kind, count, unread",
+    [
+        ("Reps: 2", "reps", 2, False),
+        ("Reps: 3 on each side", "reps", 3, False),
+        ("Sets: three", "reps", 3, False),
+        ("Repetitions: 2-3 per side", "reps", (2, 3), False),
+        ("Hold: 30 seconds", "hold", None, False),
+        ("Duration: 1 minute", "hold", None, False),
+        ("Sides: both", "sides", None, False),
+        ("Reps: 10 x 2", "reps", 10, True),
+        ("Reps: as many as you like", "reps", None, True),
+        ("Hold: until your hips soften", "hold", None, True),
+    ],
+)
+def test_labelled_values(sentence, kind, count, unread):
+    label = labelled(sentence)
+    assert label is not None and (label.kind, label.unread) == (kind, unread)
+    low, high = count if isinstance(count, tuple) else (count, count)
+    assert (label.count and (label.count.low, label.count.high)) == (count and (low, high))
+
+
+def test_labels_run_together_are_split():
+    assert split_sentences("Hold: 30 seconds Reps: 2 each side") == ["Hold: 30 seconds", "Reps: 2 each side"]
+    assert labelled("Hold the pose: breathe.") is None and labelled("Keep your back flat.") is None

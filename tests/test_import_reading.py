@@ -234,3 +234,49 @@ def test_sets_after_a_hold_are_reps(tmp_path):
     assert yaml.safe_load(found.yaml_text)["steps"][0]["reps"] == 3
     assert rocks.kind == "flow" and rocks.cycles is not None and rocks.cycles.value == 3
     assert rocks.checks == ("3 sets with no count in each read as 3 rounds",)
+
+
+LABELLED_HTML = """<!doctype html><html><head><title>Three Stretches for Tight Hips</title></head><body>
+<article><h1>Three Stretches for Tight Hips</h1>
+<p>Do these slowly after a long day at a desk, and keep breathing throughout.</p>
+<h2>1. Knee to Chest Stretch</h2>
+<p>Lie on your back and draw one knee toward your chest with both hands.</p>
+<p><strong>Hold:</strong> 30 seconds</p>
+<p><strong>Reps:</strong> 3 on each side</p>
+<h2>2. Butterfly Stretch</h2>
+<p>Sit tall and bring the soles of your feet together, letting your knees drop.</p>
+<p><strong>Duration:</strong> 1 minute</p>
+<p><strong>Reps:</strong> 2</p>
+<h2>3. Lying Hip Twist</h2>
+<p>Lie on your back and let both knees fall to one side.</p>
+<ul><li><strong>Hold:</strong> 20 seconds</li><li><strong>Sets:</strong> 2</li></ul>
+</article></body></html>
+"""
+
+
+def test_labelled_values_are_read_not_spoken(tmp_path):
+    """Regression: '<strong>Reps:</strong> 2' was spoken ("Reps: 2."); 'Duration: 1 minute' gave no hold."""
+    article = tmp_path / "hips.html"
+    article.write_text(LABELLED_HTML, encoding="utf-8")
+    found = import_article(str(article))
+    knee, butterfly, twist = found.steps
+    assert knee.hold.value == 30 and knee.reps.value == 3 and knee.sides.quote == "Reps: 3 on each side"
+    assert (butterfly.hold.value, butterfly.reps.value, butterfly.sides) == (60, 2, None)
+    assert (twist.hold.value, twist.reps.value) == (20, 2)
+    for step in found.steps:
+        assert step.checks == () and len(step.setup) == 1 and step.cues == ()
+    assert [s.get("reps") for s in yaml.safe_load(found.yaml_text)["steps"][:3]] == [3, 2, 2]
+    assert not any(":" in line for s in found.steps for line in s.setup)
+
+
+def test_a_labelled_value_not_read_is_checked(tmp_path):
+    found = imported(
+        tmp_path,
+        "# T\n\n## 1. Knee to Chest\n\nLie on your back and draw one knee in.\n\n- **Hold:** 30 seconds\n"
+        "- Reps: as many as feel good\n\n## 2. Butterfly Stretch\n\nSit tall, soles together.\n\n"
+        "- Hold: until your hips soften\n",
+    )
+    knee, butterfly = found.steps
+    assert knee.hold.value == 30 and knee.checks == ('could not read: "Reps: as many as feel good"',)
+    assert butterfly.hold is None and 'could not read: "Hold: until your hips soften"' in butterfly.checks
+    assert knee.setup == ("Lie on your back and draw one knee in.",) and butterfly.cues == ()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from voicecoach.importer.phrases import labelled
+
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^(\s*)(?:([-*+\u2022\u25cf\u25aa\u2013])|(\d{1,3})[.)])\s+(.*)$")
 _STEP_WORD = re.compile(
@@ -63,6 +65,8 @@ def _split_named_item(block: Block) -> list[Block]:
     """'- **Child's Pose**: sit back on your heels...' -> the item 'Child's Pose' and a paragraph."""
     if block.kind != "item":
         return [block]
+    if labelled(block.text) is not None:  # "- **Reps:** 2" is a value of the stretch above, not a name
+        return [Block("para", block.text, block.raw)]
     content = _ITEM.match(block.raw)
     m = _NAMED.match(content.group(4).strip()) if content else None
     if not m or not m.group(3).strip():

@@ -18,6 +18,7 @@ from voicecoach.importer.phrases import (
     find_reps,
     is_flow,
     is_hold_sentence,
+    labelled,
     split_sentences,
 )
 
@@ -118,6 +119,7 @@ def _is_sign_off(block: Block) -> bool:
         and not is_flow(block.text)
         and not find_pattern(block.text)
         and not find_reps(block.text)
+        and labelled(block.text) is None
     )
 
 

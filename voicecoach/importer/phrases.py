@@ -110,6 +110,25 @@ _WHERE = re.compile(
     rf"facing|behind|off|from|to|toward|towards)\s+{_DET}$"
 )
 _COUNT_BEFORE = re.compile(r"\b(\d+|a pair of)\s+(?:[a-z-]+\s+)?$")
+# Values as blogs label them: "Reps: 2", "Hold: 30 seconds", "Sets: 3", "Duration: 1 minute".
+_LABELS = {
+    "reps": "reps",
+    "repetitions": "reps",
+    "sets": "reps",
+    "rounds": "reps",
+    "cycles": "reps",
+    "hold": "hold",
+    "hold time": "hold",
+    "duration": "hold",
+    "time": "hold",
+    "sides": "sides",
+    "side": "sides",
+}
+_LABEL = re.compile(rf"^\s*(?P<l>{'|'.join(sorted(_LABELS, key=len, reverse=True))})\s*:\s*(?P<v>.*)$", re.I)
+_LABEL_INSIDE = re.compile(rf"\s+(?=(?:{'|'.join(w.capitalize() for w in _LABELS)})\s*:)")
+_LEADING_COUNT = re.compile(rf"^(?P<a>\d+)(?:{_TO}(?P<b>\d+))?\b")
+_COUNT_WORDS = re.compile(r"\b(?:times|reps|repetitions|sets?|rounds|cycles|each|per|on|of)\b|[^a-z0-9 ]")
+_BOTH = re.compile(r"^(?:both|each|every|2|alternate|alternating|left and right|right and left)\b")
 _JOIN_WORDS = re.compile(r"\s+(or|such as)\s+")
 
 
@@ -330,9 +349,44 @@ def needs_props(sentence: str) -> bool:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a paragraph ('e.g.' and decimals do not end one)."""
+    """Sentences of a paragraph ('e.g.' and decimals do not end one; "Hold: 30 s Reps: 2" is two)."""
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         return []
     parts = re.split(r"(?<!e\.g\.)(?<!i\.e\.)(?<=[.!?])\s+(?=[\"'\u201c(]?[A-Z0-9])", text)
+    if any(_LABEL.match(p) for p in parts):
+        parts = [piece for p in parts for piece in _LABEL_INSIDE.split(p)]
     return [p.strip() for p in parts if p.strip()]
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """A value the article gives under a label ("Reps: 3 on each side")."""
+
+    kind: str  # reps, hold or sides
+    value: str  # what follows the label, normalised
+    count: Count | None  # the number it gives (reps), when it leads the value
+    unread: bool  # something in it was not read: the step says so in a check
+
+
+def labelled(sentence: str) -> Labelled | None:
+    """A labelled value ("Reps: 2", "Hold: 30 seconds", "Sets: 3", "Duration: 1 minute"), or None."""
+    m = _LABEL.match(sentence)
+    if m is None:
+        return None
+    kind = _LABELS[m.group("l").lower()]
+    value = normalise(m.group("v")).strip(" .")
+    said = sides_said(value)
+    rest = said.rest if said is not None else value
+    count = None
+    if kind == "reps":
+        n = _LEADING_COUNT.match(rest)
+        if n is not None:
+            count = Count(int(n.group("a")), int(n.group("b") or n.group("a")), sentence)
+            rest = rest[n.end() :]
+        unread = count is None or bool(_COUNT_WORDS.sub(" ", rest).split())
+    elif kind == "hold":
+        unread = not find_holds(value)
+    else:
+        unread = said is None and not _BOTH.match(value)
+    return Labelled(kind, value, count, unread)

@@ -9,6 +9,7 @@ from voicecoach.importer.findsteps import Section
 from voicecoach.importer.model import Count, FoundStep, Hold, Quoted, Sides
 from voicecoach.importer.phrases import (
     COUNTED,
+    Labelled,
     bare_sets,
     find_holds,
     find_pattern,
@@ -18,6 +19,7 @@ from voicecoach.importer.phrases import (
     is_caution,
     is_flow,
     is_hold_sentence,
+    labelled,
     normalise,
     sides_said,
     split_sentences,
@@ -98,6 +100,7 @@ class _Reading:
     counted: Count | None = None  # the first count of rounds in any sentence ("Do 5 rounds.")
     second: str = ""  # the side the article repeats with, when it names it ("Repeat with the left leg")
     side_checks: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # labelled values not (all) read
 
 
 def tidy(sentence: str) -> str:
@@ -132,7 +135,8 @@ def _find_hold(r: _Reading, sentences: list[str]) -> int | None:
     """The first sentence that holds for a time (or a number of breaths); its first length is the hold."""
     for n, sentence in enumerate(sentences):
         holds = find_holds(sentence)
-        if holds and is_hold_sentence(sentence):
+        label = labelled(sentence)
+        if holds and (is_hold_sentence(sentence) or (label is not None and label.kind == "hold")):
             r.hold = holds[0]
             return n
     return None
@@ -146,6 +150,11 @@ def _read_sentence(r: _Reading, sentence: str, after_hold: bool, is_hold: bool) 
             r.second = said.second
         if said.terse:
             r.side_checks.append(f"read as the other side (sides: both): {_said(sentence)}")
+    r.props.extend(Quoted(p, sentence) for p in find_props(sentence) if p not in {q.text for q in r.props})
+    label = labelled(sentence)
+    if label is not None:  # a value under a label is read, never spoken ("Reps: 2.")
+        _read_label(r, label, sentence)
+        return
     r.reps = r.reps or find_reps(sentence)
     pattern = find_pattern(sentence)
     r.breath = r.breath or pattern
@@ -153,7 +162,6 @@ def _read_sentence(r: _Reading, sentence: str, after_hold: bool, is_hold: bool) 
     if is_flow(sentence) or _FLOW_NAMES.search(sentence) or pattern:
         r.rounds = r.rounds or find_rounds(sentence)
     r.counted = r.counted or find_rounds(sentence)
-    r.props.extend(Quoted(p, sentence) for p in find_props(sentence) if p not in {q.text for q in r.props})
     if is_caution(sentence):
         r.cautions.append(Quoted(tidy(sentence), sentence))
         return
@@ -170,6 +178,19 @@ def _read_sentence(r: _Reading, sentence: str, after_hold: bool, is_hold: bool) 
         (r.release if _RELEASE.match(spoken) else r.cues).append(spoken)
     else:
         r.setup.append(spoken)
+
+
+def _read_label(r: _Reading, label: Labelled, sentence: str) -> None:
+    """ "Reps: 3 on each side" -> reps and sides; "Hold: 30 seconds" was read as the hold already."""
+    if label.kind == "reps" and label.count is not None:
+        r.reps = r.reps or label.count
+        r.counted = r.counted or label.count
+    elif label.kind == "sides" and not label.unread and r.sides is None:
+        r.sides = Sides("right", sentence)
+    if label.unread and label.count is not None:
+        r.notes.append(f"read as {label.count.value}, the rest not read: {_said(sentence)}")
+    elif label.unread:
+        r.notes.append(f"could not read: {_said(sentence)}")
 
 
 def _spoken_part(sentence: str, is_hold: bool, after_hold: bool = False) -> str:
@@ -267,7 +288,7 @@ def _checks(kind: str, r: _Reading) -> list[str]:
             "the text names a left or right side; on the second side it is spoken as written "
             "(write {side} where it should follow the side)"
         )
-    checks += r.side_checks
+    checks += r.side_checks + r.notes
     counted = r.reps if kind == "stretch" else r.rounds
     if counted is not None and counted.sets > 1:
         what = "holds" if kind == "stretch" else "rounds"
