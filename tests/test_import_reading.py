@@ -280,3 +280,22 @@ def test_a_labelled_value_not_read_is_checked(tmp_path):
     assert knee.hold.value == 30 and knee.checks == ('could not read: "Reps: as many as feel good"',)
     assert butterfly.hold is None and 'could not read: "Hold: until your hips soften"' in butterfly.checks
     assert knee.setup == ("Lie on your back and draw one knee in.",) and butterfly.cues == ()
+
+
+def test_rounds_of_a_length_hold_a_stretch_and_time_a_flow(tmp_path):
+    """'Do 3 rounds of 30 seconds.' in a flow gave 3 rounds (~ 30 s), not the article's 90 s."""
+    found = imported(
+        tmp_path,
+        "# T\n\n## 1. Knee Hug\n\nLie on your back and hug both knees. Do 3 rounds of 30 seconds.\n\n"
+        "## 2. Cat-Cow\n\nCome onto your hands and knees. Move between cat and cow with your breath. "
+        "Do 3 rounds of 30 seconds.\n",
+    )
+    hug, cat = found.steps
+    assert (hug.kind, hug.hold.value, hug.reps.value) == ("stretch", 30, 3)
+    assert cat.kind == "flow" and cat.reps is None and cat.cycles.value == 9
+    assert cat.checks == (
+        "a flow is not held: 3 rounds of 30 s read as 90 s of moving, 9 rounds at one 10 s breath a round "
+        '("Do 3 rounds of 30 seconds.")',
+    )
+    steps = yaml.safe_load(found.yaml_text)["steps"]
+    assert (steps[0]["hold"], steps[0]["reps"], steps[1]["cycles"]) == ("30s", 3, 9)

@@ -234,6 +234,11 @@ def bare_sets(sentence: str) -> bool:
     return bool(_BARE_SETS.search(text)) and not _SETS.search(text) and not _REPS.search(text)
 
 
+def rounds_of_hold(sentence: str) -> bool:
+    """Whether the sentence counts rounds of a length ("Do 3 rounds of 30 seconds.")."""
+    return _rounds_of_hold(normalise(sentence)) is not None
+
+
 def _rounds_of_hold(text: str) -> re.Match[str] | None:
     m = _ROUNDS.search(text)
     return m if m and re.match(rf"\s*of\s+(?:about\s+)?{NUM}", text[m.end() :]) else None

@@ -21,6 +21,7 @@ from voicecoach.importer.phrases import (
     is_hold_sentence,
     labelled,
     normalise,
+    rounds_of_hold,
     sides_said,
     split_sentences,
 )
@@ -234,6 +235,8 @@ def _finish(section: Section, r: _Reading) -> FoundStep:
         # Sets of repetitions with nothing held ("Lift your hips. Do 2 sets of 10 reps.") are moved;
         # a stretch done on each side with no hold said is still a stretch held the default time.
         kind = "flow"
+    if kind == "flow" and r.rounds is None and r.reps is not None and r.hold is not None:
+        _rounds_of_moving(r, r.reps, r.hold)
     if kind != "stretch" and r.rounds is None and r.reps is not None:
         r.rounds, r.reps = r.reps, None
     if kind == "breathe" and r.rounds is None:
@@ -269,6 +272,30 @@ def _finish(section: Section, r: _Reading) -> FoundStep:
         props=tuple(r.props),
         checks=tuple(_checks(kind, r)),
     )
+
+
+def _rounds_of_moving(r: _Reading, reps: Count, hold: Hold) -> None:
+    """'Do 3 rounds of 30 seconds' in a flow: 90 s of moving, 9 rounds of one 10 s breath (not 3 rounds)."""
+    if hold.quote != reps.quote or not rounds_of_hold(reps.quote):
+        return
+    times = reps.value * reps.sets
+    if hold.unit == "s":
+        total = times * hold.value
+        n = max(1, min(100, round(total / FLOW_BREATH_S)))
+        what = f"{total:g} s of moving, {n} rounds at one {FLOW_BREATH_S:g} s breath a round"
+    else:
+        n = max(1, min(100, int(times * hold.value)))
+        what = f"{n} rounds of one breath"
+    r.rounds, r.reps = Count(n, n, reps.quote), None
+    r.notes.append(
+        f"a flow is not held: {times} rounds of {_length(hold)} read as {what} ({_said(reps.quote)})"
+    )
+
+
+def _length(hold: Hold) -> str:
+    if hold.unit == "breaths":
+        return f"{hold.value:g} breaths"
+    return f"{hold.value:g} s"
 
 
 def _checks(kind: str, r: _Reading) -> list[str]:
