@@ -8,6 +8,7 @@ import wave
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import run_voicecoach
 
 
@@ -85,11 +86,12 @@ def test_say_without_output_plays_or_says_how_to_write_a_file() -> None:
         assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
 
 
-def test_engine_errors_are_one_line_exit_1(tmp_path: Path) -> None:
+def test_an_unknown_voice_is_bad_input_exit_2_in_one_line(tmp_path: Path) -> None:
+    # As an unknown --engine is: the voice was asked for wrongly, nothing failed (it was exit 1).
     proc = run_voicecoach(
         "say", "Hello.", "--engine", "system", "--voice", "no/such", "-o", str(tmp_path / "x.wav")
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert proc.stderr.strip() == (
         "error: unknown system voice 'no/such': run `voicecoach voices` to see the voices here"
     )
@@ -98,3 +100,19 @@ def test_engine_errors_are_one_line_exit_1(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "unknown engine 'nope'" in bad.stderr
     wrong_suffix = run_voicecoach("say", "Hello.", "-o", str(tmp_path / "x.mp3"))
     assert wrong_suffix.returncode == 2 and "x.wav" in wrong_suffix.stderr
+
+
+@pytest.mark.parametrize(
+    ("engine", "voice", "said"),
+    [
+        ("espeak", "nope", "unknown espeak voice 'nope'"),
+        ("piper", "nope", "unknown piper voice 'nope'"),
+        ("piper", "/no/such.onnx", "piper voice file not found: /no/such.onnx"),
+    ],
+)
+def test_every_command_refuses_an_unknown_voice_with_exit_2(tmp_path: Path, engine, voice, said) -> None:
+    for command in (["plan", "desk-reset"], ["export", "desk-reset", "-o", str(tmp_path / "x.mp3")]):
+        proc = run_voicecoach(*command, "--engine", engine, "--voice", voice)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith(f"error: {said}") and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.mp3").exists()

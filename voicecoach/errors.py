@@ -44,6 +44,12 @@ class EngineError(VoicecoachError):
     """A speech engine or voice is missing or failed."""
 
 
+class UnknownVoiceError(EngineError):
+    """--voice names a voice the engine does not have: bad input, as an unknown --engine is (exit 2)."""
+
+    exit_code = 2
+
+
 class DeviceError(VoicecoachError):
     """No usable sound device, or the device failed."""
 

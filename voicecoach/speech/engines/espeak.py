@@ -10,7 +10,7 @@ import signal
 import subprocess
 import tempfile
 
-from voicecoach.errors import EngineError, SoundFileError
+from voicecoach.errors import EngineError, SoundFileError, UnknownVoiceError
 from voicecoach.sound.clip import Clip, trim_silence
 from voicecoach.sound.wav import read_wav
 from voicecoach.speech.engines.base import Availability, Engine, plain_text
@@ -105,7 +105,7 @@ class EspeakEngine(Engine):
         base, _, variant = voice.partition("+")
         # A variant names a file of espeak-ng's own variants folder: a word, never a path.
         if base.lower() not in known or (variant and not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", variant)):
-            raise EngineError(
+            raise UnknownVoiceError(
                 f"unknown espeak voice {voice!r}: run `voicecoach voices` to see the "
                 "voices here (a variant such as en-us+f3 is allowed)"
             )

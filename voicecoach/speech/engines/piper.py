@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from voicecoach.errors import EngineError, VoicecoachError
+from voicecoach.errors import EngineError, UnknownVoiceError, VoicecoachError
 from voicecoach.fsutil import write_text_atomic
 from voicecoach.paths import data_dir
 from voicecoach.sound.clip import Clip, trim_silence
@@ -189,11 +189,11 @@ class PiperEngine(Engine):
         if voice.endswith(".onnx") or os.sep in voice or "/" in voice:
             model = Path(voice).expanduser()
             if not model.is_file():
-                raise EngineError(f"piper voice file not found: {model}")
+                raise UnknownVoiceError(f"piper voice file not found: {model}")
         else:
             model = voices_dir() / f"{voice}.onnx"
             if not model.is_file():
-                raise EngineError(
+                raise UnknownVoiceError(
                     f"unknown piper voice {voice!r}: choose one of "
                     f"{', '.join(self.voices()) or 'none'}, give the path of a Piper .onnx "
                     f"voice, or put one (with its .onnx.json) in {voices_dir()}"

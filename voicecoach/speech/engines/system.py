@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from voicecoach.errors import EngineError, SoundFileError
+from voicecoach.errors import EngineError, SoundFileError, UnknownVoiceError
 from voicecoach.sound.clip import Clip, trim_silence
 from voicecoach.sound.wav import from_int16, read_wav
 from voicecoach.speech.engines.base import Availability, Engine, package_version, plain_text
@@ -119,7 +119,7 @@ class SystemEngine(Engine):
 
     def _check_voice(self, voice: str | None) -> None:
         if voice and voice not in _probe().voices:
-            raise EngineError(
+            raise UnknownVoiceError(
                 f"unknown system voice {voice!r}: run `voicecoach voices` to see the voices here"
             )
 
