@@ -11,7 +11,19 @@ import feedparser
 from conftest import run_voicecoach
 from mutagen.id3 import ID3
 from PIL import Image
-from serve_support import ESPEAK, TOKEN, site, write_tiny  # noqa: F401 (a fixture)
+from serve_support import (  # noqa: F401 (site: a fixture)
+    ESPEAK,
+    TINY_ROUTINE,
+    TOKEN,
+    serving,
+    site,
+    toolkit,
+    write_tiny,
+)
+
+from voicecoach.serve import feed, page, publish
+from voicecoach.serve.run import SESSIONS_DIR
+from voicecoach.serve.xmltext import NOT_XML
 
 
 def _get(url: str) -> bytes:
@@ -78,10 +90,55 @@ def test_covers_are_square_pngs_of_at_least_1400_pixels(site):  # noqa: F811
 
 
 def test_the_guid_is_stable_across_restarts(site):  # noqa: F811
-    from serve_support import serving
-
     first = feedparser.parse(_get(site.url("feed.xml"))).entries[0]
     with serving(site.root, site.items) as again:
         second = feedparser.parse(_get(again.url("feed.xml"))).entries[0]
     assert (second.id, second.published) == (first.id, first.published)
     assert TOKEN in second.enclosures[0].href
+
+
+CONTROL_ROUTINE = (
+    TINY_ROUTINE.replace("title: Tiny Serve Test", 'title: "Hips\\u000b and knees\\u0007"')
+    .replace("summary: A tiny", 'summary: "A\\u0001 tiny')
+    .replace("serve tests.", 'serve tests."')
+    .replace("tags: [test, hips]", 'tags: [test, "hi\\u0002ps"]')
+    .replace("stretch: Knee Hug", 'stretch: "Knee\\u000b Hug"')
+)
+
+
+def test_control_characters_in_a_routine_leave_the_feed_and_page_whole(tmp_path):
+    routine = write_tiny(tmp_path, "hips.yaml", CONTROL_ROUTINE)
+    root = tmp_path / "data" / SESSIONS_DIR
+    items = publish.publish_all(publish.Publisher(root, toolkit()), [str(routine)])
+    assert "\x0b" in items[0].title  # the author's text as written; serve must cope with it
+    with serving(root, items) as running:
+        status, _, xml = running.request("GET", "feed.xml")
+        assert status == 200
+        parsed = feedparser.parse(xml)
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        [entry] = parsed.entries
+        assert entry.title == "Hips and knees"
+        assert "A tiny routine" in entry.summary and "hips" in entry.summary
+        assert "Knee Hug" in entry.summary
+        status, _, html = running.request("GET", "")
+        assert status == 200 and b"<h2>Hips and knees</h2>" in html
+        status, _, body = running.request("GET", "hips/chapters.json")
+        assert status == 200
+        assert [c["title"] for c in json.loads(body)["chapters"]][1] == "Knee Hug"
+    for text in (xml.decode("utf-8"), html.decode("utf-8")):
+        assert not NOT_XML.search(text)
+
+
+def test_no_character_xml_forbids_reaches_the_feed():
+    bad = "".join(map(chr, [*range(0x20), 0xFFFE, 0xFFFF, 0xD800, 0xDFFF]))
+    item = publish.Published(
+        "s", "s-0", "0" * 64, f"A{bad}B", f"sum{bad}", (f"t{bad}",), 10.0,
+        "2024-01-01T00:00:00+00:00", {publish.MP3: 1}, ((0.0, f"c{bad}"),),
+    )  # fmt: skip
+    xml = feed.feed_xml([item], feed.FeedSite("http://127.0.0.1:1/t/"))
+    parsed = feedparser.parse(xml)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    title = parsed.entries[0].title
+    assert title[0] == "A" and title[-1] == "B" and not NOT_XML.search(title)
+    html = page.page_html([item]).encode("utf-8")  # a lone surrogate cannot be encoded at all
+    assert not NOT_XML.search(html.decode("utf-8"))

@@ -18,6 +18,7 @@ from feedgen.util import xml_elem
 
 from voicecoach.routine.durations import format_duration
 from voicecoach.serve.publish import CHAPTERS, COVER, MP3, Published
+from voicecoach.serve.xmltext import xml_text
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 CHAPTERS_TYPE = "application/json+chapters"
@@ -35,14 +36,14 @@ def clock(seconds: float) -> str:
 
 
 def episode_description(item: Published) -> str:
-    """The item's description: the summary, the tags, then the chapter list."""
-    lines = [item.summary.strip() or item.title]
+    """The item's description: the summary, the tags, then the chapter list (XML-safe)."""
+    lines = [xml_text(item.summary).strip() or item.title]
     if item.tags:
         lines.append("Tags: " + ", ".join(item.tags))
     lines.append("")
     lines.append("Chapters:")
     lines += [f"{format_duration(start)} {title}" for start, title in item.chapters]
-    return "\n".join(lines)
+    return xml_text("\n".join(lines))
 
 
 class PodcastNsExtension(BaseExtension):  # type: ignore[misc]  # feedgen ships no types
@@ -110,7 +111,7 @@ def feed_xml(items: Sequence[Published], site: FeedSite) -> bytes:
 
 def _add_entry(fg: FeedGenerator, item: Published, site: FeedSite) -> None:
     entry = fg.add_entry()
-    entry.title(item.title)
+    entry.title(xml_text(item.title))
     entry.guid(f"voicecoach:{item.slug}:{item.key[:16]}", permalink=False)
     entry.pubDate(datetime.fromisoformat(item.published))
     entry.description(episode_description(item))

@@ -14,6 +14,7 @@ from html import escape
 
 from voicecoach.routine.durations import format_duration
 from voicecoach.serve.publish import COVER, M4B, MP3, Published
+from voicecoach.serve.xmltext import xml_text
 
 #: Colours of the step kinds in the timeline strip (holds are drawn darker on top).
 KIND_COLOURS = {
@@ -60,6 +61,12 @@ document.querySelectorAll('article').forEach(function(card){
 """
 
 
+def text(value: str) -> str:
+    """An author's text for the page: escaped, without the characters XML 1.0 does not allow (a
+    control character in a title is no part of what anyone reads)."""
+    return escape(xml_text(value))
+
+
 def csp() -> str:
     """The Content-Security-Policy of the page: its own inline style and script (by hash), media
     and images from this server, nothing else."""
@@ -85,14 +92,14 @@ def timeline_svg(item: Published) -> str:
     for step in plan.get("steps", []):
         x0, x1 = x(step["start_s"]), x(step["end_s"])
         colour = KIND_COLOURS.get(step.get("kind", ""), OTHER_COLOUR)
-        label = escape(f"{step.get('title') or step.get('kind', '')} ({format_duration(step['start_s'])})")
+        label = text(f"{step.get('title') or step.get('kind', '')} ({format_duration(step['start_s'])})")
         parts.append(
             f'<rect class="step" data-t="{step["start_s"]:.3f}" x="{x0}" y="8" width="{max(x1 - x0 - 1, 1)}"'
             f' height="74" rx="6" fill="{colour}"><title>{label}</title></rect>'
         )
     for hold in plan.get("holds", []):
         x0, x1 = x(hold["start_s"]), x(hold["end_s"])
-        side = escape(str(hold.get("side") or "hold"))
+        side = text(str(hold.get("side") or "hold"))
         parts.append(
             f'<rect class="hold" x="{x0}" y="62" width="{max(x1 - x0, 1)}" height="14" fill="{HOLD_COLOUR}">'
             f"<title>{side}, {hold['end_s'] - hold['start_s']:.0f} s</title></rect>"
@@ -106,9 +113,9 @@ def timeline_svg(item: Published) -> str:
 def session_card(item: Published) -> str:
     """One session: cover, title, length, description, tags, player, strip, chapters, downloads."""
     base = f"{escape(item.slug)}/"
-    tags = "".join(f"<span>{escape(t)}</span>" for t in item.tags)
+    tags = "".join(f"<span>{text(t)}</span>" for t in item.tags)
     chapters = "".join(
-        f'<li><button data-t="{start:.3f}"><time>{format_duration(start)}</time>{escape(title)}</button></li>'
+        f'<li><button data-t="{start:.3f}"><time>{format_duration(start)}</time>{text(title)}</button></li>'
         for start, title in item.chapters
     )
     size_mb = item.files[MP3] / 1e6
@@ -120,9 +127,9 @@ def session_card(item: Published) -> str:
     return (
         f'<article id="{escape(item.slug)}" data-duration="{item.duration_s:.3f}">'
         f'<div class="top"><img src="{base}{COVER}" alt="" width="84" height="84"><div>'
-        f'<h2>{escape(item.title)}</h2><div class="meta">{format_duration(item.duration_s)}'
+        f'<h2>{text(item.title)}</h2><div class="meta">{format_duration(item.duration_s)}'
         f' · {len(item.chapters)} chapters</div><div class="tags">{tags}</div></div></div>'
-        f"<p>{escape(item.summary)}</p>"
+        f"<p>{text(item.summary)}</p>"
         f'<audio controls preload="metadata" src="{base}{MP3}"></audio>'
         f'{timeline_svg(item)}<ol>{chapters}</ol><div class="dl">{"".join(downloads)}</div></article>'
     )

@@ -35,6 +35,7 @@ from voicecoach.plan.timeline import Timeline
 from voicecoach.routine.model import Routine
 from voicecoach.serve import cover
 from voicecoach.serve.errors import PublishError, ServeError
+from voicecoach.serve.xmltext import xml_text
 
 INDEX = "index.json"
 SERVING = ".serving"
@@ -174,11 +175,12 @@ def chapters_of(mp3: Path) -> tuple[tuple[float, str], ...]:
 
 
 def chapters_json(chapters: Sequence[tuple[float, str]], duration_s: float) -> dict[str, Any]:
-    """The Podcasting 2.0 JSON chapters document (podcast:chapters, version 1.2.0)."""
+    """The Podcasting 2.0 JSON chapters document (podcast:chapters, version 1.2.0); its titles
+    without the characters XML 1.0 does not allow, as in the feed and the page."""
     items = []
     for i, (start, title) in enumerate(chapters):
         end = chapters[i + 1][0] if i + 1 < len(chapters) else duration_s
-        items.append({"startTime": round(start, 3), "endTime": round(end, 3), "title": title})
+        items.append({"startTime": round(start, 3), "endTime": round(end, 3), "title": xml_text(title)})
     return {"version": "1.2.0", "chapters": items}
 
 
