@@ -12,7 +12,7 @@ import time
 import urllib.request
 
 from conftest import REPO, run_voicecoach
-from serve_support import ESPEAK, write_tiny
+from serve_support import ESPEAK, MALFORMED, TOKEN, raw_request, write_tiny
 
 
 def _start(*args: str, cwd) -> subprocess.Popen:
@@ -129,3 +129,27 @@ def test_a_second_serve_on_the_same_sessions_folder_is_exit_1_and_leaves_the_fir
         first.communicate(timeout=30)
     lines, _, code = _serve_once(tmp_path)
     assert code == 0 and "tiny: up to date" in "".join(lines)
+
+
+def test_malformed_requests_get_400_and_serve_prints_nothing_of_them(tmp_path):
+    """aiohttp logged each with a traceback quoting the request line, token and all, on stderr."""
+    routine = write_tiny(tmp_path)
+    proc = _start(str(routine), "--host", "127.0.0.1", "--port", "0", *ESPEAK, cwd=tmp_path)
+    try:
+        page = next(line.split()[1] for line in _wait_for_urls(proc) if line.startswith("page: "))
+        port, access = int(page.split("/")[2].rpartition(":")[2]), page.split("/")[3]
+        for what, request in MALFORMED.items():
+            request = request.replace(TOKEN.encode(), access.encode())
+            status, answer = raw_request(port, request)
+            assert status == 400, (what, answer[:200])
+        with urllib.request.urlopen(page, timeout=30) as resp:
+            assert resp.status == 200
+        proc.send_signal(signal.SIGINT)
+        _, errors = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0
+    assert "Traceback" not in errors and "Error handling request" not in errors, errors
+    for text in (access, "aaaa", "bbbb", "NoColon", "GARBAGE", "H99"):
+        assert text not in errors, errors
+    assert len(errors.splitlines()) <= len(MALFORMED), errors

@@ -3,6 +3,7 @@ server opens nothing outside the sessions folder while refusing them (watched wi
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import sys
@@ -10,7 +11,20 @@ import threading
 import time
 
 import pytest
-from serve_support import TOKEN, publish_tiny, serving
+from aiohttp import web
+from serve_support import (
+    MALFORMED,
+    TOKEN,
+    ServerLog,
+    Site,
+    base_url,
+    publish_tiny,
+    raw_request,
+    running_in_thread,
+    serving,
+)
+
+from voicecoach.serve import server
 
 SECRET = b"voicecoach-secret-outside-the-sessions-folder"
 _opened: list[str] = []
@@ -40,23 +54,6 @@ def hostile_site(tmp_path_factory):
     os.symlink(base / "secret.txt", folder / "link.mp3")
     with serving(root, items) as site:
         yield site, base
-
-
-def _raw(port: int, request: bytes) -> tuple[int, bytes]:
-    """Send bytes as they are (no client tidying them up); (status, whole answer)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(request)
-        chunks = []
-        while True:
-            try:
-                data = sock.recv(65536)
-            except (ConnectionResetError, TimeoutError):
-                break
-            if not data:
-                break
-            chunks.append(data)
-    answer = b"".join(chunks)
-    return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0, answer
 
 
 T = TOKEN
@@ -110,7 +107,7 @@ def test_the_corpus_is_refused_and_nothing_outside_is_opened(hostile_site):
     _watching.set()
     try:
         answers = {
-            target: _raw(
+            target: raw_request(
                 site.port, f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode("latin-1")
             )
             for target in HOSTILE_TARGETS
@@ -161,15 +158,51 @@ def test_a_symlink_out_of_the_sessions_folder_is_not_followed(hostile_site):
 )
 def test_malformed_or_oversized_requests_are_refused(hostile_site, request_bytes):
     site, _ = hostile_site
-    status, answer = _raw(site.port, request_bytes)
+    status, answer = raw_request(site.port, request_bytes)
     assert status in (400, 404, 414, 431) and SECRET not in answer
+
+
+@pytest.mark.parametrize("what", MALFORMED)
+def test_a_malformed_request_is_a_400_and_logs_nothing(hostile_site, what):
+    site, _ = hostile_site
+    seen = len(site.log.records)
+    status, answer = raw_request(site.port, MALFORMED[what])
+    assert status == 400, answer[:200]
+    assert site.log.records[seen:] == [], site.log.text(site.log.records[seen:])
+    assert site.request("GET", "")[0] == 200  # and the server goes on
+
+
+def test_a_failing_handler_is_still_logged_and_fails_the_test(tmp_path):
+    """The guard of these tests (`ServerLog`) still sees a real server error, a 500."""
+    root, items = publish_tiny(tmp_path)
+
+    async def broken(request: web.Request) -> web.Response:
+        raise RuntimeError("a bug in a handler")
+
+    def make_app(port: int) -> web.Application:
+        app = server.make_app(root, TOKEN, base_url("127.0.0.1", port, TOKEN))
+        app.router.add_get("/{token}/broken", broken)
+        return app
+
+    log = ServerLog()
+    logging.getLogger().addHandler(log)
+    try:
+        with running_in_thread(make_app) as running:
+            site = Site(root.parent, root, running.port, items, log)
+            with pytest.raises(AssertionError, match="a bug in a handler"):
+                site.request("GET", "broken")
+    finally:
+        logging.getLogger().removeHandler(log)
+    [record] = log.records
+    assert record.levelname == "ERROR" and record.name.startswith("aiohttp.")
+    assert "Traceback" in log.text([record])
 
 
 def test_other_methods_and_bodies_are_refused(hostile_site):
     site, _ = hostile_site
     for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"):
         assert site.request(method, "tiny/session.mp3")[0] == 404, method
-    status, _ = _raw(
+    status, _ = raw_request(
         site.port,
         f"POST /{T}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 10000000\r\n\r\n".encode()
         + b"z" * 65536,
@@ -183,7 +216,7 @@ def test_connections_over_the_limit_are_turned_away(tmp_path):
         held = [socket.create_connection(("127.0.0.1", site.port), timeout=10) for _ in range(3)]
         try:
             time.sleep(0.3)
-            status, _ = _raw(site.port, f"GET /{T}/ HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            status, _ = raw_request(site.port, f"GET /{T}/ HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             assert status == 503
         finally:
             for sock in held:

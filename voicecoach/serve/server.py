@@ -6,7 +6,8 @@ and a file by its name in the fixed list `SESSION_FILES`; the file found must be
 it with sendfile (memory stays flat however many listen) and answers byte ranges (206, 416),
 HEAD, ETag / Last-Modified conditions (304, 412), and If-Range by date or (`SessionFileResponse`)
 by ETag. A request without the right token, for anything else, or with another method, gets 404.
-Request lines, headers and bodies are bounded, and so is the number of open connections.
+Request lines, headers and bodies are bounded, and so is the number of open connections; a request
+that breaks those bounds (or is no HTTP) gets 400 and no log line (`QuietBadRequests`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 import contextlib
 import errno
 import hmac
+import logging
 import os
 import re
 import signal
@@ -27,6 +29,7 @@ from typing import Any
 
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
+from aiohttp.http_exceptions import HttpProcessingError
 
 from voicecoach.serve import cover, feed, page
 from voicecoach.serve.errors import BadAddressError, PortInUseError, ServeError
@@ -48,6 +51,29 @@ BACKLOG = 64
 TOKEN = web.AppKey("token", str)
 SITE = web.AppKey("site", feed.FeedSite)
 FEED_COVER = web.AppKey("feed_cover", bytes)
+
+
+class QuietBadRequests(logging.Filter):
+    """A malformed request (a line or header over the limit, a header without a colon, no HTTP at
+    all) is the client's mistake, answered 400 by aiohttp; it logs each at ERROR with a traceback
+    whose message quotes the start of the request line, token and all. Such a record becomes one
+    DEBUG line naming the client and the kind of error; a failure of a handler (a 500) is kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError) and 400 <= exc.code < 500:
+            remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            record.msg, record.args = "bad request from %s: %d %s", (remote, exc.code, type(exc).__name__)
+            record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+            record.exc_info, record.exc_text = None, None
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
+#: aiohttp's request log for this server: a child of `aiohttp.server` (whoever configures aiohttp's
+#: logging sees it), quiet about malformed requests.
+HTTP_LOG = logging.getLogger("aiohttp.server.voicecoach")
+HTTP_LOG.addFilter(QuietBadRequests())
 
 
 class Catalog:
@@ -262,7 +288,9 @@ class LimitedSite(web.SockSite):
 
 async def start_runner(app: web.Application, sock: socket.socket, max_connections: int) -> web.AppRunner:
     """Start serving `app` on the bound `sock` in the running loop; the runner's `cleanup()` stops it."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0, **LIMITS)
+    runner = web.AppRunner(
+        app, access_log=None, logger=HTTP_LOG, handle_signals=False, shutdown_timeout=2.0, **LIMITS
+    )
     await runner.setup()
     await LimitedSite(runner, sock, max_connections).start()
     return runner
