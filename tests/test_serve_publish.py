@@ -7,12 +7,15 @@ import dataclasses
 import os
 import socket
 import stat
+import time
 
+import feedparser
 import pytest
-from serve_support import TINY_ROUTINE, toolkit, write_tiny
+from serve_support import TINY_ROUTINE, serving, toolkit, write_tiny
 
 from voicecoach.errors import UsageError
 from voicecoach.serve import netaddr, publish, token
+from voicecoach.serve.run import progress_line
 
 
 def _publisher(tmp_path, **options):
@@ -118,3 +121,57 @@ def test_temporary_folders_of_dead_exports_are_cleaned(tmp_path):
         folder.mkdir(parents=True)
     publish.Publisher(root, toolkit()).prune(grace_s=0)
     assert not dead.exists() and alive.exists()
+
+
+def test_a_routine_served_again_gets_its_folder_back_not_a_new_export(tmp_path):
+    """A,B; then A alone (B dropped from the index, its folder kept for the grace); then A,B: B is
+    up to date, with its first folder, files and publication date (so the feed's guid and pubDate)."""
+    tiny = str(write_tiny(tmp_path))
+    other = str(write_tiny(tmp_path, "other.yaml", TINY_ROUTINE.replace("Tiny Serve Test", "Other Test")))
+    root = tmp_path / "data" / "sessions"
+    runs: list[list[publish.Progress]] = [[], [], []]
+    _, b_first = publish.publish_all(_publisher(tmp_path), [tiny, other], runs[0].append)
+    mp3 = root / b_first.folder / publish.MP3
+    written = mp3.stat().st_mtime_ns
+    publish.publish_all(_publisher(tmp_path), [tiny], runs[1].append)
+    assert [i.slug for i in publish.read_index(root)] == ["tiny"] and mp3.exists()
+    _, b_again = publish.publish_all(_publisher(tmp_path), [tiny, other], runs[2].append)
+    assert [(s.slug, s.exported) for s in runs[2]] == [("tiny", False), ("other", False)]
+    assert "other: up to date" in progress_line(runs[2][1])
+    assert b_again == b_first and b_again.published == b_first.published
+    assert mp3.stat().st_mtime_ns == written
+    assert publish.read_index(root) == [runs[2][0].item, b_first]
+    assert publish.Publisher(root, toolkit()).prune(grace_s=0) == []  # in use again: kept
+
+
+def test_an_incomplete_folder_on_disk_is_exported_again(tmp_path):
+    tiny = str(write_tiny(tmp_path))
+    other = str(write_tiny(tmp_path, "other.yaml", TINY_ROUTINE.replace("Tiny Serve Test", "Other Test")))
+    root = tmp_path / "data" / "sessions"
+    _, b_first = publish.publish_all(_publisher(tmp_path), [tiny, other])
+    publish.publish_all(_publisher(tmp_path), [tiny])
+    with open(root / b_first.folder / publish.MP3, "r+b") as mp3:
+        mp3.truncate(1000)  # damaged while out of the index
+    steps = []
+    _, b_again = publish.publish_all(_publisher(tmp_path), [tiny, other], steps.append)
+    assert [s.exported for s in steps] == [False, True]
+    assert b_again.folder == b_first.folder
+    assert (root / b_again.folder / publish.MP3).stat().st_size == b_again.files[publish.MP3] > 1000
+
+
+def test_a_routine_served_again_with_the_same_feed_entry(tmp_path):
+    """Through the server: the entry of a routine served again has its first guid and pubDate."""
+    tiny = str(write_tiny(tmp_path))
+    other = str(write_tiny(tmp_path, "other.yaml", TINY_ROUTINE.replace("Tiny Serve Test", "Other Test")))
+    root = tmp_path / "data" / "sessions"
+
+    def entries(items: list) -> dict:
+        with serving(root, items) as site:
+            status, _, xml = site.request("GET", "feed.xml")
+        assert status == 200
+        return {e.title: (e.id, e.published) for e in feedparser.parse(xml).entries}
+
+    first = entries(publish.publish_all(_publisher(tmp_path), [tiny, other]))
+    time.sleep(1.1)  # a new export now would have another pubDate (it has seconds)
+    assert list(entries(publish.publish_all(_publisher(tmp_path), [tiny]))) == ["Tiny Serve Test"]
+    assert entries(publish.publish_all(_publisher(tmp_path), [tiny, other])) == first

@@ -5,12 +5,15 @@
       .serving                        locked by the `serve` that uses the folder (its pid inside)
       reclining-hip-release-3f2a.../  one folder per export, named by its key
         session.mp3  session.m4b  cover.png  chapters.json
+        .published.json               its index entry (never served): the folder is reused from it
 
 A session's key hashes everything that decides its sound: the routine file's bytes, the options,
 and the compiled plan (whose speech lengths change with the voice). A folder is built under a
 hidden temporary name and renamed into place only when every file in it is complete, then the
 index is replaced in one step, so a reader only ever sees complete files. A folder the index no
-longer names is removed after a grace period (a listener may still be reading it).
+longer names is removed after a grace period (a listener may still be reading it); until then, a
+routine served again with the same key gets that folder back, with its first publication date,
+instead of a new export.
 """
 
 from __future__ import annotations
@@ -40,8 +43,10 @@ from voicecoach.serve.xmltext import xml_text
 INDEX = "index.json"
 SERVING = ".serving"
 MP3, M4B, COVER, CHAPTERS = "session.mp3", "session.m4b", "cover.png", "chapters.json"
-#: The only names a session folder can hold, and so the only ones ever served from it.
+#: The only session files a folder holds (besides its record, ENTRY): the only ones ever served.
 SESSION_FILES = (MP3, M4B, COVER, CHAPTERS)
+#: The folder's own record of its index entry (a hidden name, not a session file: never served).
+ENTRY = ".published.json"
 #: Bump when what is published for the same key changes (a new file, a new cover).
 LAYOUT_VERSION = 1
 TEMP_PREFIX = ".tmp-"
@@ -162,6 +167,11 @@ def read_index(root: Path) -> list[Published]:
         return []
 
 
+def folder_name(slug: str, key: str) -> str:
+    """The folder of the export of `slug` with `key`."""
+    return f"{slug}-{key[:16]}"
+
+
 def chapters_of(mp3: Path) -> tuple[tuple[float, str], ...]:
     """(start in seconds, title) of each ID3 CHAP frame of an MP3, in order: what players show."""
     from mutagen.id3 import ID3
@@ -214,11 +224,23 @@ class Publisher:
         return digest.hexdigest()
 
     def current(self, slug: str, key: str) -> Published | None:
-        """The published session `slug` when it has `key` and all its files are in place."""
+        """The session `slug` exported with `key`, all its files in place: as the index lists it, or
+        else as its folder records it (one the index dropped, not yet pruned)."""
         for item in read_index(self.root):
             if item.slug == slug and item.key == key and self._complete(item):
                 return item
-        return None
+        return self._on_disk(slug, key)
+
+    def _on_disk(self, slug: str, key: str) -> Published | None:
+        """The complete export of `key` left in its folder by an earlier run, or None."""
+        folder = folder_name(slug, key)
+        try:
+            item = Published.from_json(json.loads((self.root / folder / ENTRY).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None  # none (an export from before the record), or unreadable: export again
+        if (item.slug, item.key, item.folder) != (slug, key, folder) or not self._complete(item):
+            return None
+        return item
 
     def _complete(self, item: Published) -> bool:
         folder = self.root / item.folder
@@ -234,6 +256,8 @@ class Publisher:
         key = self.key_for(routine_arg, prepared)
         found = self.current(slug, key)
         if found is not None:
+            if found not in read_index(self.root):  # its folder, back from an earlier run
+                self._replace_in_index(found)
             return found, False
         item = self._build(slug, key, routine, prepared)
         self._replace_in_index(item)
@@ -242,12 +266,13 @@ class Publisher:
     def _build(self, slug: str, key: str, routine: Routine, prepared: Prepared) -> Published:
         """Write the session's files into a temporary folder, then rename it into place."""
         self.root.mkdir(parents=True, exist_ok=True)
-        folder = f"{slug}-{key[:16]}"
+        folder = folder_name(slug, key)
         tmp = self.root / f"{TEMP_PREFIX}{folder}-{os.getpid()}-{threading.get_ident()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         try:
             item = self._write_files(tmp, slug, folder, key, routine, prepared)
+            write_text_atomic(tmp / ENTRY, json.dumps(item.to_json(), indent=1))
             final = self.root / folder
             if final.exists():  # the same export left by an earlier run with a damaged index
                 shutil.rmtree(final)
