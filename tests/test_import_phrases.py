@@ -141,6 +141,7 @@ def test_a_range_of_breaths_becomes_a_whole_number_of_breaths_inside_it(a, b, da
         ("Hold for 1 and a half minutes.", 90, 90, "s"),
         ("Stay here for two and a half minutes.", 150, 150, "s"),
         ("Hold for a count of ten.", 10, 10, "s"),
+        ("Hold it and count to 10.", 10, 10, "s"),
     ],
 )
 def test_the_phrasings_the_issue_lists(sentence, low, high, unit):

@@ -162,6 +162,44 @@ def test_a_count_is_read_as_seconds_with_a_check_and_said_once(tmp_path):
     assert four.checks == () and four.setup == ("Lie down.",)
 
 
+@pytest.mark.parametrize(
+    "text, hold, spoken",
+    [
+        ("Breathe in for a count of 4 and let your back widen. Hold for 1 minute.", 60, ()),
+        (
+            "Fold forward slowly on a count of 8. Hang here for 30 seconds.",
+            30,
+            ("Fold forward slowly on a count of 8.",),
+        ),
+        (
+            "Sweep your arms up for a count of 4, then lower them for a count of 4. Do 8 rounds.",
+            None,
+            ("Sweep your arms up for a count of 4, then lower them for a count of 4.",),
+        ),
+        (
+            "Breathe in for a count of 4, hold for a count of 4, out for a count of 4, hold for a count of 4",
+            None,
+            (),
+        ),
+        ("Tilt your ear to your shoulder. Count to 10 slowly while you breathe.", None, None),
+        ("Hold for a count of 10. Stay here for 1 minute.", 60, ()),
+    ],
+)
+def test_a_count_to_breathe_or_move_by_is_no_hold(tmp_path, text, hold, spoken):
+    """Regression (e18d502): a count not governed by a hold verb, or beside a hold that states a time,
+    replaced the article's hold ("Hold for 1 minute." gave 4 s) and dropped the sentence from speech."""
+    step = imported(
+        tmp_path, f"# T\n\n## 1. Forward Fold\n\n{text}\n\n## 2. Calf\n\nHold for 30 seconds.\n"
+    ).steps[0]
+    assert (step.hold and step.hold.value) == hold
+    assert step.hold is None or step.hold.qualifier != "a count of"
+    if spoken is not None:
+        assert step.setup == spoken
+    else:
+        assert "Count to 10 slowly while you breathe." in step.setup
+    assert not any("a count of" in c for c in step.checks)
+
+
 OTHER_SIDE = (
     "# T\n\n## 1. Knee Hug Stretch\n\nLie on your back and hug your {k} knee. Hold for 30 seconds. {said}\n"
 )

@@ -33,10 +33,17 @@ _A_MINUTE = re.compile(rf"{_QUAL}(?:a|one|1) (?:full )?minute(?: and a half)?\b"
 _AND_A_HALF = re.compile(rf"{_QUAL}(?P<n>\d+) and a half\s+(?P<u>{_UNIT})\b")  # "1 and a half minutes"
 # "Hold for a count of 10": one second a count, the usual reading (the step says it read it so).
 _COUNT_OF = re.compile(r"\b(?:a |the )?(?:slow )?count (?:of|to) (?P<n>\d+)\b")
+# A count is a hold only when a hold verb governs it ("hold for a count of 10", "hold it and count to 10");
+# a count to breathe or move by ("Breathe in for a count of 4", "Fold forward on a count of 8") is not.
+_COUNT_HELD = re.compile(
+    r"\b(?:hold|holding|stay|staying|remain|remaining)\b(?:\s+(?:it|this|the \w+|there|here))?"
+    r"(?:\s+(?:for|while you|and|as you))?\s*(?:slowly\s+)?(?:count\s+)?$"
+)
+_BREATH_MOVE = re.compile(r"\b(?:breathe|inhale|exhale)\b|\bout for\b")
 
 _HOLD_VERBS = re.compile(
     r"\b(hold|holding|held|stay|staying|remain|remaining|maintain|maintaining|"
-    r"breathe|breathing|rest|resting|relax|relaxing|keep|sit|lie|take|for|do|rounds?|count)\b"
+    r"breathe|breathing|rest|resting|relax|relaxing|keep|sit|lie|take|for|do|rounds?)\b"
 )
 
 _LIMB = r"(?:side|leg|arm|foot|knee|hip|hand)s?\b"
@@ -171,6 +178,8 @@ def find_holds(sentence: str) -> list[Hold]:
     for m in _BREATHS.finditer(text):
         add(m, int(m.group("a")), int(m.group("b") or m.group("a")), "breaths")
     for m in _COUNT_OF.finditer(text):
+        if not _COUNT_HELD.search(text[: m.start()]) or _BREATH_MOVE.search(text):
+            continue
         if not any(m.start() < end and start < m.end() for (start, end), _ in found):
             n = float(m.group("n"))
             found.append(((m.start(), m.end()), Hold(n, n, "s", sentence, COUNTED)))

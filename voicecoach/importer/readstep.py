@@ -134,13 +134,20 @@ def read_step(section: Section) -> FoundStep:
 
 def _find_hold(r: _Reading, sentences: list[str]) -> int | None:
     """The first sentence that holds for a time (or a number of breaths); its first length is the hold."""
+    counted = None
     for n, sentence in enumerate(sentences):
         holds = find_holds(sentence)
         label = labelled(sentence)
         if holds and (is_hold_sentence(sentence) or (label is not None and label.kind == "hold")):
-            r.hold = holds[0]
-            return n
-    return None
+            timed = [hold for hold in holds if hold.qualifier != COUNTED]
+            if timed:
+                r.hold = timed[0]
+                return n
+            counted = counted or (n, holds[0])
+    if counted is None:  # a count is the hold only when no sentence of the step holds for a time
+        return None
+    r.hold = counted[1]
+    return counted[0]
 
 
 def _read_sentence(r: _Reading, sentence: str, after_hold: bool, is_hold: bool) -> None:
