@@ -259,6 +259,47 @@ def test_an_unclear_side_is_checked(tmp_path, k, said, check):
     assert any(check in c for c in hug.checks) and any(check in w for w in found.warnings)
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Place your hands on the floor on each side of your chest.",
+        "Place your forearms on each side of the door frame.",
+        "Keep both sides of your waist long as you reach up.",
+        "Lower your right arm overhead and then your other leg toward the floor.",
+        "Extend your right arm forward, then the opposite leg back.",
+        "Place one hand on your belly, then the other hand on your chest.",
+        "Hug your right knee in, then the other knee.",
+        "Now the other knee hovers just above the floor.",
+        "Then change position and rest on your right side.",
+        "Repeat the breath 5 times, keeping your weight on your right foot.",
+    ],
+)
+def test_a_sentence_naming_sides_in_passing_is_spoken_whole(tmp_path, said):
+    """Regression (0dd8bea): these were cut from the spoken setup, and most gave sides: both."""
+    step = imported(tmp_path, f"# T\n\n## 1. Cobra\n\nLie down. {said} Hold for 20 seconds.\n").steps[0]
+    if not said.startswith(("Then change", "Repeat")):  # these two were not spoken before 0dd8bea either
+        assert said in step.setup + step.cues
+    if "each side" not in said and "both sides" not in said:  # these were read as both sides before too
+        assert step.sides is None
+
+
+@pytest.mark.parametrize(
+    "said, first",
+    [
+        ("Now, the other leg.", "right"),
+        ("Then, the other side.", "right"),
+        ("When you are ready, the other side.", "right"),
+        ("Next, the left leg.", "right"),
+    ],
+)
+def test_a_terse_other_side_after_a_comma(tmp_path, said, first):
+    """Regression (0dd8bea): "Now, the other leg." after the hold vanished with no sides."""
+    found = imported(tmp_path, OTHER_SIDE.format(k="right", said=said))
+    hug = found.steps[0]
+    assert hug.sides is not None and hug.sides.first == first and hug.cues == ()
+    assert any("read as the other side (sides: both)" in c for c in hug.checks)
+
+
 def test_sets_after_a_hold_are_reps(tmp_path):
     """Regression: 'Repeat 3 sets.' after a hold was dropped: no reps, no check."""
     found = imported(

@@ -54,15 +54,20 @@ _SIDES = re.compile(
     r"(?:sides?|legs?|arms?|feet|(?:opposite|other) (?:side|leg|arm|foot|knee))\b"
     r"|\b(?:repeat|do the same|mirror)\b[^.]*\b(?:other|opposite) (?:side|leg|arm|foot)\b"
     r"|\bon the other side\b"
-    # "then the other side", "Do the other side.", "Now do the other leg."
-    rf"|\b(?:then|now|do)\s+(?:do\s+)?(?:it\s+|this\s+|the same\s+)?(?:on\s+|with\s+|for\s+)?{_OTHER}"
-    # "Repeat with the left leg": the side named is the second one
-    rf"|\b(?:repeat|do the same|mirror|switch|swap|change)\b[^.]*?\b(?:with|on|using|for|to)\s+"
-    rf"(?:the|your)\s+(?P<second>left|right)\s+{_LIMB}"
+    # "then the other side"; a limb only when the stretch is done again: "Do the other side.",
+    # "Now do the other leg." ("Hug your right knee in, then the other knee." is one move)
+    r"|\b(?:then|now)\s+(?:on\s+|with\s+|for\s+)?(?:the|your)\s+(?:other|opposite)\s+sides?\b"
+    rf"|\bdo\s+(?:it\s+|this\s+|the same\s+)?(?:on\s+|with\s+|for\s+)?{_OTHER}"
+    # "Repeat with the left leg": the side named is the second one (not "change position and rest on
+    # your right side", "Repeat the breath 5 times, keeping your weight on your right foot")
+    r"|\b(?:repeat|do the same|mirror|switch|swap|change)"
+    r"(?:\s+(?:it|this|sides|the (?:same|stretch|pose|move)))?"
+    rf"\s+(?:with|on|using|for|to)\s+(?:the|your)\s+(?P<second>left|right)\s+{_LIMB}"
 )
 # A sentence that only names the next side ("Now the left leg.", "Other side."): read as both, with a check.
 _SIDE_LEAD = re.compile(
-    rf"^(?:then|now|next|and)?\s*(?:on\s+|with\s+|to\s+)?(?:the\s+|your\s+)?(?:other|opposite|"
+    r"^(?:(?:then|now|next|and|when you are ready|when you're ready)\s*,?)?"
+    rf"\s*(?:on\s+|with\s+|to\s+)?(?:the\s+|your\s+)?(?:other|opposite|"
     rf"(?P<second>left|right))\s+{_LIMB}\s*(?:next|too|now|as well)?\s*(?:[.!:,;]|$)"
 )
 _SETS = re.compile(
@@ -221,6 +226,26 @@ def sides_said(sentence: str) -> SidesSaid | None:
     if m is None:
         return None
     return SidesSaid(m.group("second") or "", text[: m.start()] + text[m.end() :], terse)
+
+
+_LEAD = r"(?:(?:and|then|now|next|after that|afterwards?|when you are ready|when you're ready)\b[,\s]*)*"
+_SIDE_INSTRUCTION = re.compile(
+    rf"^{_LEAD}(?:switch|swap|chang|repeat|do\b|mirror|alternat|(?:on\s+)?(?:the\s+|your\s+)?"
+    rf"(?:other|opposite|left|right)\s+{_LIMB})"
+)
+_ONLY_LEAD = re.compile(rf"^{_LEAD}$")
+
+
+def other_side_instruction(clause: str) -> bool:
+    """Whether a clause tells to do the other side ("then switch legs", "Repeat on the other side"),
+    not one that only names sides ("Place your hands on each side of your chest")."""
+    text = normalise(clause).strip(" .,;:!")
+    return sides_said(text) is not None and bool(_SIDE_INSTRUCTION.match(text))
+
+
+def only_lead(text: str) -> bool:
+    """Whether what is left of a sentence is only its lead-in ("When you are ready", "Now")."""
+    return bool(_ONLY_LEAD.match(normalise(text).strip(" .,;:!")))
 
 
 def find_reps(sentence: str) -> Count | None:

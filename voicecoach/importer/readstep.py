@@ -21,6 +21,8 @@ from voicecoach.importer.phrases import (
     is_hold_sentence,
     labelled,
     normalise,
+    only_lead,
+    other_side_instruction,
     rounds_of_hold,
     sides_said,
     split_sentences,
@@ -224,12 +226,12 @@ def _without_sides(text: str, after_hold: bool) -> str:
     kept = []
     for clause in clauses:
         said = sides_said(clause)
-        if said is None or (said.terse and not after_hold):
+        if not other_side_instruction(clause) or (said is not None and said.terse and not after_hold):
             kept.append(clause)
     if len(kept) == len(clauses):
         return text
     rest = ", ".join(kept).strip(" ,.")
-    return rest if len(rest.split()) >= 3 else ""
+    return rest if len(rest.split()) >= 3 and not only_lead(rest) else ""
 
 
 def _finish(section: Section, r: _Reading) -> FoundStep:
