@@ -378,3 +378,50 @@ def test_rounds_of_a_length_hold_a_stretch_and_time_a_flow(tmp_path):
     )
     steps = yaml.safe_load(found.yaml_text)["steps"]
     assert (steps[0]["hold"], steps[0]["reps"], steps[1]["cycles"]) == ("30s", 3, 9)
+
+
+SUMMARY_HTML = """<html><head><title>Desk Stretches</title></head><body><article>
+<h1>Three Desk Stretches</h1>
+<h2>1. Neck Roll</h2><p>Sit tall. Slowly roll your head in a circle. Hold for 20 seconds.</p>
+<h2>2. Seated Twist</h2><p>Turn your chest to the right and hold the back of the chair.</p>
+<div class="card"><p>Time: 5 minutes</p><p>Reps: 3 times a day</p><p>Sides: both</p></div>
+</article></body></html>
+"""
+
+
+def test_a_summary_card_after_the_last_step_is_not_its_values(tmp_path):
+    """Regression (925926e): the routine's summary card set the last step's hold (5 min), reps, sides."""
+    article = tmp_path / "desk.html"
+    article.write_text(SUMMARY_HTML, encoding="utf-8")
+    twist = import_article(str(article)).steps[-1]
+    assert (twist.hold, twist.reps, twist.sides) == (None, None, None)
+    assert twist.setup == ("Turn your chest to the right and hold the back of the chair.",)
+    assert sum("reads like the routine's summary" in c for c in twist.checks) == 3
+
+
+def test_a_final_duration_paragraph_is_not_the_last_steps_hold(tmp_path):
+    found = imported(
+        tmp_path,
+        "# T\n\n## 1. Calf\n\nStep back. Hold for 30 seconds.\n\n## 2. Spinal Twist\n\n"
+        "Lie on your back and drop your knees to the right. Hold for 45 seconds.\n\n"
+        "Duration: 10 minutes total\n",
+    )
+    twist = found.steps[-1]
+    assert twist.hold.value == 45 and yaml.safe_load(found.yaml_text)["steps"][1]["hold"] == "45s"
+    assert any('"Duration: 10 minutes total"' in c for c in twist.checks)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Time: let yourself sink a little deeper with each breath.",
+        "Sides: rock gently from one side to the other.",
+        "Duration: up to you, stay as long as it feels good.",
+    ],
+)
+def test_prose_starting_with_a_label_word_is_spoken(tmp_path, said):
+    """Regression (925926e): a sentence of a paragraph starting "Time:" with no value was dropped."""
+    step = imported(
+        tmp_path, f"# T\n\n## 1. Child's Pose\n\nSit back on your heels. {said} Hold for 1 minute.\n"
+    ).steps[0]
+    assert said in step.setup and step.hold.value == 60 and step.checks == ()

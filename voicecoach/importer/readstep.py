@@ -124,22 +124,73 @@ def _sentences(section: Section) -> list[str]:
     return out
 
 
+_SUMMARY = re.compile(r"\b(?:a|per|each) (?:day|week)\b|\bdaily\b|\btotal\b|\bweekly\b")
+MAX_LABEL_HOLD_S = 300  # a labelled time longer than this is the routine's, not one stretch's
+
+
+def _labels(r: _Reading, section: Section) -> tuple[list[Labelled | None], set[int]]:
+    """The label of each sentence, or None where it is prose: a value not read inside a paragraph
+    ("Time: let yourself sink deeper.") is spoken, and a trailing block of labels that reads like the
+    routine's summary ("Time: 5 minutes", "Reps: 3 times a day") is not the stretch's: neither read
+    nor spoken, checked (the indices of those are returned too)."""
+    labels: list[Labelled | None] = []
+    texts: list[str] = []
+    blocks: list[list[int]] = []
+    for block in section.body:
+        start = len(labels)
+        for k, sentence in enumerate(split_sentences(block.text)):
+            texts.append(sentence)
+            label = labelled(sentence)
+            if label is not None and k > 0 and label.unread and label.count is None:
+                label = None
+            labels.append(label)
+        blocks.append(list(range(start, len(labels))))
+    run: list[int] = []
+    for indices in reversed(blocks):
+        if not indices or any(labels[n] is None for n in indices):
+            break
+        run = indices + run
+    prose_before = len(run) < len(labels)
+    summary = {n for n in run if prose_before and _summary_like(labels[n])}
+    summary |= {n for n, label in enumerate(labels) if _summary_like(label, long_only=True)}
+    if summary & set(run):
+        summary |= set(run)
+    for n in sorted(summary):
+        if labels[n] is not None:
+            r.notes.append(f"not read, it reads like the routine's summary: {_said(texts[n])}")
+            labels[n] = None
+    return labels, summary
+
+
+def _summary_like(label: Labelled | None, long_only: bool = False) -> bool:
+    if label is None:
+        return False
+    holds = find_holds(label.value) if label.kind == "hold" else []
+    if any(hold.unit == "s" and hold.high > MAX_LABEL_HOLD_S for hold in holds):
+        return True
+    return not long_only and bool(_SUMMARY.search(label.value))
+
+
 def read_step(section: Section) -> FoundStep:
     """Everything about one stretch that its text says."""
     sentences = _sentences(section)
     r = _Reading(flow=bool(_FLOW_NAMES.search(section.name)))
-    held_at = _find_hold(r, sentences)
+    labels, summary = _labels(r, section)
+    held_at = _find_hold(r, sentences, labels)
     for n, sentence in enumerate(sentences):
-        _read_sentence(r, sentence, after_hold=held_at is not None and n > held_at, is_hold=n == held_at)
+        if n in summary:
+            continue
+        at = held_at is not None and n > held_at
+        _read_sentence(r, sentence, labels[n], after_hold=at, is_hold=n == held_at)
     return _finish(section, r)
 
 
-def _find_hold(r: _Reading, sentences: list[str]) -> int | None:
+def _find_hold(r: _Reading, sentences: list[str], labels: list[Labelled | None]) -> int | None:
     """The first sentence that holds for a time (or a number of breaths); its first length is the hold."""
     counted = None
     for n, sentence in enumerate(sentences):
         holds = find_holds(sentence)
-        label = labelled(sentence)
+        label = labels[n]
         if holds and (is_hold_sentence(sentence) or (label is not None and label.kind == "hold")):
             timed = [hold for hold in holds if hold.qualifier != COUNTED]
             if timed:
@@ -152,7 +203,9 @@ def _find_hold(r: _Reading, sentences: list[str]) -> int | None:
     return counted[0]
 
 
-def _read_sentence(r: _Reading, sentence: str, after_hold: bool, is_hold: bool) -> None:
+def _read_sentence(
+    r: _Reading, sentence: str, label: Labelled | None, after_hold: bool, is_hold: bool
+) -> None:
     said = sides_said(sentence)
     if said is not None and (after_hold or not said.terse):
         if r.sides is None:
@@ -161,7 +214,6 @@ def _read_sentence(r: _Reading, sentence: str, after_hold: bool, is_hold: bool) 
         if said.terse:
             r.side_checks.append(f"read as the other side (sides: both): {_said(sentence)}")
     r.props.extend(Quoted(p, sentence) for p in find_props(sentence) if p not in {q.text for q in r.props})
-    label = labelled(sentence)
     if label is not None:  # a value under a label is read, never spoken ("Reps: 2.")
         _read_label(r, label, sentence)
         return
