@@ -239,9 +239,15 @@ def test_the_side_repeated_with_sets_the_first(tmp_path):
     assert yaml.safe_load(found.yaml_text)["steps"][0]["sides"] == ["left", "right"]
 
 
-def test_an_other_side_clause_is_cut_and_the_rest_spoken(tmp_path):
-    text = OTHER_SIDE.format(k="", said="Repeat on the other side, keeping your hips square.")
-    hug = imported(tmp_path, text).steps[0]
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Repeat on the other side, keeping your hips square.",
+        "Then, the other side, keeping your hips square.",
+    ],
+)
+def test_an_other_side_clause_is_cut_and_the_rest_spoken(tmp_path, said):
+    hug = imported(tmp_path, OTHER_SIDE.format(k="", said=said)).steps[0]
     assert hug.sides is not None and hug.cues == ("Keeping your hips square.",)
 
 

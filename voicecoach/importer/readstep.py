@@ -208,11 +208,11 @@ def _read_sentence(
 ) -> None:
     said = sides_said(sentence)
     if said is not None and (after_hold or not said.terse):
+        if said.terse and r.sides is None:
+            r.side_checks.append(f"read as the other side (sides: both): {_said(sentence)}")
         if r.sides is None:
             r.sides = Sides("right", sentence)
             r.second = said.second
-        if said.terse:
-            r.side_checks.append(f"read as the other side (sides: both): {_said(sentence)}")
     r.props.extend(Quoted(p, sentence) for p in find_props(sentence) if p not in {q.text for q in r.props})
     if label is not None:  # a value under a label is read, never spoken ("Reps: 2.")
         _read_label(r, label, sentence)
@@ -282,6 +282,7 @@ def _without_sides(text: str, after_hold: bool) -> str:
             kept.append(clause)
     if len(kept) == len(clauses):
         return text
+    kept = [clause for clause in kept if not only_lead(clause)]  # "Then, the other side, ..." -> "..."
     rest = ", ".join(kept).strip(" ,.")
     return rest if len(rest.split()) >= 3 and not only_lead(rest) else ""
 
