@@ -224,12 +224,11 @@ class Publisher:
         return digest.hexdigest()
 
     def current(self, slug: str, key: str) -> Published | None:
-        """The session `slug` exported with `key`, all its files in place: as the index lists it, or
-        else as its folder records it (one the index dropped, not yet pruned)."""
+        """The session `slug` as the index lists it, when it has `key` and all its files are in place."""
         for item in read_index(self.root):
             if item.slug == slug and item.key == key and self._complete(item):
                 return item
-        return self._on_disk(slug, key)
+        return None
 
     def _on_disk(self, slug: str, key: str) -> Published | None:
         """The complete export of `key` left in its folder by an earlier run, or None."""
@@ -256,8 +255,10 @@ class Publisher:
         key = self.key_for(routine_arg, prepared)
         found = self.current(slug, key)
         if found is not None:
-            if found not in read_index(self.root):  # its folder, back from an earlier run
-                self._replace_in_index(found)
+            return found, False
+        found = self._on_disk(slug, key)  # a folder the index dropped, not yet pruned: taken back
+        if found is not None:
+            self._replace_in_index(found)
             return found, False
         item = self._build(slug, key, routine, prepared)
         self._replace_in_index(item)
